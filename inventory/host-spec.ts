@@ -1,0 +1,67 @@
+/**
+ * One backup host as the provisioner sees it after the inventory is loaded and
+ * defaults < groups < host are merged: everything needed to plan that host.
+ * inventory/load.ts produces these; provision/ consumes them. Secrets appear here only
+ * as references (SecretRef), never as values.
+ */
+import type { RuntimeConfig } from '../runtime/config.ts';
+
+/** A secret by reference: read at apply time on the control machine, never printed. */
+export type SecretRef = { password_file: string } | { password_env: string };
+
+export interface SshSpec {
+  /** Address or ~/.ssh/config alias. */
+  host: string;
+  port?: number;
+  user?: string;
+  /** Private key file. Agent (SSH_AUTH_SOCK) is used when absent. */
+  identity?: string;
+  /** OpenSSH known_hosts file checked strictly. Default ~/.ssh/known_hosts. */
+  known_hosts?: string;
+}
+
+export interface UsbDiskSpec {
+  kind: 'usb';
+  /** Stable path: /dev/disk/by-id/..., by-path, by-uuid, or /dev/loopN (tests). */
+  device: string;
+}
+
+export interface IscsiDiskSpec {
+  kind: 'iscsi';
+  portals: { address: string; port: number }[];
+  target: string;
+  lun: number;
+  chap?: { user: string; secret: SecretRef; mutual?: { user: string; secret: SecretRef } };
+}
+
+export interface HostSpec {
+  /** Inventory name (hosts.NAME): used in output, errors and as the default snapshot set name. */
+  name: string;
+  /** Groups this host belongs to (for --limit). */
+  groups: string[];
+  connection: 'ssh' | 'local';
+  ssh?: SshSpec;
+  /** Use `sudo -n` for commands when the SSH user is not root. */
+  become: boolean;
+  /** Packages may be installed with the host's package manager when missing. */
+  install_packages: boolean;
+  disk?: {
+    target: UsbDiskSpec | IscsiDiskSpec;
+    filesystem: 'ext4' | 'xfs' | 'btrfs';
+    label: string;
+  };
+  mountpoint: string;
+  mount: 'automount' | 'fstab' | 'static';
+  marker: string;
+  /** systemd OnCalendar expression (cron hosts get the equivalent crontab line). */
+  schedule: string;
+  /** SMTP password by reference; the runtime config only names the file it is copied to. */
+  smtp_password?: SecretRef;
+  /**
+   * The runtime's own settings (sources, exclude, vms, retention, report, hooks, log...),
+   * fully defaulted. `destination` is derived by the provisioner from disk/mount/marker.
+   */
+  runtime: Omit<RuntimeConfig, 'destination'>;
+  /** Where this host is defined, for error messages: `linkdest.yml:12:5`. */
+  origin: string;
+}

@@ -1,0 +1,49 @@
+/**
+ * Entry point of the control-side CLI: parses arguments and dispatches, nothing else.
+ * Each command lives in commands/<name>.ts and registers its own options.
+ */
+import { Command, CommanderError } from 'commander';
+import { LinkdestError, EXIT } from '../runtime/errors.ts';
+import { VERSION } from './version.ts';
+import { commands } from './commands/index.ts';
+
+const program = new Command('linkdest')
+  .description('Nightly hard-linked snapshots (RBME-style), provisioned over SSH onto USB disks or iSCSI LUNs')
+  .version(VERSION, '-V, --version')
+  .option('--debug', 'show stack traces and every command run')
+  .showHelpAfterError(false)
+  .configureOutput({
+    // Commander's own errors ("unknown option", "missing argument") stay on one line.
+    outputError: (str, write) => write(`linkdest: ${str.replace(/^error: /, '').trim()}\n`),
+  })
+  .exitOverride();
+
+for (const register of commands) register(program);
+
+function debugEnabled(): boolean {
+  return process.argv.includes('--debug');
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version land here with exit code 0.
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    if (e instanceof LinkdestError) {
+      console.error(`linkdest: ${e.oneLine()}`);
+      if (debugEnabled()) console.error(e.stack);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    console.error(`linkdest: internal error: ${(e as Error)?.message ?? String(e)}`);
+    if (debugEnabled()) console.error((e as Error)?.stack);
+    else console.error('linkdest: run again with --debug for details');
+    process.exitCode = EXIT.error;
+  }
+}
+
+await main();

@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each command module adds itself (name, options, action) to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,162 @@
+/**
+ * Schema of /etc/linkdest/linkdest.json: the contract between the provisioner, which
+ * writes it (inventory -> HostSpec -> RuntimeConfig), and the runtime, which reads it
+ * every night. Keys are snake_case like the inventory, so a person reading the file on
+ * a host recognises what they wrote. Sizes are plain numbers here (bytes / inodes);
+ * the inventory and the CLI accept "30G" and convert with parseSize.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { LinkdestError } from './errors.ts';
+
+const absPath = z.string().regex(/^\//, 'expected an absolute path');
+const count = z.number().int().nonnegative();
+const argv = z.array(z.string()).min(1, 'expected a command as a list of words');
+
+/** `/Apps` (local) or `host:/path` / `user@host:/path` (pulled over ssh, like rsync). */
+export const sourceSpec = z.string().regex(/^(\/|[^\s/:]+:\/)/, 'expected /path or host:/path');
+
+export const sourceSchema = z.object({
+  path: sourceSpec,
+  one_file_system: z.boolean().default(false),
+  /** rsync exclude patterns that apply to this source only. */
+  exclude: z.array(z.string()).default([]),
+}).strict();
+
+export const iscsiTargetSchema = z.object({
+  /** ADDR:PORT, port always explicit here (the provisioner fills 3260). */
+  portals: z.array(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d+$/, 'expected ADDR:PORT')).min(1),
+  target: z.string().regex(/^(iqn\.|eui\.|naa\.)/, 'expected an iSCSI name (iqn....)'),
+  lun: count,
+}).strict();
+
+export const destinationSchema = z.object({
+  /** The backup root, e.g. /mnt/Backup (rbme's BACKUP_PATH). */
+  path: absPath,
+  /** File that must exist in `path`; proves the right disk is mounted there. */
+  marker: z.string().regex(/^[^/]+$/, 'expected a file name, not a path').default('.linkdest-backup'),
+  /** Require `path` to be a mount point, mounting it when it is not. */
+  mount: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('none') }).strict(),
+    /** A systemd .mount unit (name from systemd-escape) started/stopped by the runtime. */
+    z.object({ kind: z.literal('systemd'), unit: z.string().regex(/\.mount$/, 'expected a .mount unit name') }).strict(),
+    /** An fstab entry for `path`: `mount PATH` / `umount PATH`. */
+    z.object({ kind: z.literal('fstab') }).strict(),
+  ]).default({ kind: 'none' }),
+  /** When set, the runtime logs in to this target if no session is up. */
+  iscsi: iscsiTargetSchema.optional(),
+}).strict();
+
+export const retentionSchema = z.object({
+  /** Never prune below this many complete snapshots (rbme MIN_KEEP_OLD_BACKUPS). */
+  keep_min: count.default(30),
+  min_free_before: count.default(30 * 1024 ** 3),
+  min_free_after: count.default(40 * 1024 ** 3),
+  min_inodes_before: count.default(100_000),
+  min_inodes_after: count.default(300_000),
+  /** Optional age thinning; unset means keep everything the space rules allow. */
+  thin: z.object({
+    daily: count.optional(),
+    weekly: count.optional(),
+    monthly: count.optional(),
+  }).strict().optional(),
+}).strict();
+
+export const smtpSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(25),
+  security: z.enum(['none', 'starttls', 'tls']).default('starttls'),
+  user: z.string().optional(),
+  /** File holding the SMTP password (0600); the password itself is never in this config. */
+  password_file: absPath.optional(),
+}).strict();
+
+export const mailSchema = z.object({
+  to: z.array(z.string().min(3)).min(1),
+  from: z.string().min(3),
+  /** all: full log; report: summary; errors: only on failure or warnings (rbme MAILSTYLE). */
+  style: z.enum(['all', 'report', 'errors']).default('report'),
+  smtp: smtpSchema,
+}).strict();
+
+export const runtimeConfigSchema = z.object({
+  version: z.literal(1).default(1),
+  /** Snapshot set name: DEST/NAME/YYYY-MM-DD_HH-MM-SS. Defaults to the host name. */
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').optional(),
+  destination: destinationSchema,
+  sources: z.array(sourceSchema).min(1, 'expected at least one source'),
+  /** rsync exclude patterns for every source. */
+  exclude: z.array(z.string()).default([]),
+  rsync: z.object({
+    /** Remote shell for host:/path sources (rbme RSYNC_RSH), as argv. */
+    rsh: argv.default(['ssh', '-o', 'BatchMode=yes']),
+    acls: z.boolean().default(true),
+    xattrs: z.boolean().default(true),
+    extra_args: z.array(z.string()).default([]),
+  }).strict().default({ rsh: ['ssh', '-o', 'BatchMode=yes'], acls: true, xattrs: true, extra_args: [] }),
+  retention: retentionSchema.default({
+    keep_min: 30, min_free_before: 30 * 1024 ** 3, min_free_after: 40 * 1024 ** 3,
+    min_inodes_before: 100_000, min_inodes_after: 300_000,
+  }),
+  vms: z.object({
+    uri: z.string().default('qemu:///system'),
+    domains: z.array(z.string().min(1)).default([]),
+    shutdown_timeout_s: z.number().int().positive().default(300),
+    shutdown_retries: z.number().int().positive().default(3),
+  }).strict().default({ uri: 'qemu:///system', domains: [], shutdown_timeout_s: 300, shutdown_retries: 3 }),
+  hooks: z.object({
+    pre: z.array(argv).default([]),
+    post: z.array(argv).default([]),
+  }).strict().default({ pre: [], post: [] }),
+  report: z.object({
+    mail: mailSchema.optional(),
+    /** Pinged at start (/start), success (plain) and failure (/fail), healthchecks.io style. */
+    healthcheck_url: z.string().url().optional(),
+    /** Prometheus node_exporter textfile, written after every run. */
+    metrics_file: absPath.optional(),
+  }).strict().default({}),
+  log: z.object({
+    dir: absPath.default('/var/log/linkdest'),
+    keep: count.default(60),
+  }).strict().default({ dir: '/var/log/linkdest', keep: 60 }),
+  /** Lock, spool of unsent reports, run history. */
+  state_dir: absPath.default('/var/lib/linkdest'),
+}).strict();
+
+export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
+export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+
+export const DEFAULT_CONFIG_PATH = '/etc/linkdest/linkdest.json';
+
+/** Dotted path of a zod issue, e.g. `retention.keep_min` or `sources[0].path`. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') || '(root)';
+}
+
+/** Validate an already-parsed object; the error names the file and the first bad field. */
+export function parseRuntimeConfig(data: unknown, file = DEFAULT_CONFIG_PATH): RuntimeConfig {
+  const r = runtimeConfigSchema.safeParse(data);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : '';
+    throw new LinkdestError(`${file}: ${issuePath(first.path)}: ${first.message}${more}`, { step: 'config', exitCode: 1 });
+  }
+  return r.data;
+}
+
+export function loadRuntimeConfig(file = DEFAULT_CONFIG_PATH): RuntimeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new LinkdestError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { step: 'config' });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new LinkdestError(`${file}: not valid JSON: ${(e as Error).message}`, { step: 'config' });
+  }
+  return parseRuntimeConfig(data, file);
+}
