@@ -1,0 +1,68 @@
+/**
+ * The outcome of one nightly run: what the report (mail, metrics, healthcheck), the
+ * snapshot metadata and `status --json` are made from.
+ */
+export type RunStatus = 'ok' | 'warning' | 'failed' | 'skipped';
+
+export interface SpaceInfo {
+  freeBytes: number;
+  totalBytes: number;
+  freeInodes: number;
+  totalInodes: number;
+}
+
+export interface SnapshotStats {
+  /** Files (all kinds) in the new snapshot. */
+  files: number;
+  /** Regular files copied because they were new or changed. */
+  filesTransferred: number;
+  bytesTransferred: number;
+  /** Regular files and bytes shared with the link source by hard link. */
+  filesLinked: number;
+  bytesLinked: number;
+  /** Total size of the files in the snapshot (apparent). */
+  bytesTotal: number;
+}
+
+export interface PrunedSnapshot {
+  name: string;
+  /** Why it went: 'space', 'inodes', 'thinning', 'disk-full'. */
+  reason: string;
+  ms: number;
+}
+
+export interface VmOutcome {
+  domain: string;
+  /** State before we touched it, from `LC_ALL=C virsh domstate`. */
+  initialState: string;
+  wasRunning: boolean;
+  stopped: boolean;
+  restarted: boolean;
+  error?: string;
+}
+
+export interface RunResult {
+  /** Host name (os.hostname()). */
+  host: string;
+  /** Snapshot set name (DEST/NAME). */
+  name: string;
+  status: RunStatus;
+  /** ISO-8601. */
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Absolute path of the snapshot written (complete), when one was. */
+  snapshot?: string;
+  /** Why the run failed or was skipped, one line each. */
+  errors: string[];
+  warnings: string[];
+  stats?: SnapshotStats;
+  spaceBefore?: SpaceInfo;
+  spaceAfter?: SpaceInfo;
+  pruned: PrunedSnapshot[];
+  /** Complete snapshots after the run. */
+  snapshotCount: number;
+  vms: VmOutcome[];
+  logFile?: string;
+  exitCode: number;
+}

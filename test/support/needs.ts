@@ -1,0 +1,21 @@
+/**
+ * Gates for suites that need real system parts. A skipped suite says why in its name,
+ * so `vitest run` output shows what was not exercised on this machine.
+ */
+import { execFileSync } from 'node:child_process';
+
+export const isRoot = process.getuid?.() === 0;
+
+export function hasCommand(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Suffix for describe() titles: "(needs root: skipped)" when not root. */
+export function rootNote(): string {
+  return isRoot ? '' : ' (needs root: skipped)';
+}
