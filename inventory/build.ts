@@ -1,0 +1,127 @@
+/**
+ * Validated host settings -> HostSpec: built-in defaults filled, control-machine paths
+ * made absolute, secrets kept as references, `runtime` completed by the runtime's own
+ * schema so both halves agree on every default.
+ */
+import path from 'node:path';
+import type { z } from 'zod';
+import { runtimeConfigSchema, type RuntimeConfigInput } from '../runtime/config.ts';
+import type { HostSpec, SecretRef } from './host-spec.ts';
+import type { HostSettings } from './schema.ts';
+
+export const DEFAULTS = {
+  connection: 'ssh',
+  mountpoint: '/mnt/Backup',
+  mount: 'automount',
+  marker: '.linkdest-backup',
+  schedule: '*-*-* 03:00:00',
+  filesystem: 'ext4',
+  label: 'linkdest',
+  install_packages: true,
+} as const;
+
+/** Where the provisioner installs the SMTP password on the host (mode 0600, root). */
+export const HOST_SMTP_PASSWORD_FILE = '/etc/linkdest/smtp-password';
+
+export interface BuildContext {
+  name: string;
+  groups: string[];
+  /** `linkdest.yml:12:3` of the host key. */
+  origin: string;
+  /** Directory of the inventory file: relative paths are resolved against it. */
+  dir: string;
+  home: string;
+}
+
+/** `~/x` -> $HOME/x, `keys/id` -> <inventory dir>/keys/id, absolute paths unchanged. */
+export function expandPath(p: string, dir: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return path.resolve(dir, p);
+}
+
+type Secretish = { password_file?: string | undefined; password_env?: string | undefined };
+
+function secretRef(o: Secretish, ctx: BuildContext): SecretRef | undefined {
+  if (o.password_file !== undefined) return { password_file: expandPath(o.password_file, ctx.dir, ctx.home) };
+  if (o.password_env !== undefined) return { password_env: o.password_env };
+  return undefined;
+}
+
+function diskOf(d: NonNullable<HostSettings['disk']>, ctx: BuildContext): HostSpec['disk'] {
+  const common = { filesystem: d.filesystem ?? DEFAULTS.filesystem, label: d.label ?? DEFAULTS.label };
+  if (d.usb) return { target: { kind: 'usb', device: d.usb.device }, ...common };
+  const i = d.iscsi!;
+  const chap = i.chap && {
+    user: i.chap.user,
+    secret: secretRef(i.chap, ctx)!,
+    ...(i.chap.mutual && { mutual: { user: i.chap.mutual.user, secret: secretRef(i.chap.mutual, ctx)! } }),
+  };
+  return { target: { kind: 'iscsi', portals: i.portal, target: i.target, lun: i.lun, ...(chap && { chap }) }, ...common };
+}
+
+function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
+  const mail = s.report?.mail;
+  return {
+    name: s.name ?? ctx.name,
+    destination: { path: s.mountpoint ?? DEFAULTS.mountpoint },
+    sources: s.sources,
+    exclude: s.exclude,
+    rsync: s.rsync,
+    retention: s.retention,
+    vms: s.vms && {
+      uri: s.vms.uri, domains: s.vms.domains,
+      shutdown_timeout_s: s.vms.shutdown_timeout, shutdown_retries: s.vms.shutdown_retries,
+    },
+    hooks: s.hooks,
+    report: s.report && {
+      healthcheck_url: s.report.healthcheck_url,
+      metrics_file: s.report.metrics_file,
+      mail: mail && {
+        to: mail.to, from: mail.from, style: mail.style,
+        smtp: {
+          host: mail.smtp.host, port: mail.smtp.port, security: mail.smtp.security, user: mail.smtp.user,
+          password_file: secretRef(mail.smtp, ctx) ? HOST_SMTP_PASSWORD_FILE : undefined,
+        },
+      },
+    },
+    log: s.log,
+    state_dir: s.state_dir,
+  };
+}
+
+/** The HostSpec, or the runtime schema's issues if the two schemas ever disagree. */
+export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostSpec } | { issues: z.core.$ZodIssue[] } {
+  const parsed = runtimeConfigSchema.safeParse(runtimeInput(s, ctx));
+  if (!parsed.success) return { issues: parsed.error.issues };
+  const { destination: _destination, ...runtime } = parsed.data;
+  const connection = s.connection ?? DEFAULTS.connection;
+  const ssh = connection === 'ssh'
+    ? {
+      host: s.ssh?.host ?? ctx.name,
+      ...(s.ssh?.port !== undefined && { port: s.ssh.port }),
+      ...(s.ssh?.user !== undefined && { user: s.ssh.user }),
+      ...(s.ssh?.identity !== undefined && { identity: expandPath(s.ssh.identity, ctx.dir, ctx.home) }),
+      ...(s.ssh?.known_hosts !== undefined && { known_hosts: expandPath(s.ssh.known_hosts, ctx.dir, ctx.home) }),
+    }
+    : undefined;
+  const smtpPassword = s.report?.mail ? secretRef(s.report.mail.smtp, ctx) : undefined;
+  const spec: HostSpec = {
+    name: ctx.name,
+    groups: ctx.groups,
+    connection,
+    ...(ssh && { ssh }),
+    // sudo is needed exactly when we log in as someone else than root.
+    become: s.become ?? (ssh?.user !== undefined && ssh.user !== 'root'),
+    install_packages: s.install_packages ?? DEFAULTS.install_packages,
+    ...(s.disk && { disk: diskOf(s.disk, ctx) }),
+    mountpoint: s.mountpoint ?? DEFAULTS.mountpoint,
+    mount: s.mount ?? DEFAULTS.mount,
+    marker: s.marker ?? DEFAULTS.marker,
+    schedule: s.schedule ?? DEFAULTS.schedule,
+    ...(smtpPassword && { smtp_password: smtpPassword }),
+    runtime,
+    origin: ctx.origin,
+  };
+  return { spec };
+}

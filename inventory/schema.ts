@@ -1,0 +1,156 @@
+/**
+ * What a user may write in linkdest.yml. `hostSettingsSchema` checks one host's settings
+ * after defaults < groups < host are merged; it normalises shorthands (a string source, a
+ * list of VMs, "30G") but fills no defaults: those live in runtime/config.ts and build.ts,
+ * so a default set in `defaults:` is never confused with a built-in one.
+ */
+import { z } from 'zod';
+import {
+  absPath, argv, count, devicePath, duration, envName, fileName, hostAddress, label, LABEL_MAX, line,
+  localPath, mailAddress, port, schedule, simpleName, size, sourcePath, userName,
+} from './fields.ts';
+import { parsePortal, targetNameProblem } from './iscsi.ts';
+
+const strict = <T extends z.ZodRawShape>(shape: T, error?: string) => z.object(shape, error === undefined ? undefined : { error }).strict();
+/** A reason pointing at the key (the map that lacks something), not at its value. */
+const atKey = { at: 'key' } as const;
+
+/** A map with exactly one of password_file / password_env (or neither when `optional`). */
+function withSecret<T extends z.ZodRawShape>(shape: T, optional: boolean) {
+  return z.object({ ...shape, password_file: localPath.optional(), password_env: envName.optional() }).strict()
+    .superRefine((value, ctx) => {
+      const o = value as { password_file?: string; password_env?: string };
+      if (o.password_file !== undefined && o.password_env !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['password_env'], message: 'use password_file or password_env, not both', params: atKey });
+      } else if (!optional && o.password_file === undefined && o.password_env === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected password_file or password_env', params: atKey });
+      }
+    });
+}
+
+const chapUser = withSecret({ user: line }, false);
+const chap = withSecret({ user: line, mutual: chapUser.optional() }, false);
+
+const portals = z.preprocess((v) => (typeof v === 'string' ? [v] : v),
+  z.array(z.string().transform((s, ctx) => {
+    const p = parsePortal(s);
+    if (typeof p === 'string') { ctx.addIssue({ code: 'custom', message: p }); return z.NEVER; }
+    return p;
+  }), { error: 'expected "ADDRESS[:PORT]" or a list of them' }).min(1, 'expected at least one portal'));
+
+export const iscsiSchema = strict({
+  portal: portals,
+  target: z.string().superRefine((t, ctx) => {
+    const problem = targetNameProblem(t);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  lun: z.number({ error: (i) => (i.input === undefined ? 'required: the LUN number, never assumed (QNAP: Storage > iSCSI > LUN)' : undefined) })
+    .int().min(0).max(16383),
+  chap: chap.optional(),
+});
+
+export const diskSchema = strict({
+  usb: strict({ device: devicePath }).optional(),
+  iscsi: iscsiSchema.optional(),
+  filesystem: z.enum(['ext4', 'xfs', 'btrfs']).optional(),
+  label: label.optional(),
+}).superRefine((d, ctx) => {
+  if (d.usb && d.iscsi) ctx.addIssue({ code: 'custom', path: ['iscsi'], message: 'a disk is either usb or iscsi, not both', params: atKey });
+  if (!d.usb && !d.iscsi) ctx.addIssue({ code: 'custom', message: 'expected usb: {device: ...} or iscsi: {portal, target, lun}', params: atKey });
+  const max = LABEL_MAX[d.filesystem ?? 'ext4'];
+  if (d.label !== undefined && d.label.length > max) {
+    ctx.addIssue({ code: 'custom', path: ['label'], message: `${d.filesystem ?? 'ext4'} labels have at most ${max} characters` });
+  }
+});
+
+const sourceItem = z.preprocess((v) => (typeof v === 'string' ? { path: v } : v), strict({
+  path: sourcePath,
+  one_file_system: z.boolean().optional(),
+  exclude: z.array(z.string()).optional(),
+}, 'expected /path, host:/path or {path: ..., one_file_system: ..., exclude: [...]}'));
+
+const vmsSchema = z.preprocess((v) => (Array.isArray(v) ? { domains: v } : v), strict({
+  uri: line.optional(),
+  domains: z.array(line.regex(/^[^/-][^/]*$/, 'expected a libvirt domain name')).optional(),
+  shutdown_timeout: duration.optional(),
+  shutdown_retries: z.number().int().positive().optional(),
+}, 'expected a list of VM names or {uri, domains, shutdown_timeout, shutdown_retries}'));
+
+const retentionSchema = strict({
+  keep_min: count.optional(),
+  min_free_before: size.optional(),
+  min_free_after: size.optional(),
+  min_inodes_before: size.optional(),
+  min_inodes_after: size.optional(),
+  thin: strict({ daily: count.optional(), weekly: count.optional(), monthly: count.optional() }).optional(),
+});
+
+const smtpSchema = withSecret({
+  host: hostAddress,
+  port: port.optional(),
+  security: z.enum(['none', 'starttls', 'tls']).optional(),
+  user: line.optional(),
+}, true);
+
+const reportSchema = strict({
+  mail: strict({
+    to: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(mailAddress).min(1, 'expected at least one address')),
+    from: mailAddress,
+    style: z.enum(['all', 'report', 'errors']).optional(),
+    smtp: smtpSchema,
+  }).optional(),
+  healthcheck_url: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  metrics_file: absPath.optional(),
+});
+
+export const hostSettingsSchema = strict({
+  connection: z.enum(['ssh', 'local']).optional(),
+  ssh: strict({
+    host: hostAddress.optional(),
+    port: port.optional(),
+    user: userName.optional(),
+    identity: localPath.optional(),
+    known_hosts: localPath.optional(),
+  }).optional(),
+  become: z.boolean().optional(),
+  install_packages: z.boolean().optional(),
+  disk: diskSchema.optional(),
+  mountpoint: absPath.refine((p) => p.replace(/\/+$/, '') !== '', 'the backup disk cannot be mounted on /')
+    .refine((p) => !p.split('/').includes('..'), 'expected a path without ".."')
+    .transform((p) => p.replace(/\/+/g, '/').replace(/\/$/, '')).optional(),
+  mount: z.enum(['automount', 'fstab', 'static']).optional(),
+  marker: fileName.optional(),
+  name: simpleName.optional(),
+  sources: z.array(sourceItem, { error: (i) => (i.input === undefined ? 'required: the directories to back up, e.g. [/Apps]' : undefined) })
+    .min(1, 'expected at least one source'),
+  exclude: z.array(z.string()).optional(),
+  vms: vmsSchema.optional(),
+  schedule: schedule.optional(),
+  retention: retentionSchema.optional(),
+  report: reportSchema.optional(),
+  hooks: strict({ pre: z.array(argv).optional(), post: z.array(argv).optional() }).optional(),
+  log: strict({ dir: absPath.optional(), keep: count.optional() }).optional(),
+  rsync: strict({
+    rsh: argv.optional(),
+    acls: z.boolean().optional(),
+    xattrs: z.boolean().optional(),
+    extra_args: z.array(z.string()).optional(),
+  }).optional(),
+  state_dir: absPath.optional(),
+});
+
+export type HostSettings = z.output<typeof hostSettingsSchema>;
+
+const settingsMap = z.record(z.string(), z.unknown(), { error: 'expected a map of settings' }).nullable();
+
+/** The file's outline; each host's settings are checked after merging (hostSettingsSchema). */
+export const inventoryFileSchema = strict({
+  defaults: settingsMap.optional(),
+  groups: z.record(simpleName, strict({
+    hosts: z.array(simpleName, { error: 'expected a list of host names' }).optional(),
+    vars: settingsMap.optional(),
+  }).nullable(), { error: (i) => (i.input === undefined ? undefined : 'expected a map of groups: NAME: {hosts: [...], vars: {...}}') }).optional(),
+  hosts: z.record(simpleName, settingsMap, { error: (i) => (i.input === undefined ? undefined : 'expected a map of hosts: NAME: {settings}') }),
+});
+
+export type InventoryFile = z.output<typeof inventoryFileSchema>;
