@@ -1,0 +1,101 @@
+/**
+ * From a HostSpec to a Transport: local or SSH, with ~/.ssh/config applied the way
+ * `ssh alias` would apply it. Values written in the inventory win over the ssh config,
+ * as command-line options win over it in OpenSSH.
+ */
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { HostSpec } from '../../inventory/host-spec.ts';
+import { LinkdestError } from '../../runtime/errors.ts';
+import { LocalTransport } from './local.ts';
+import { expandTokens, loadSshConfig, resolveSshConfig, type SshConfigDirective } from './ssh-config.ts';
+import { type IdentityFile, SshTransport } from './ssh.ts';
+import type { Transport } from './transport.ts';
+
+export interface OpenTransportOptions {
+  /** Print ssh2's protocol debug lines to stderr. */
+  debug?: boolean;
+  /** ssh_config to honour; default ~/.ssh/config then /etc/ssh/ssh_config; null reads none. */
+  sshConfigFile?: string | null;
+  homeDir?: string;
+  localUser?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  identityFiles: IdentityFile[];
+  knownHostsFiles: string[];
+  agent?: string;
+  become: boolean;
+}
+
+export interface TargetContext {
+  homeDir: string;
+  localUser: string;
+  env: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+const GLOBAL_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
+const SYSTEM_SSH_CONFIG = '/etc/ssh/ssh_config';
+
+/** Where and as whom to connect; pure apart from the parsed config handed in. */
+export function resolveSshTarget(spec: HostSpec, config: readonly SshConfigDirective[], ctx: TargetContext): SshTarget {
+  const fail = (message: string): LinkdestError => new LinkdestError(message, { host: spec.name, step: 'connect' });
+  const ssh = spec.ssh;
+  if (ssh === undefined) throw fail(`connection is ssh but no ssh settings are given (${spec.origin})`);
+  const resolved = resolveSshConfig(config, ssh.host, { homeDir: ctx.homeDir, localUser: ctx.localUser });
+  if (resolved.proxy !== undefined) {
+    throw fail(`~/.ssh/config gives ${ssh.host} "${resolved.proxy}", which linkdest does not support; connect to the host directly`);
+  }
+  const port = ssh.port ?? resolved.port ?? 22;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw fail(`invalid ssh port ${port} (${spec.origin})`);
+  const user = ssh.user ?? resolved.user ?? ctx.localUser;
+  const expand = (p: string): string => expandTokens(p, { d: ctx.homeDir, u: ctx.localUser, h: resolved.hostName, r: user }, ctx.homeDir);
+  const sshDir = join(ctx.homeDir, '.ssh');
+  const identityFiles: IdentityFile[] =
+    ssh.identity !== undefined
+      ? [{ path: expand(ssh.identity), required: true }]
+      : (resolved.identityFiles.length > 0 ? resolved.identityFiles : DEFAULT_IDENTITIES.map((f) => join(sshDir, f))).map(
+          (path) => ({ path, required: false }),
+        );
+  const knownHostsFiles =
+    ssh.known_hosts !== undefined
+      ? [expand(ssh.known_hosts)]
+      : [...(resolved.userKnownHostsFiles.length > 0 ? resolved.userKnownHostsFiles : [join(sshDir, 'known_hosts')]), GLOBAL_KNOWN_HOSTS];
+  const target: SshTarget = { host: resolved.hostName, port, user, identityFiles, knownHostsFiles, become: spec.become && user !== 'root' };
+  const agent = ctx.env.SSH_AUTH_SOCK;
+  if (agent !== undefined && agent !== '') target.agent = agent;
+  return target;
+}
+
+/** A transport for this host; not yet connected (connect() or the first command does). */
+export function openTransport(spec: HostSpec, opts: OpenTransportOptions = {}): Transport {
+  if (spec.connection === 'local') return new LocalTransport({ name: spec.name, become: spec.become });
+  const homeDir = opts.homeDir ?? homedir();
+  const ctx: TargetContext = { homeDir, localUser: opts.localUser ?? userInfo().username, env: opts.env ?? process.env };
+  // Like ssh(1): the user's file first, then the system's; the first value obtained wins.
+  const files: [string, string][] =
+    opts.sshConfigFile === undefined
+      ? [[join(homeDir, '.ssh', 'config'), join(homeDir, '.ssh')], [SYSTEM_SSH_CONFIG, '/etc/ssh']]
+      : opts.sshConfigFile === null
+        ? []
+        : [[opts.sshConfigFile, join(homeDir, '.ssh')]];
+  const config: SshConfigDirective[] = [];
+  for (const [file, baseDir] of files) {
+    try {
+      config.push(...loadSshConfig(file, homeDir, baseDir));
+    } catch (err) {
+      throw new LinkdestError(`cannot read ${file}: ${(err as Error).message}`, { host: spec.name, step: 'connect', cause: err });
+    }
+  }
+  const target = resolveSshTarget(spec, config, ctx);
+  return new SshTransport({
+    name: spec.name,
+    ...target,
+    ...(opts.debug ? { debug: (line: string) => process.stderr.write(`${spec.name}: ssh: ${line}\n`) } : {}),
+  });
+}

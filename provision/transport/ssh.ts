@@ -1,0 +1,222 @@
+/**
+ * A host over SSH (ssh2): ONE connection per host, opened once and reused for every
+ * command and file transfer (each is a channel on it). The host key is checked strictly
+ * against known_hosts before anything else is sent; commands travel as argv quoted by
+ * quote.ts, the only place a shell string is made.
+ */
+import { constants } from 'node:os';
+import ssh2 from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
+import { LinkdestError } from '../../runtime/errors.ts';
+import { ExecTransport, type ExecOptions, type RawResult } from './exec-transport.ts';
+import { describeHostKeyProblem, hostKeyAlgorithms } from './host-key-policy.ts';
+import { checkHostKey, knownHostName, readKnownHosts } from './known-hosts.ts';
+import { quoteArgv } from './quote.ts';
+import { authMethods, type IdentityFile } from './ssh-auth.ts';
+
+export type { IdentityFile } from './ssh-auth.ts';
+
+export interface SshTransportOptions {
+  /** Inventory name, used in errors. */
+  name: string;
+  /** Address actually connected to (after ssh_config HostName). */
+  host: string;
+  port: number;
+  user: string;
+  identityFiles: IdentityFile[];
+  /** ssh-agent socket; tried after the identity files. */
+  agent?: string;
+  /** Checked strictly; the first one is the file named in "how to accept" hints. */
+  knownHostsFiles: string[];
+  /** Prefix commands with `sudo -n --` (the caller decides: only for non-root users). */
+  become: boolean;
+  readyTimeoutMs?: number;
+  /** ssh2 protocol debug lines (--debug). */
+  debug?: (line: string) => void;
+}
+
+/** sshd allows 10 sessions per connection by default (MaxSessions); stay below it. */
+const MAX_CHANNELS = 8;
+
+export class SshTransport extends ExecTransport {
+  private client: SshClient | undefined;
+  private connecting: Promise<void> | undefined;
+  private lost: LinkdestError | undefined;
+  private busy = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** The key the server offered in the last handshake (for a later `linkdest trust`). */
+  offeredHostKey: Buffer | undefined;
+
+  constructor(private readonly opts: SshTransportOptions) {
+    // SSH cannot signal a command once its stdin is closed (ssh2 sends no signal on a
+    // half-closed channel, and sshd would signal as the login user, not as root under
+    // sudo), so a remote timeout(1) kills it a second after we give up on it.
+    super(opts.name, opts.become, 1);
+  }
+
+  connect(): Promise<void> {
+    // A failed attempt is forgotten, so a later command tries again rather than replaying it.
+    this.connecting ??= this.open().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  async close(): Promise<void> {
+    const pending = this.connecting;
+    this.connecting = undefined;
+    await pending?.catch(() => undefined); // a handshake in progress must not outlive close()
+    const client = this.client;
+    this.client = undefined;
+    if (client === undefined) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.end();
+    });
+  }
+
+  private fail(message: string, cause?: unknown): LinkdestError {
+    return new LinkdestError(message.replace(/\s*\n\s*/g, ' '), { host: this.name, step: 'connect', cause });
+  }
+
+  private async open(): Promise<void> {
+    const { host, port, user } = this.opts;
+    const entries = await readKnownHosts(this.opts.knownHostsFiles).catch((err: Error) => {
+      throw this.fail(`cannot read known_hosts: ${err.message}`, err);
+    });
+    const name = knownHostName(host, port);
+    const auth = await authMethods(user, this.opts.identityFiles, this.opts.agent, (m, cause) => this.fail(m, cause));
+    let hostKeyProblem: string | undefined;
+    const client = new ssh2.Client();
+    client.setMaxListeners(4 * MAX_CHANNELS);
+    const config: ConnectConfig = {
+      host,
+      port,
+      username: user,
+      authHandler: auth.methods,
+      readyTimeout: this.opts.readyTimeoutMs ?? 10_000,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 3,
+      algorithms: { serverHostKey: hostKeyAlgorithms(entries, name) },
+      hostVerifier: (key: Buffer): boolean => {
+        this.offeredHostKey = key;
+        const verdict = checkHostKey(entries, name, key);
+        if (verdict.kind === 'match') return true;
+        hostKeyProblem = describeHostKeyProblem(verdict, { host, port, files: this.opts.knownHostsFiles, inventoryName: this.name });
+        return false;
+      },
+      ...(this.opts.debug ? { debug: this.opts.debug } : {}),
+    };
+    let ready = false;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => {
+          ready = true;
+          resolve();
+        });
+        // ssh2 may emit several errors for one failure (timeout, then "connection lost
+        // before handshake"): a listener must stay for good, or the second one crashes us.
+        client.on('error', (err: Error) => {
+          if (!ready) reject(err);
+          else this.lost = this.fail(`connection to ${host}:${port} lost: ${err.message}`, err);
+        });
+        client.connect(config);
+      });
+    } catch (err) {
+      client.end();
+      throw this.connectError(err as Error & { level?: string; code?: string }, hostKeyProblem, auth.tried);
+    }
+    this.lost = undefined;
+    client.on('close', () => {
+      this.lost ??= this.fail(`connection to ${host}:${port} closed`);
+      if (this.client !== client) return;
+      // Commands in flight fail; the next one reconnects (and checks the host key again).
+      this.client = undefined;
+      this.connecting = undefined;
+    });
+    this.client = client;
+  }
+
+  private connectError(err: Error & { level?: string; code?: string }, hostKeyProblem: string | undefined, tried: string[]): LinkdestError {
+    const { host, port, user } = this.opts;
+    if (hostKeyProblem !== undefined) return this.fail(hostKeyProblem, err);
+    if (err.code === 'ECONNREFUSED') return this.fail(`connection refused by ${host}:${port}`, err);
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.level === 'client-dns') {
+      return this.fail(`cannot resolve host name ${host}`, err);
+    }
+    if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
+      return this.fail(`no SSH handshake with ${host}:${port} within ${(this.opts.readyTimeoutMs ?? 10_000) / 1000} s`, err);
+    }
+    if (err.level === 'client-authentication') {
+      const how = tried.length > 0 ? tried.join(', ') : 'no identity file and no ssh-agent (SSH_AUTH_SOCK)';
+      return this.fail(`authentication failed for ${user}@${host}:${port} (tried ${how})`, err);
+    }
+    return this.fail(`cannot connect to ${host}:${port}: ${err.message}`, err);
+  }
+
+  private async slot(): Promise<() => void> {
+    if (this.busy >= MAX_CHANNELS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.busy++;
+    return () => {
+      this.busy--;
+      this.waiting.shift()?.();
+    };
+  }
+
+  protected async exec(argv: readonly string[], opts: ExecOptions): Promise<RawResult> {
+    await this.connect();
+    const release = await this.slot();
+    try {
+      const client = this.client;
+      if (client === undefined) throw this.lost ?? this.fail('not connected');
+      return await this.execOn(client, quoteArgv(argv), opts);
+    } finally {
+      release();
+    }
+  }
+
+  private execOn(client: SshClient, command: string, opts: ExecOptions): Promise<RawResult> {
+    const fail = (message: string): LinkdestError => new LinkdestError(message, { host: this.name, step: opts.step });
+    return new Promise<RawResult>((resolve, reject) => {
+      const onLost = (): void => reject(fail(`connection lost while running the command`));
+      client.once('close', onLost);
+      client.exec(command, (err: Error | undefined, ch: ClientChannel) => {
+        if (err) {
+          client.off('close', onLost);
+          reject(fail(`cannot start command over SSH: ${err.message}`));
+          return;
+        }
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let code: number | undefined;
+        let signal: string | undefined;
+        let timedOut = false;
+        ch.on('data', (d: Buffer) => out.push(d));
+        ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+        ch.on('exit', (c: number | null, s?: string) => {
+          if (typeof c === 'number') code = c;
+          else signal = s;
+        });
+        const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+          timedOut = true;
+          client.off('close', onLost);
+          ch.close();
+          reject(fail(`timed out after ${(opts.timeoutMs ?? 0) / 1000} s`));
+        }, opts.timeoutMs);
+        ch.on('close', () => {
+          clearTimeout(timer);
+          client.off('close', onLost);
+          if (timedOut) return;
+          const bySignal = signal === undefined ? 255 : 128 + (constants.signals[`SIG${signal}` as keyof typeof constants.signals] ?? 0);
+          resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), code: code ?? bySignal });
+        });
+        ch.end(opts.stdin);
+      });
+    });
+  }
+}
