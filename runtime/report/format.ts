@@ -1,0 +1,86 @@
+/**
+ * The mail report in plain words: subject and body per style (rbme MAILSTYLE).
+ * all: summary and the full log, every night; report: the summary, every night;
+ * errors: summary and full log, only when the run did not end ok.
+ */
+import type { RuntimeConfig } from '../config.ts';
+import type { RunResult, RunStatus, SpaceInfo } from '../run-result.ts';
+import { formatBytes } from '../size.ts';
+
+export type MailStyle = NonNullable<RuntimeConfig['report']['mail']>['style'];
+
+export interface MailContent {
+  subject: string;
+  text: string;
+}
+
+const STATUS_WORD: Record<RunStatus, string> = { ok: 'ok', warning: 'WARNING', failed: 'FAILED', skipped: 'SKIPPED' };
+
+export function shouldMail(style: MailStyle, status: RunStatus): boolean {
+  return style !== 'errors' || status !== 'ok';
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** Local time as the admin reads it in the inbox: 2026-11-26 03:00. */
+export function formatLocalMinute(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function formatSubject(r: RunResult): string {
+  return `linkdest ${r.host} ${r.name}: ${STATUS_WORD[r.status]} (${formatLocalMinute(r.startedAt)})`;
+}
+
+/** 3725000 ms -> "1 h 2 min 5 s". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return ms < 1000 ? `${ms} ms` : `${s} s`;
+  const parts = [[Math.floor(s / 3600), 'h'], [Math.floor((s % 3600) / 60), 'min'], [s % 60, 's']] as const;
+  return parts.filter(([v]) => v > 0).map(([v, u]) => `${v} ${u}`).join(' ');
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+function space(label: string, s: SpaceInfo | undefined): string[] {
+  if (!s) return [];
+  return [`Free ${label}: ${formatBytes(s.freeBytes)} of ${formatBytes(s.totalBytes)}, ${count(s.freeInodes)} of ${count(s.totalInodes)} inodes`];
+}
+
+export function formatSummary(r: RunResult): string {
+  const lines: string[] = [
+    `Backup ${r.name} on ${r.host}: ${STATUS_WORD[r.status]}`,
+    `Started ${r.startedAt}, finished ${r.finishedAt}, took ${formatDuration(r.durationMs)}`,
+  ];
+  if (r.snapshot) lines.push(`Snapshot: ${r.snapshot}`);
+  for (const e of r.errors) lines.push(`Error: ${e}`);
+  for (const w of r.warnings) lines.push(`Warning: ${w}`);
+  if (r.stats) {
+    const s = r.stats;
+    lines.push(
+      `Files: ${count(s.files)} in the snapshot, ${formatBytes(s.bytesTotal)} in total`,
+      `Transferred: ${count(s.filesTransferred)} files, ${formatBytes(s.bytesTransferred)}`,
+      `Linked to the previous snapshot: ${count(s.filesLinked)} files, ${formatBytes(s.bytesLinked)}`,
+    );
+  }
+  lines.push(...space('before', r.spaceBefore), ...space('after', r.spaceAfter));
+  if (r.pruned.length === 0) lines.push('Pruned: none');
+  else {
+    lines.push(`Pruned: ${r.pruned.length} snapshot${r.pruned.length === 1 ? '' : 's'}`);
+    for (const p of r.pruned) lines.push(`  ${p.name} (${p.reason}, ${formatDuration(p.ms)})`);
+  }
+  lines.push(`Snapshots kept: ${r.snapshotCount}`);
+  for (const vm of r.vms) {
+    const did = [vm.stopped ? 'stopped' : vm.wasRunning ? 'not stopped' : 'was not running', vm.restarted ? 'restarted' : '']
+      .filter(Boolean).join(', ');
+    lines.push(`VM ${vm.domain}: was ${vm.initialState}, ${did}${vm.error ? ` (error: ${vm.error})` : ''}`);
+  }
+  if (r.logFile) lines.push(`Log file: ${r.logFile}`);
+  return lines.join('\n');
+}
+
+export function formatMail(r: RunResult, style: MailStyle, logText: string): MailContent {
+  const summary = formatSummary(r);
+  const text = style === 'report' ? `${summary}\n` : `${summary}\n\nFull log:\n${logText.replace(/\n?$/, '\n')}`;
+  return { subject: formatSubject(r), text };
+}

@@ -1,0 +1,63 @@
+/**
+ * Prometheus node_exporter textfile (collector.textfile.directory). Written atomically so
+ * the exporter never reads half a file. The last success time survives failed runs: it is
+ * carried over from the previous file, so an alert on "no success for 2 days" works.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { RunResult, RunStatus } from '../run-result.ts';
+
+const STATUSES: readonly RunStatus[] = ['ok', 'warning', 'failed', 'skipped'];
+
+/** Label values escape backslash, quote and newline (exposition format). */
+const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** The previous file's success timestamp for this set, if any. */
+export function previousSuccess(text: string, name: string): number | undefined {
+  const prefix = `linkdest_last_success_timestamp_seconds{name="${label(name)}"} `;
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  const v = line === undefined ? NaN : Number(line.slice(prefix.length));
+  return Number.isFinite(v) ? v : undefined;
+}
+
+export function renderMetrics(r: RunResult, lastSuccess: number | undefined): string {
+  const l = `{name="${label(r.name)}"}`;
+  const out: string[] = [];
+  const metric = (name: string, help: string, type: 'gauge' | 'counter', values: Array<[string, number]>): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of values) out.push(`${name}${labels} ${v}`);
+  };
+  const finished = Date.parse(r.finishedAt) / 1000;
+  const success = r.status === 'ok' || r.status === 'warning' ? finished : lastSuccess;
+  metric('linkdest_last_run_timestamp_seconds', 'When the last run finished.', 'gauge', [[l, finished]]);
+  if (success !== undefined) {
+    metric('linkdest_last_success_timestamp_seconds', 'When the last run that wrote a snapshot finished.', 'gauge', [[l, success]]);
+  }
+  metric('linkdest_last_run_duration_seconds', 'Duration of the last run.', 'gauge', [[l, r.durationMs / 1000]]);
+  metric('linkdest_last_run_status', 'Status of the last run (1 for the current status).', 'gauge',
+    STATUSES.map((s) => [`{name="${label(r.name)}",status="${s}"}`, r.status === s ? 1 : 0]));
+  metric('linkdest_last_run_exit_code', 'Exit code of the last run.', 'gauge', [[l, r.exitCode]]);
+  if (r.stats) {
+    metric('linkdest_last_run_bytes_transferred', 'Bytes copied (new or changed files) by the last run.', 'gauge', [[l, r.stats.bytesTransferred]]);
+    metric('linkdest_last_run_files_transferred', 'Files copied by the last run.', 'gauge', [[l, r.stats.filesTransferred]]);
+    metric('linkdest_last_run_files_linked', 'Files hard-linked to the previous snapshot by the last run.', 'gauge', [[l, r.stats.filesLinked]]);
+    metric('linkdest_last_snapshot_files', 'Files in the last snapshot.', 'gauge', [[l, r.stats.files]]);
+    metric('linkdest_last_snapshot_bytes', 'Apparent size of the last snapshot.', 'gauge', [[l, r.stats.bytesTotal]]);
+  }
+  const space = r.spaceAfter ?? r.spaceBefore;
+  if (space) {
+    metric('linkdest_destination_free_bytes', 'Free bytes on the destination.', 'gauge', [[l, space.freeBytes]]);
+    metric('linkdest_destination_free_inodes', 'Free inodes on the destination.', 'gauge', [[l, space.freeInodes]]);
+  }
+  metric('linkdest_snapshots', 'Complete snapshots on the destination.', 'gauge', [[l, r.snapshotCount]]);
+  metric('linkdest_last_run_pruned_snapshots', 'Snapshots pruned by the last run.', 'gauge', [[l, r.pruned.length]]);
+  return `${out.join('\n')}\n`;
+}
+
+/** Writes `path` via a temp file in the same directory and rename (atomic for readers). */
+export async function writeMetricsFile(path: string, r: RunResult): Promise<void> {
+  const previous = await readFile(path, 'utf8').catch(() => '');
+  const text = renderMetrics(r, previousSuccess(previous, r.name));
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o644 });
+  await rename(tmp, path);
+}
