@@ -1,0 +1,76 @@
+/**
+ * planHost: what one host needs, without changing it. Builds the recipe, gathers the facts
+ * every resource asks for in ONE run of the gather script, then asks each resource, in
+ * order, what it would change. Resources that depend on earlier changes (filesystem after
+ * partition, marker after mount) plan from the same facts and re-read at apply time.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LinkdestError } from '../runtime/errors.ts';
+import type { HostSpec } from '../inventory/host-spec.ts';
+import type { Transport } from './transport/transport.ts';
+import type { Change } from './resources/resource.ts';
+import type { HostResource } from './resources/host-resource.ts';
+import type { Facts } from './facts/types.ts';
+import { mergeQueries } from './facts/types.ts';
+import { gatherFacts } from './facts/gather.ts';
+import { buildRecipe } from './recipe.ts';
+import type { RuntimeConfig } from '../runtime/config.ts';
+
+export const DEFAULT_BUNDLE = fileURLToPath(new URL('../dist/linkdest-runtime.mjs', import.meta.url));
+
+export interface PlanOptions {
+  /** Serial or filesystem uuid of a non-blank disk the user allows to be formatted. */
+  formatConfirm?: string;
+  /** The runtime bundle, as content or a path; default dist/linkdest-runtime.mjs. */
+  runtimeBundle?: Buffer | string;
+}
+
+export interface HostPlan {
+  host: string;
+  changes: Change[];
+  facts: Facts;
+  resources: HostResource[];
+  /** The /etc/linkdest/linkdest.json this host gets. */
+  config: RuntimeConfig;
+}
+
+function loadBundle(spec: HostSpec, source: Buffer | string | undefined): Buffer {
+  if (Buffer.isBuffer(source)) return source;
+  const path = source ?? DEFAULT_BUNDLE;
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new LinkdestError(`runtime bundle ${path} not found; run \`npm run build\` first`, { host: spec.name, step: 'plan' });
+  }
+}
+
+/** A resource's error gets the host and, when it has none, the resource as its step. */
+function withHost(e: unknown, host: string, step: string): unknown {
+  if (e instanceof LinkdestError && e.host === undefined) {
+    return new LinkdestError(e.message, { host, step: e.step ?? step, exitCode: e.exitCode, cause: e });
+  }
+  return e;
+}
+
+export async function planHost(spec: HostSpec, transport: Transport, opts: PlanOptions = {}): Promise<HostPlan> {
+  const { resources, config } = buildRecipe(spec, {
+    runtimeBundle: loadBundle(spec, opts.runtimeBundle),
+    ...(opts.formatConfirm !== undefined ? { formatConfirm: opts.formatConfirm } : {}),
+  });
+  let facts: Facts;
+  try {
+    facts = await gatherFacts(transport, mergeQueries(resources.map((r) => r.query)));
+  } catch (e) {
+    throw withHost(e, spec.name, 'facts');
+  }
+  const changes: Change[] = [];
+  for (const r of resources) {
+    try {
+      changes.push(...r.check(facts));
+    } catch (e) {
+      throw withHost(e, spec.name, r.id);
+    }
+  }
+  return { host: spec.name, changes, facts, resources, config };
+}

@@ -1,0 +1,129 @@
+/**
+ * What a backup host needs, from its HostSpec alone: the ordered resources and the runtime
+ * config it will run with. Facts decide details later (systemd or cron, node's path), so
+ * the same recipe plans any host. Order matters: files first, then one daemon-reload, then
+ * what must start; the marker only once the filesystem can be mounted.
+ */
+import { LinkdestError } from '../runtime/errors.ts';
+import { parseRuntimeConfig, type RuntimeConfig } from '../runtime/config.ts';
+import type { HostSpec } from '../inventory/host-spec.ts';
+import { isNormalizedPath, pathUnitName } from './systemd/escape.ts';
+import type { HostResource } from './resources/host-resource.ts';
+import { PackagesResource } from './resources/packages.ts';
+import { DiskTarget } from './resources/disk-target.ts';
+import { PartitionResource } from './resources/partition.ts';
+import { FilesystemResource } from './resources/filesystem.ts';
+import { DirectoryResource } from './resources/directory.ts';
+import { MountUnitsResource, mountUnitPaths } from './resources/mount-units.ts';
+import { FstabResource } from './resources/fstab.ts';
+import { FileResource } from './resources/file.ts';
+import { SecretFileResource } from './resources/secret-file.ts';
+import { CONFIG_PATH, RUNTIME_PATH, ScheduleResource } from './resources/schedule.ts';
+import { UnitStateResource } from './resources/unit-state.ts';
+import { MarkerResource, type MarkerMount } from './resources/marker.ts';
+import { maskSecrets } from './render/mask.ts';
+
+export const SMTP_PASSWORD_PATH = '/etc/linkdest/smtp.password';
+const LABEL_MAX: Record<string, number> = { ext4: 16, xfs: 12, btrfs: 255 };
+
+export interface RecipeInputs {
+  /** Content of dist/linkdest-runtime.mjs. */
+  runtimeBundle: Buffer;
+  formatConfirm?: string;
+}
+
+export interface Recipe {
+  resources: HostResource[];
+  config: RuntimeConfig;
+}
+
+/** The disk as a device path: the inventory's for USB, the by-path link of the LUN for iSCSI. */
+export function diskDevicePath(target: NonNullable<HostSpec['disk']>['target']): string {
+  if (target.kind === 'usb') return target.device;
+  const p = target.portals[0]!;
+  return `/dev/disk/by-path/ip-${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}-iscsi-${target.target}-lun-${target.lun}`;
+}
+
+function validate(spec: HostSpec): void {
+  const bad = (field: string, why: string): never => {
+    throw new LinkdestError(`${spec.origin}: ${field}: ${why}`, { host: spec.name, step: 'recipe' });
+  };
+  const lineSafe = (field: string, v: string): void => {
+    if (/[\r\n\0]/.test(v)) bad(field, 'must be one line');
+  };
+  if (!isNormalizedPath(spec.mountpoint) || spec.mountpoint === '/') bad('mountpoint', `${JSON.stringify(spec.mountpoint)} must be an absolute path like /mnt/Backup (no //, . or .., no trailing /)`);
+  lineSafe('mountpoint', spec.mountpoint);
+  if (spec.mountpoint.endsWith('\\')) bad('mountpoint', 'must not end with a backslash');
+  if (spec.marker === '' || spec.marker.includes('/') || spec.marker === '.' || spec.marker === '..') bad('marker', 'must be a file name');
+  lineSafe('marker', spec.marker);
+  lineSafe('schedule', spec.schedule);
+  if (spec.schedule.trim() === '') bad('schedule', 'must not be empty');
+  if (spec.disk) {
+    const { label, filesystem, target } = spec.disk;
+    lineSafe('disk.label', label);
+    if (label === '' || Buffer.byteLength(label) > LABEL_MAX[filesystem]!) bad('disk.label', `${filesystem} labels are 1 to ${LABEL_MAX[filesystem]} bytes`);
+    if (target.kind === 'usb' && !target.device.startsWith('/dev/')) bad('disk.target.device', 'must be a path under /dev (prefer /dev/disk/by-id/...)');
+    if (target.kind === 'usb') lineSafe('disk.target.device', target.device);
+    if (target.kind === 'iscsi' && target.portals.length === 0) bad('disk.target.portals', 'at least one portal is needed');
+  }
+}
+
+function destinationMount(spec: HostSpec): MarkerMount {
+  if (!spec.disk) return { kind: 'none' };
+  if (spec.mount === 'fstab') return { kind: 'fstab' };
+  return { kind: 'systemd', unit: pathUnitName(spec.mountpoint, 'mount') };
+}
+
+export function runtimeConfigFor(spec: HostSpec): RuntimeConfig {
+  const target = spec.disk?.target;
+  const iscsi = target?.kind === 'iscsi'
+    ? { iscsi: { portals: target.portals.map((p) => `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`), target: target.target, lun: target.lun } }
+    : {};
+  const mail = spec.runtime.report.mail;
+  const report = mail && spec.smtp_password
+    ? { ...spec.runtime.report, mail: { ...mail, smtp: { ...mail.smtp, password_file: SMTP_PASSWORD_PATH } } }
+    : spec.runtime.report;
+  const config = { ...spec.runtime, report, destination: { path: spec.mountpoint, marker: spec.marker, mount: destinationMount(spec), ...iscsi } };
+  try {
+    return parseRuntimeConfig(config, `${spec.origin} (runtime config of ${spec.name})`);
+  } catch (e) {
+    if (e instanceof LinkdestError) throw new LinkdestError(e.message, { host: spec.name, step: 'recipe' });
+    throw e;
+  }
+}
+
+export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
+  validate(spec);
+  const config = runtimeConfigFor(spec);
+  const disk = spec.disk && new DiskTarget({
+    device: diskDevicePath(spec.disk.target),
+    fstype: spec.disk.filesystem,
+    label: spec.disk.label,
+    marker: spec.marker,
+    mountpoint: spec.mountpoint,
+    recordFiles: mountUnitPaths(spec.mountpoint, spec.mount),
+    byUuidLink: spec.mount !== 'fstab',
+    ...(inputs.formatConfirm !== undefined ? { formatConfirm: inputs.formatConfirm } : {}),
+  });
+  const netdev = spec.disk?.target.kind === 'iscsi';
+  const r: HostResource[] = [new PackagesResource({ install: spec.install_packages, ...(spec.disk ? { fstype: spec.disk.filesystem } : {}) })];
+  if (disk && spec.disk) {
+    r.push(new PartitionResource(disk), new FilesystemResource(disk), new DirectoryResource(spec.mountpoint));
+    if (spec.mount === 'fstab') r.push(new FstabResource({ mountpoint: spec.mountpoint, fstype: spec.disk.filesystem, netdev }, disk));
+    else r.push(new MountUnitsResource({ kind: spec.mount, mountpoint: spec.mountpoint, fstype: spec.disk.filesystem, netdev }, disk));
+  } else {
+    r.push(new DirectoryResource(spec.mountpoint));
+  }
+  r.push(new FileResource({ path: RUNTIME_PATH, mode: 0o644, noDiff: true }, inputs.runtimeBundle));
+  r.push(new FileResource({ path: CONFIG_PATH, mode: 0o600, mask: maskSecrets }, `${JSON.stringify(config, null, 2)}\n`));
+  if (spec.smtp_password && config.report.mail) {
+    r.push(new SecretFileResource(SMTP_PASSWORD_PATH, spec.smtp_password, `host ${spec.name}: smtp_password`));
+  }
+  r.push(new ScheduleResource({ schedule: spec.schedule, randomizedDelaySec: 120 }));
+  if (disk && spec.mount !== 'fstab') {
+    r.push(new UnitStateResource(pathUnitName(spec.mountpoint, spec.mount === 'automount' ? 'automount' : 'mount')));
+  }
+  r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name }, disk));
+  r.push(new UnitStateResource('linkdest.timer'));
+  return { resources: r, config };
+}

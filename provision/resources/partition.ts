@@ -1,0 +1,62 @@
+/** One GPT partition spanning the disk, created with `parted -s` only on a blank (or confirmed) disk. */
+import { LinkdestError } from '../../runtime/errors.ts';
+import type { Change } from './resource.ts';
+import type { Facts } from '../facts/types.ts';
+import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { PARTITION_NAME } from './disk-state.ts';
+import type { DiskTarget } from './disk-target.ts';
+import { waitForBlockDevice } from './wait-device.ts';
+
+export class PartitionResource implements HostResource {
+  readonly id: string;
+
+  constructor(private readonly disk: DiskTarget) {
+    this.id = `partition:${disk.spec.device}`;
+  }
+
+  get query() {
+    return this.disk.query;
+  }
+
+  check(facts: Facts): Change[] {
+    const v = this.disk.verdict(facts);
+    if (v.state === 'blank') {
+      return [{ resource: this.id, action: 'create', summary: `create a GPT partition table with one partition ${v.partition} on ${v.disk}` }];
+    }
+    if (v.state === 'wipe') {
+      return [{ resource: this.id, action: 'update', summary: `WIPE ${v.disk} (${v.found}) and create a GPT partition table with one partition ${v.partition}` }];
+    }
+    return [];
+  }
+
+  async apply(_changes: Change[], ctx: HostApplyContext): Promise<void> {
+    const { verdict: v } = await this.disk.freshVerdict(ctx);
+    if (v.state === 'adopt' || v.state === 'partitioned') return;
+    if (v.state === 'wipe') {
+      ctx.log(`wiping ${v.disk}: ${v.found}`);
+      await mutate(ctx, ['wipefs', '-a', '--', v.disk]);
+    }
+    await mutate(ctx, ['parted', '-s', '--', v.disk, 'mklabel', 'gpt', 'mkpart', PARTITION_NAME, '1MiB', '100%']);
+    await waitForBlockDevice(ctx, v.partition, v.disk);
+    await this.waitPartitioned(ctx, v.disk);
+  }
+
+  /** Until udev (or its stand-in) has settled, the new partition may still be half visible. */
+  private async waitPartitioned(ctx: HostApplyContext, disk: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      try {
+        const { verdict } = await this.disk.freshVerdict(ctx);
+        if (verdict.state === 'partitioned') return;
+        last = verdict.state;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      if (Date.now() > deadline) {
+        throw new LinkdestError(`after partitioning, ${disk} does not show the expected single empty partition (${last})`, { host: ctx.host, step: 'partition' });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
