@@ -1,0 +1,69 @@
+/**
+ * The part of a run that touches the destination: prune(before) -> snapshot ->
+ * prune(after). Shared by the host run (run.ts, after lock, VMs and guard) and the local
+ * `linkdest snapshot` command. Never throws for a failed backup: failures are returned.
+ */
+import type { RuntimeConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { PrunedSnapshot, SnapshotStats, SpaceInfo } from './run-result.ts';
+import { LinkdestError } from './errors.ts';
+import { listSet, setDir } from './layout.ts';
+import { prune, type PruneRequest } from './prune.ts';
+import { takeSnapshot } from './snapshot.ts';
+import { mkdir } from 'node:fs/promises';
+
+export interface BackupOutcome {
+  snapshot?: string;
+  stats?: SnapshotStats;
+  bytesUsed?: number;
+  spaceBefore?: SpaceInfo;
+  spaceAfter?: SpaceInfo;
+  pruned: PrunedSnapshot[];
+  snapshotCount: number;
+  errors: string[];
+  warnings: string[];
+}
+
+function pruneRequest(cfg: RuntimeConfig, phase: 'before' | 'after', protect: string[]): PruneRequest {
+  const r = cfg.retention;
+  return {
+    dir: setDir(cfg), spacePath: setDir(cfg), protect,
+    policy: { keepMin: r.keep_min, thin: r.thin },
+    thresholds: phase === 'before'
+      ? { minFreeBytes: r.min_free_before, minFreeInodes: r.min_inodes_before }
+      : { minFreeBytes: r.min_free_after, minFreeInodes: r.min_inodes_after },
+  };
+}
+
+export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSignal): Promise<BackupOutcome> {
+  const dir = setDir(cfg);
+  const o: BackupOutcome = { pruned: [], snapshotCount: 0, errors: [], warnings: [] };
+  try {
+    await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+    const before = await prune(pruneRequest(cfg, 'before', []), log);
+    o.pruned.push(...before.pruned);
+    o.spaceBefore = before.space;
+    if (before.warning) o.warnings.push(`before the snapshot: ${before.warning}`);
+    const snap = await takeSnapshot(cfg, log, {
+      signal,
+      onDiskFull: async (protect) => {
+        const r = await prune({ ...pruneRequest(cfg, 'before', protect), diskFull: true }, log);
+        o.pruned.push(...r.pruned);
+        return r.pruned.length > 0;
+      },
+    });
+    o.snapshot = snap.path;
+    const { bytesUsed, ...stats } = snap.stats;
+    o.stats = stats;
+    o.bytesUsed = bytesUsed;
+    o.warnings.push(...snap.warnings);
+    const after = await prune(pruneRequest(cfg, 'after', [snap.name]), log);
+    o.pruned.push(...after.pruned);
+    o.spaceAfter = after.space;
+    if (after.warning) o.warnings.push(`after the snapshot: ${after.warning}`);
+  } catch (e) {
+    o.errors.push(e instanceof LinkdestError ? e.oneLine() : `snapshot: ${(e as Error).message}`);
+  }
+  o.snapshotCount = (await listSet(dir).catch(() => ({ complete: [] }))).complete.length;
+  return o;
+}

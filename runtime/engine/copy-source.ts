@@ -1,0 +1,121 @@
+/**
+ * Copy one source into the new snapshot, as exactly as bare
+ * `rsync -aH --numeric-ids --delete --link-dest=PREV SRC/ NEW/` would, but faster:
+ * pre-link unchanged files in Node, then let rsync handle only what is left.
+ * Falls back to the bare whole-tree mirror when pre-linking is not safe: remote source,
+ * no previous copy made with the same settings, a resumed partial (may hold stale
+ * entries only --delete removes), or hard-link groups that could span the two passes.
+ */
+import { join } from 'node:path';
+import { lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import type { Logger } from '../logger.ts';
+import { prelink, type PrelinkResult } from './prelink.ts';
+import { fullMirrorArgs, listedArgs, type RsyncFlags } from './rsync-args.ts';
+import { runRsync } from './run-rsync.ts';
+import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
+import { testPoint } from '../test-points.ts';
+import { detachShared } from './detach-shared.ts';
+
+export interface CopyRequest {
+  /** `/Apps` or `host:/path` as configured. */
+  source: string;
+  flags: RsyncFlags;
+  dest: string;
+  /** Same source inside the newest complete snapshot, if there is one. */
+  prev?: string;
+  /** The previous snapshot's start, when pre-linking is allowed for this source. */
+  prevStartedMs?: number;
+  /** dest already held files (resumed partial): only a --delete mirror makes it exact. */
+  destDirty: boolean;
+  signal?: AbortSignal;
+}
+
+export interface CopyOutcome {
+  mode: 'prelink' | 'mirror';
+  files: number;
+  filesTransferred: number;
+  bytesTransferred: number;
+  filesLinked: number;
+  bytesLinked: number;
+  bytesTotal: number;
+  warnings: string[];
+}
+
+export class DiskFullError extends Error {}
+export class AclXattrUnsupportedError extends Error {}
+
+async function isDir(path: string | undefined): Promise<boolean> {
+  return path ? (await lstat(path).catch(() => null))?.isDirectory() ?? false : false;
+}
+
+export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOutcome> {
+  const remote = req.flags.remote;
+  const srcArg = req.source.replace(/\/+$/, '') || '/';
+  const out: CopyOutcome = { mode: 'mirror', files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, warnings: [] };
+  const canPrelink = !remote && !req.destDirty && req.prevStartedMs !== undefined && await isDir(req.prev);
+  let pre: PrelinkResult | undefined;
+  if (canPrelink) {
+    pre = await prelink({
+      src: srcArg, prev: req.prev!, dest: req.dest, prevStartedMs: req.prevStartedMs!,
+      oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0,
+    }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOSPC' || e.code === 'EDQUOT') throw new DiskFullError(`${req.source}: no space left on the destination`);
+      throw e;
+    });
+    testPoint('after-prelink');
+    if (pre.newDirs.length > 0 && pre.sawMultiLinked) {
+      log.info(`${req.source}: hard-linked files and new directories; mirroring the whole tree to keep hard links exact`);
+      pre = undefined;
+    }
+  }
+  if (req.destDirty) {
+    const n = detachShared(req.dest);
+    if (n > 0) log.info(`${req.source}: unlinked ${n} files the partial shared with older snapshots, so rsync cannot alter those`);
+  }
+  const passes: string[][] = [];
+  let listDir: string | undefined;
+  if (pre) {
+    out.mode = 'prelink';
+    out.filesLinked = pre.filesLinked;
+    out.bytesLinked = pre.bytesLinked;
+    out.files = pre.filesLinked;
+    out.bytesTotal = pre.bytesLinked;
+    listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
+    // New subtrees first: creating them touches their parents, whose times pass 2 then sets.
+    if (pre.newDirs.length > 0) {
+      await writeFile(join(listDir, 'new'), pre.newDirs.map((p) => `${p}\0`).join(''));
+      passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, join(listDir, 'new'), true));
+    }
+    await writeFile(join(listDir, 'rest'), [...pre.dirs, ...pre.others].map((p) => `${p}\0`).join(''));
+    passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, join(listDir, 'rest'), false));
+    log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
+  } else {
+    passes.push(fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined));
+  }
+  try {
+    for (const args of passes) {
+      const r = await runRsync(args, log, req.signal);
+      if (req.signal?.aborted) throw new Error(`${req.source}: interrupted`);
+      if (isDiskFull(r.code, r.stderr)) throw new DiskFullError(`${req.source}: no space left on the destination (rsync exit ${r.code})`);
+      if (r.code !== 0 && isAclXattrUnsupported(r.stderr) && (req.flags.acls || req.flags.xattrs)) {
+        throw new AclXattrUnsupportedError(`${req.source}: the destination cannot store ACLs or extended attributes`);
+      }
+      const verdict = judgeRsyncExit(r.code, r.stderr, req.source);
+      if (verdict.kind === 'failed') throw new Error(verdict.message);
+      if (verdict.kind === 'warning') out.warnings.push(verdict.message);
+      const s = parseRsyncStats(r.stdout);
+      out.files += s.files;
+      out.filesTransferred += s.filesTransferred;
+      out.bytesTransferred += s.bytesTransferred;
+      out.bytesTotal += s.totalSize;
+      // rsync does not count --link-dest hits; every regular file it did not transfer is one.
+      if (!req.prev) continue;
+      out.filesLinked += Math.max(0, s.regularFiles - s.filesTransferred);
+      out.bytesLinked += Math.max(0, s.totalSize - s.bytesTransferred);
+    }
+  } finally {
+    if (listDir) await rm(listDir, { recursive: true, force: true });
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+/**
+ * argv for each rsync invocation the engine makes. Pure, so the table of cases in
+ * test/unit/runtime shows exactly what runs.
+ */
+import { shellQuoteArgv } from './shell-quote.ts';
+
+export interface RsyncFlags {
+  acls: boolean;
+  xattrs: boolean;
+  oneFileSystem: boolean;
+  excludes: string[];
+  extraArgs: string[];
+  rsh: string[];
+  remote: boolean;
+}
+
+export function baseArgs(f: RsyncFlags): string[] {
+  return [
+    '-aH', ...(f.acls ? ['-A'] : []), ...(f.xattrs ? ['-X'] : []), '--numeric-ids', '--stats',
+    ...(f.oneFileSystem ? ['-x'] : []),
+    ...(f.remote ? ['-e', shellQuoteArgv(f.rsh)] : []),
+    ...f.excludes.map((e) => `--exclude=${e}`),
+    ...f.extraArgs,
+  ];
+}
+
+const linkDest = (prev: string | undefined): string[] => (prev ? [`--link-dest=${prev}`] : []);
+
+/** A whole-tree mirror: what bare `rsync --link-dest` does, used when pre-linking cannot. */
+export function fullMirrorArgs(f: RsyncFlags, src: string, dest: string, prev: string | undefined): string[] {
+  return [...baseArgs(f), '--delete', '--delete-excluded', ...linkDest(prev), `${src}/`, `${dest}/`];
+}
+
+/**
+ * Only the entries named in `listFile` (NUL-separated, relative): non-recursive for the
+ * directories and changed entries of the pre-linked tree, recursive for new directories.
+ */
+export function listedArgs(f: RsyncFlags, src: string, dest: string, prev: string, listFile: string, recursive: boolean): string[] {
+  return [...baseArgs(f), recursive ? '-r' : '--no-r', `--files-from=${listFile}`, '--from0', ...linkDest(prev), `${src}/`, `${dest}/`];
+}

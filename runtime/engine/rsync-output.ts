@@ -1,0 +1,59 @@
+/**
+ * Parsers of what rsync prints: the --stats block and the per-file complaints on stderr
+ * that make it exit 23 (partial transfer) or 24 (files vanished). Pure, table-tested.
+ */
+export interface RsyncStats {
+  files: number;
+  regularFiles: number;
+  filesTransferred: number;
+  totalSize: number;
+  bytesTransferred: number;
+}
+
+const num = (s: string | undefined): number => (s === undefined ? 0 : Number(s.replace(/[,.]/g, '')));
+
+export function parseRsyncStats(stdout: string): RsyncStats {
+  const grab = (re: RegExp): string | undefined => re.exec(stdout)?.[1];
+  return {
+    files: num(grab(/^Number of files: ([\d,.]+)/m)),
+    regularFiles: num(grab(/^Number of files: [\d,.]+ \((?:[^)]*?)reg: ([\d,.]+)/m)),
+    filesTransferred: num(grab(/^Number of regular files transferred: ([\d,.]+)/m)),
+    totalSize: num(grab(/^Total file size: ([\d,.]+) bytes/m)),
+    bytesTransferred: num(grab(/^Total transferred file size: ([\d,.]+) bytes/m)),
+  };
+}
+
+/** The file names rsync complains about, in order, without duplicates. */
+export function filesNamedInErrors(stderr: string): string[] {
+  const out = new Set<string>();
+  for (const line of stderr.split('\n')) {
+    const vanished = /^file has vanished: "(.+)"$/.exec(line.trim());
+    if (vanished) { out.add(vanished[1]!); continue; }
+    if (!/^rsync: /.test(line) || /^rsync: (?:\[\w+\] )?(?:error|warning)\b/.test(line)) continue;
+    const quoted = /"(.+?)"(?: failed)?:/.exec(line) ?? /"(.+)"/.exec(line);
+    if (quoted) out.add(quoted[1]!);
+  }
+  return [...out];
+}
+
+export function isDiskFull(code: number, stderr: string): boolean {
+  return /No space left on device|Disk quota exceeded/.test(stderr) && code !== 0;
+}
+
+/** rsync cannot store ACLs or xattrs on this destination (or was built without them). */
+export function isAclXattrUnsupported(stderr: string): boolean {
+  return /(ACLs|extended attributes) are not supported|lsetxattr|rsync_xal_set|set_acl|Operation not supported \(95\)/.test(stderr);
+}
+
+export type RsyncVerdict = { kind: 'ok' } | { kind: 'warning'; message: string } | { kind: 'failed'; message: string };
+
+/** Exit 24 and 23 are warnings that name the files; anything else non-zero fails. */
+export function judgeRsyncExit(code: number, stderr: string, source: string): RsyncVerdict {
+  if (code === 0) return { kind: 'ok' };
+  const files = filesNamedInErrors(stderr);
+  const list = files.length > 0 ? `: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ` (and ${files.length - 20} more)` : ''}` : '';
+  if (code === 24) return { kind: 'warning', message: `${source}: files vanished during the copy${list}` };
+  if (code === 23) return { kind: 'warning', message: `${source}: some files could not be copied${list}` };
+  const last = stderr.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+  return { kind: 'failed', message: `${source}: rsync exited with ${code}${last ? `: ${last}` : ''}` };
+}

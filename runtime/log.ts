@@ -1,0 +1,50 @@
+/**
+ * The run's Logger: every line to stdout and appended synchronously to one log file per
+ * run in cfg.log.dir (a run killed with -9 keeps everything logged so far); the oldest
+ * files beyond cfg.log.keep are removed when a run starts.
+ */
+import { appendFileSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from './logger.ts';
+import { stampOf } from './layout.ts';
+
+export const LOG_RE = /^linkdest-\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d(?:-\d+)?\.log$/;
+
+export interface RunLogger extends Logger {
+  file?: string;
+}
+
+export function createLogger(opts: { dir?: string; keep?: number; stdout?: boolean; now?: Date } = {}): RunLogger {
+  const lines: string[] = [];
+  let file: string | undefined;
+  if (opts.dir) {
+    mkdirSync(opts.dir, { recursive: true, mode: 0o750 });
+    const base = `linkdest-${stampOf(opts.now ?? new Date())}`;
+    const existing = new Set(readdirSync(opts.dir));
+    let name = `${base}.log`;
+    for (let i = 1; existing.has(name); i++) name = `${base}-${i}.log`;
+    file = join(opts.dir, name);
+    rotate(opts.dir, Math.max(0, (opts.keep ?? 60) - 1));
+  }
+  const write = (level: string, message: string): void => {
+    const line = `${new Date().toISOString()} ${level.padEnd(5)} ${message}`;
+    lines.push(line);
+    if (file) appendFileSync(file, `${line}\n`, { mode: 0o640 });
+    if (opts.stdout !== false) process.stdout.write(`${level === 'info' ? '' : `${level}: `}${message}\n`);
+  };
+  return {
+    file,
+    info: (m) => write('info', m),
+    warn: (m) => write('warn', m),
+    error: (m) => write('error', m),
+    text: () => lines.join('\n'),
+  };
+}
+
+/** Keep the newest `keep` run logs (names sort by time). */
+export function rotate(dir: string, keep: number): string[] {
+  const logs = readdirSync(dir).filter((n) => LOG_RE.test(n)).sort();
+  const gone = logs.slice(0, Math.max(0, logs.length - keep));
+  for (const n of gone) unlinkSync(join(dir, n));
+  return gone;
+}

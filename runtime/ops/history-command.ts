@@ -1,0 +1,60 @@
+/** `history PATH` and `diff A B` on the host: pick snapshots, read the trees, report. */
+import { join } from 'node:path';
+import type { RuntimeConfig } from '../config.ts';
+import { LinkdestError, EXIT } from '../errors.ts';
+import { listSet, readMetadata, setDir } from '../layout.ts';
+import type { Logger } from '../logger.ts';
+import { withDestination } from './access.ts';
+import { classifyDiff, type SnapshotDiff } from './diff.ts';
+import { groupVersions, observe, type HistoryItem } from './history.ts';
+import { chooseSnapshot } from './select-snapshot.ts';
+import { locateInSnapshot, normalizePath, notBackedUp } from './snapshot-path.ts';
+import { walkTree, type TreeEntry } from './tree.ts';
+
+export interface HistoryReport {
+  path: string;
+  items: HistoryItem[];
+}
+
+export async function history(cfg: RuntimeConfig, path: string, log: Logger): Promise<HistoryReport> {
+  const original = normalizePath(path);
+  return withDestination(cfg, { log }, async () => {
+    const dir = setDir(cfg);
+    const { complete } = await listSet(dir);
+    const sources = new Set(cfg.sources.map((s) => s.path));
+    for (const name of complete) for (const s of (await readMetadata(join(dir, name)))?.sources ?? []) sources.add(s);
+    const loc = locateInSnapshot(original, [...sources]);
+    if (!loc) throw notBackedUp(original, [...sources]);
+    const items = groupVersions(await observe(dir, complete, loc.rel));
+    if (items.length === 0) throw new LinkdestError(`${original} is in none of the ${complete.length} snapshots`, { step: 'history' });
+    return { path: original, items };
+  });
+}
+
+export interface DiffReport extends SnapshotDiff {
+  from: string;
+  to: string;
+}
+
+export async function diffSnapshots(cfg: RuntimeConfig, a: string, b: string, path: string | undefined, log: Logger): Promise<DiffReport> {
+  return withDestination(cfg, { log }, async () => {
+    const dir = setDir(cfg);
+    const l = await listSet(dir);
+    const from = chooseSnapshot(l.complete, l.partials, { id: a });
+    const to = chooseSnapshot(l.complete, l.partials, { id: b });
+    let rel = '';
+    if (path !== undefined) {
+      const sources = [...new Set([...cfg.sources.map((s) => s.path), ...((await readMetadata(join(dir, to)))?.sources ?? [])])];
+      const loc = locateInSnapshot(path, sources);
+      if (!loc) throw notBackedUp(path, sources);
+      rel = loc.rel;
+    }
+    if (from === to) throw new LinkdestError(`${a} and ${b} are the same snapshot`, { step: 'diff', exitCode: EXIT.usage });
+    const tree = async (name: string): Promise<Map<string, TreeEntry>> =>
+      walkTree(join(dir, name, rel), { snapshotRoot: rel === '' }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return new Map();
+        throw e;
+      });
+    return { from, to, ...classifyDiff(await tree(from), await tree(to)) };
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * What `linkdest status` and `linkdest snapshots` show of one host, gathered on the host in
+ * one go: the snapshots with their figures, free space and inodes, the last run's result
+ * (from its log, so a run that failed before writing a snapshot is seen too), the next
+ * scheduled run, whether the disk was mounted, and the runtime's version.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { RuntimeConfig } from '../config.ts';
+import { LinkdestError } from '../errors.ts';
+import { run } from '../exec.ts';
+import { listSet, parseStamp, readMetadata, setDir } from '../layout.ts';
+import type { Logger } from '../logger.ts';
+import type { SpaceInfo } from '../run-result.ts';
+import { isMountPoint } from '../mount.ts';
+import { spaceOf } from '../space.ts';
+import { runningPid, withDestination } from './access.ts';
+import { cronSchedule, nextCronRun } from './cron-next.ts';
+import { runLogFiles, summarizeRun, type RunSummary } from './run-logs.ts';
+import { RUNTIME_VERSION } from './version.ts';
+
+export const CRON_FILE = '/etc/cron.d/linkdest';
+
+export interface SnapshotRow {
+  name: string;
+  /** ISO time the snapshot was taken (from its name, host local time). */
+  time: string;
+  status?: string;
+  files?: number;
+  bytesTotal?: number;
+  /** Space the snapshot took on the disk (what it added). */
+  bytesAdded?: number;
+  durationMs?: number;
+  warnings?: string[];
+}
+
+export interface Schedule {
+  kind: 'systemd' | 'cron' | 'none';
+  /** ISO time of the next run, when known. */
+  next?: string;
+  detail?: string;
+}
+
+export interface Overview {
+  version: string;
+  host: string;
+  destination: string;
+  set: string;
+  /** Mounted before we looked (a disk mounted only for a run is normally unmounted). */
+  mounted: boolean;
+  /** Why the snapshots could not be read (disk missing, marker missing...). */
+  error?: string;
+  space?: SpaceInfo;
+  snapshots?: SnapshotRow[];
+  partials?: string[];
+  running?: number;
+  lastRun?: RunSummary;
+  schedule: Schedule;
+}
+
+export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; partials: string[] }> {
+  const l = await listSet(dir);
+  const rows = await Promise.all(l.complete.map(async (name): Promise<SnapshotRow> => {
+    const m = await readMetadata(join(dir, name));
+    const row: SnapshotRow = { name, time: parseStamp(name)!.toISOString() };
+    if (m) {
+      Object.assign(row, {
+        status: m.status, files: m.stats.files, bytesTotal: m.stats.bytesTotal, durationMs: m.stats.durationMs, warnings: m.warnings,
+        ...(m.stats.bytesUsed !== undefined ? { bytesAdded: m.stats.bytesUsed } : {}),
+      });
+    }
+    return row;
+  }));
+  return { rows, partials: l.partials };
+}
+
+/** systemd's NextElapseUSecRealtime (as `@unix`), or the cron line's next time. */
+export async function readSchedule(now = new Date()): Promise<Schedule> {
+  if (existsSync('/run/systemd/system')) {
+    const r = await run(['systemctl', 'show', 'linkdest.timer', '--timestamp=unix', '-p', 'NextElapseUSecRealtime', '-p', 'ActiveState', '-p', 'LoadState']);
+    const props = Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    if (props.LoadState !== 'loaded') return { kind: 'none', detail: 'linkdest.timer is not installed' };
+    const at = /^@(\d+)/.exec(props.NextElapseUSecRealtime ?? '');
+    if (props.ActiveState !== 'active') return { kind: 'systemd', detail: `linkdest.timer is ${props.ActiveState ?? 'unknown'}` };
+    return at ? { kind: 'systemd', next: new Date(Number(at[1]) * 1000).toISOString() } : { kind: 'systemd', detail: 'no next run scheduled' };
+  }
+  const text = await readFile(CRON_FILE, 'utf8').catch(() => undefined);
+  if (text === undefined) return { kind: 'none', detail: `no systemd and no ${CRON_FILE}` };
+  const expr = cronSchedule(text);
+  const next = expr === undefined ? undefined : nextCronRun(expr, now);
+  return next ? { kind: 'cron', next: next.toISOString(), detail: expr } : { kind: 'cron', detail: `cannot read the schedule in ${CRON_FILE}` };
+}
+
+export async function lastRun(cfg: RuntimeConfig): Promise<RunSummary | undefined> {
+  const files = await runLogFiles(cfg.log.dir);
+  const last = files[files.length - 1];
+  return last === undefined ? undefined : summarizeRun(cfg.log.dir, last, runningPid(cfg) !== undefined);
+}
+
+/** Never throws for an unreadable destination: that becomes `error`, the rest is still reported. */
+export async function gatherOverview(cfg: RuntimeConfig, log: Logger): Promise<Overview> {
+  const dir = setDir(cfg);
+  const o: Overview = {
+    version: RUNTIME_VERSION, host: hostname(), destination: cfg.destination.path, set: dir, mounted: false,
+    schedule: await readSchedule(), running: runningPid(cfg),
+  };
+  const last = await lastRun(cfg);
+  if (last) o.lastRun = last;
+  try {
+    o.mounted = await isMountPoint(cfg.destination.path);
+    await withDestination(cfg, { log }, async () => {
+      const s = await snapshotRows(dir);
+      o.snapshots = s.rows;
+      o.partials = s.partials;
+      o.space = await spaceOf(existsSync(dir) ? dir : cfg.destination.path);
+    });
+  } catch (e) {
+    o.error = e instanceof LinkdestError ? e.oneLine() : (e as Error).message;
+  }
+  return o;
+}

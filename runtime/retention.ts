@@ -1,0 +1,83 @@
+/**
+ * Which snapshot goes next, if any: RBME's rule (while free space or inodes are below the
+ * threshold and more than keep_min complete snapshots remain, delete the oldest) plus
+ * optional age thinning. Pure: prune.ts calls it after every deletion with fresh figures.
+ */
+import { parseStamp } from './layout.ts';
+
+export interface Thresholds {
+  minFreeBytes: number;
+  minFreeInodes: number;
+}
+
+export interface RetentionPolicy {
+  keepMin: number;
+  thin?: { daily?: number; weekly?: number; monthly?: number };
+}
+
+export interface PruneInput {
+  /** Complete snapshot names, any order. */
+  complete: string[];
+  /** Never deleted: the one being written, the link source. The newest is always kept too. */
+  protect: string[];
+  policy: RetentionPolicy;
+  thresholds: Thresholds;
+  freeBytes: number;
+  freeInodes: number;
+  /** Prune one more than the thresholds ask (the disk filled up mid-copy). */
+  diskFull?: boolean;
+}
+
+export type PruneDecision =
+  | { action: 'delete'; name: string; reason: 'thinning' | 'space' | 'inodes' | 'disk-full' }
+  | { action: 'done' }
+  | { action: 'unmet'; message: string };
+
+const dayKey = (d: Date): string => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+const monthKey = (d: Date): string => `${d.getFullYear()}-${d.getMonth()}`;
+function weekKey(d: Date): string {
+  const monday = new Date(d.getFullYear(), d.getMonth(), d.getDate() - ((d.getDay() + 6) % 7));
+  return dayKey(monday);
+}
+
+/** Snapshots no thinning rule keeps: the newest of each of the last N days/weeks/months stay. */
+export function thinningVictims(sortedOldestFirst: string[], thin: NonNullable<RetentionPolicy['thin']>): string[] {
+  const keep = new Set<string>();
+  const rules: [number | undefined, (d: Date) => string][] = [[thin.daily, dayKey], [thin.weekly, weekKey], [thin.monthly, monthKey]];
+  for (const [count, key] of rules) {
+    if (count === undefined) continue;
+    const seen = new Set<string>();
+    for (const name of [...sortedOldestFirst].reverse()) {
+      const k = key(parseStamp(name)!);
+      if (seen.has(k)) continue;
+      if (seen.size >= count) break;
+      seen.add(k);
+      keep.add(name);
+    }
+  }
+  return sortedOldestFirst.filter((n) => !keep.has(n));
+}
+
+export function decidePrune(input: PruneInput): PruneDecision {
+  const sorted = input.complete.filter((n) => parseStamp(n)).sort();
+  const newest = sorted[sorted.length - 1];
+  const protect = new Set([...input.protect, ...(newest ? [newest] : [])]);
+  const deletable = sorted.filter((n) => !protect.has(n));
+  const atMin = sorted.length <= input.policy.keepMin;
+  const lowBytes = input.freeBytes < input.thresholds.minFreeBytes;
+  const lowInodes = input.freeInodes < input.thresholds.minFreeInodes;
+  const reason = input.diskFull ? 'disk-full' : lowBytes ? 'space' : lowInodes ? 'inodes' : undefined;
+
+  if (!atMin && input.policy.thin) {
+    const victim = thinningVictims(sorted, input.policy.thin).find((n) => !protect.has(n));
+    if (victim) return { action: 'delete', name: victim, reason: 'thinning' };
+  }
+  if (!reason) return { action: 'done' };
+  const oldest = deletable[0];
+  if (!atMin && oldest) return { action: 'delete', name: oldest, reason };
+  const what = input.diskFull ? 'the disk is full'
+    : [lowBytes && 'free space', lowInodes && 'free inodes'].filter(Boolean).join(' and ') + ' below the threshold';
+  const why = atMin ? `only ${sorted.length} complete snapshot(s) left, keep_min is ${input.policy.keepMin}`
+    : 'every remaining snapshot is protected (newest, link source or being written)';
+  return { action: 'unmet', message: `${what}, but nothing more may be pruned: ${why}` };
+}

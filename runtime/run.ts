@@ -1,0 +1,95 @@
+/**
+ * One nightly run: lock -> reportStart -> pre hooks -> stop VMs -> guard -> prune(before)
+ * -> snapshot -> prune(after) -> start VMs (always, also on SIGTERM/SIGINT) -> post hooks
+ * -> reportFinish -> unlock.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { RuntimeConfig } from './config.ts';
+import type { RunResult, RunStatus, VmOutcome } from './run-result.ts';
+import { LinkdestError } from './errors.ts';
+import { acquireLock } from './lock.ts';
+import { createLogger } from './log.ts';
+import { setName } from './layout.ts';
+import { backup } from './backup.ts';
+import { runHooks } from './hooks.ts';
+import { exitCodeFor, summaryLines } from './stats.ts';
+import { ensureDestination, type GuardHandle } from './guard.ts';
+import { startVms, stopVms } from './vms.ts';
+import { reportFinish, reportStart } from './report/index.ts';
+
+export function lockPath(cfg: RuntimeConfig): string {
+  return join(cfg.state_dir, 'linkdest.lock');
+}
+
+export async function runNightly(cfg: RuntimeConfig): Promise<RunResult> {
+  const startedAt = new Date();
+  const log = createLogger({ dir: cfg.log.dir, keep: cfg.log.keep, now: startedAt });
+  const r: RunResult = {
+    host: hostname(), name: setName(cfg), status: 'ok', startedAt: startedAt.toISOString(), finishedAt: '',
+    durationMs: 0, errors: [], warnings: [], pruned: [], snapshotCount: 0, vms: [], logFile: log.file, exitCode: 0,
+  };
+  // Lock before anything touches the destination; a second run learns nothing else.
+  const lock = await acquireLock(lockPath(cfg), (m) => log.warn(m));
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log.error(`received ${sig}: stopping the copy, restarting VMs, reporting`);
+    r.errors.push(`interrupted by ${sig}`);
+    abort.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let vms: VmOutcome[] = [];
+  let guard: GuardHandle | undefined;
+  let skipped = false;
+  try {
+    log.info(`linkdest run of ${r.name} to ${cfg.destination.path}`);
+    await reportStart(cfg, log).catch((e: Error) => r.warnings.push(`report start: ${e.message}`));
+    const preFailure = await runHooks(cfg.hooks.pre, { LINKDEST_STATUS: 'starting' }, log);
+    if (preFailure) {
+      skipped = true;
+      r.errors.push(`${preFailure}: backup skipped`);
+      return r;
+    }
+    const stopped = await stopVms(cfg.vms, log);
+    vms = stopped.outcomes;
+    if (!stopped.allStopped) {
+      // A running VM's disk copied mid-write is worse than no copy; others still go.
+      r.warnings.push('not every VM could be stopped; their images may be inconsistent in this snapshot');
+    }
+    if (abort.signal.aborted) return r;
+    guard = await ensureDestination(cfg, log);
+    const o = await backup(cfg, log, abort.signal);
+    Object.assign(r, {
+      snapshot: o.snapshot, stats: o.stats, spaceBefore: o.spaceBefore, spaceAfter: o.spaceAfter,
+      pruned: o.pruned, snapshotCount: o.snapshotCount,
+    });
+    r.errors.push(...o.errors);
+    r.warnings.push(...o.warnings);
+  } catch (e) {
+    r.errors.push(e instanceof LinkdestError ? e.oneLine() : `internal error: ${(e as Error).message}`);
+  } finally {
+    if (guard) await guard.release().catch((e: Error) => r.warnings.push(`release destination: ${e.message}`));
+    if (vms.length > 0) {
+      r.vms = await startVms(vms, cfg.vms, log).catch((e: Error) => {
+        r.errors.push(`restarting VMs: ${e.message}`);
+        return vms;
+      });
+      for (const v of r.vms) if (v.error) r.warnings.push(`VM ${v.domain}: ${v.error}`);
+    }
+    const status: RunStatus = skipped ? 'skipped' : r.errors.length > 0 ? 'failed' : r.warnings.length > 0 ? 'warning' : 'ok';
+    r.status = status;
+    r.exitCode = exitCodeFor(status);
+    const post = await runHooks(cfg.hooks.post, { LINKDEST_STATUS: status, LINKDEST_SNAPSHOT: r.snapshot ?? '' }, log);
+    if (post) r.warnings.push(post);
+    if (post && r.status === 'ok') { r.status = 'warning'; r.exitCode = exitCodeFor('warning'); }
+    r.finishedAt = new Date().toISOString();
+    r.durationMs = Date.now() - startedAt.getTime();
+    for (const l of summaryLines(r)) (r.status === 'failed' ? log.error : log.info)(l);
+    await reportFinish(r, cfg, log).catch((e: Error) => log.error(`report: ${e.message}`));
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await lock.release();
+  }
+  return r;
+}

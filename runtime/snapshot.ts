@@ -1,0 +1,151 @@
+/**
+ * One snapshot: pick the name, reuse a partial left by a killed run (renamed to the new
+ * stamp; it never counts as a snapshot), copy every source against the newest COMPLETE
+ * snapshot, write the metadata last, rename `.partial` away (the commit), move `latest`.
+ */
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import type { RuntimeConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { SnapshotStats } from './run-result.ts';
+import { LinkdestError } from './errors.ts';
+import { isRemoteSource, listSet, METADATA_FILE, PARTIAL_SUFFIX, readMetadata, setDir, setName, sourceSubdir, stampOf, switchLatest } from './layout.ts';
+import type { SnapshotMetadata } from './snapshot-metadata.ts';
+import { AclXattrUnsupportedError, copySource, DiskFullError } from './engine/copy-source.ts';
+import type { RsyncFlags } from './engine/rsync-args.ts';
+import { deleteSnapshot, finishInterruptedDeletes, removeTree } from './prune.ts';
+import { spaceOf } from './space.ts';
+import { testPoint } from './test-points.ts';
+
+export interface SnapshotOptions {
+  signal?: AbortSignal;
+  /** Called on a full disk; true when it freed something and the copy may be retried. */
+  onDiskFull?: (protect: string[]) => Promise<boolean>;
+  now?: Date;
+}
+
+export interface SnapshotOutcome {
+  name: string;
+  path: string;
+  resumed: boolean;
+  linkSource?: string;
+  stats: SnapshotStats & { bytesUsed: number };
+  warnings: string[];
+}
+
+/** Settings that shape a source's copy; the pre-link pass trusts only a previous copy with the same. */
+export function engineKey(cfg: RuntimeConfig, i: number, f: Pick<RsyncFlags, 'acls' | 'xattrs'>): string {
+  const s = cfg.sources[i]!;
+  return JSON.stringify([s.path, s.one_file_system, cfg.exclude, s.exclude, cfg.rsync.extra_args, f.acls, f.xattrs]);
+}
+
+/** In a resumed partial, delete whatever lies outside the configured sources' paths. */
+async function removeStrays(root: string, subs: string[]): Promise<void> {
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of await readdir(join(root, rel))) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (subs.includes(r) || subs.includes('')) continue;
+      if (subs.some((s) => s.startsWith(`${r}/`))) await walk(r);
+      else await removeTree(join(root, r));
+    }
+  };
+  await walk('');
+}
+
+function freeName(taken: Set<string>, now: Date): string {
+  const t = new Date(now.getTime());
+  while (taken.has(stampOf(t))) t.setSeconds(t.getSeconds() + 1);
+  return stampOf(t);
+}
+
+export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: SnapshotOptions = {}): Promise<SnapshotOutcome> {
+  const dir = setDir(cfg);
+  const startedMs = Date.now();
+  await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+  await finishInterruptedDeletes(dir, log);
+  const listing = await listSet(dir);
+  const prevName = listing.complete[listing.complete.length - 1];
+  const prevMeta = prevName ? await readMetadata(join(dir, prevName)) : undefined;
+  const name = freeName(new Set([...listing.complete, ...listing.partials.map((p) => p.slice(0, -PARTIAL_SUFFIX.length))]), opts.now ?? new Date(startedMs));
+  const partial = join(dir, `${name}${PARTIAL_SUFFIX}`);
+  const resumeFrom = listing.partials[listing.partials.length - 1];
+  for (const old of listing.partials.slice(0, -1)) {
+    log.info(`removing older partial ${old}`);
+    await deleteSnapshot(dir, old);
+  }
+  if (resumeFrom) {
+    log.info(`resuming the partial snapshot ${resumeFrom} left by an interrupted run, as ${name}`);
+    await rename(join(dir, resumeFrom), partial);
+    await removeStrays(partial, cfg.sources.map((s) => sourceSubdir(s.path)));
+  } else {
+    await mkdir(partial);
+  }
+  testPoint('partial-created');
+  log.info(`snapshot ${name}${prevName ? `, unchanged files linked to ${prevName}` : ' (first, full copy)'}`);
+
+  const root = process.getuid?.() === 0;
+  const flags = { acls: cfg.rsync.acls, xattrs: cfg.rsync.xattrs };
+  const warnings: string[] = [];
+  const stats = { files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, bytesUsed: 0 };
+  const keys: Record<string, string> = {};
+  const before = await spaceOf(dir);
+  for (const [i, source] of cfg.sources.entries()) {
+    const sub = sourceSubdir(source.path);
+    const dest = sub ? join(partial, sub) : partial;
+    await mkdir(dirname(dest), { recursive: true });
+    let destDirty = Boolean(resumeFrom);
+    for (let attempt = 0; ; attempt++) {
+      const rsyncFlags: RsyncFlags = {
+        ...flags, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
+        extraArgs: cfg.rsync.extra_args, rsh: cfg.rsync.rsh, remote: isRemoteSource(source.path),
+      };
+      keys[source.path] = engineKey(cfg, i, flags);
+      const samePrev = prevMeta?.engineKeys?.[source.path] === keys[source.path];
+      try {
+        const out = await copySource({
+          source: source.path, flags: rsyncFlags, dest, destDirty, signal: opts.signal,
+          prev: prevName ? (sub ? join(dir, prevName, sub) : join(dir, prevName)) : undefined,
+          prevStartedMs: samePrev ? prevMeta?.startedMs : undefined,
+        }, log);
+        for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) stats[k] += out[k];
+        warnings.push(...out.warnings);
+        break;
+      } catch (e) {
+        destDirty = true;
+        if (e instanceof AclXattrUnsupportedError && attempt < 2) {
+          warnings.push(`${e.message}: copying without them (rsync.acls/xattrs dropped for this run)`);
+          log.warn(warnings[warnings.length - 1]!);
+          flags.acls = false;
+          flags.xattrs = false;
+          continue;
+        }
+        if (e instanceof DiskFullError && attempt < 20 && opts.onDiskFull && await opts.onDiskFull(prevName ? [prevName] : [])) {
+          log.warn(`${e.message}: pruned one snapshot, retrying`);
+          continue;
+        }
+        const msg = e instanceof DiskFullError ? `${e.message}; nothing more may be pruned. The partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`
+          : `${(e as Error).message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`;
+        throw new LinkdestError(msg, { step: 'snapshot', cause: e });
+      }
+    }
+  }
+  const after = await spaceOf(dir);
+  // Space the copy took, measured on the filesystem: the honest figure with hard links.
+  stats.bytesUsed = Math.max(0, before.freeBytes - after.freeBytes);
+  if (!root) log.info('not running as root: owners are not preserved (rsync -o needs root)');
+  const meta: SnapshotMetadata = {
+    version: 1, name, host: hostname(), status: warnings.length > 0 ? 'warning' : 'ok',
+    startedAt: new Date(startedMs).toISOString(), finishedAt: new Date().toISOString(), startedMs,
+    resumed: Boolean(resumeFrom), sources: cfg.sources.map((s) => s.path), engineKeys: keys,
+    stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings,
+  };
+  await writeFile(join(partial, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  testPoint('before-commit');
+  await rename(partial, join(dir, name));
+  testPoint('after-rename');
+  await switchLatest(dir, name);
+  return { name, path: join(dir, name), resumed: Boolean(resumeFrom), linkSource: prevName, stats, warnings };
+}
+
+export { removeTree, setName };

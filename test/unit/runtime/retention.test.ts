@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'vitest';
+import { decidePrune, thinningVictims, type PruneInput } from '../../../runtime/retention.ts';
+
+const G = 1024 ** 3;
+const days = (n: number, from = 1): string[] => Array.from({ length: n }, (_, i) => `2026-11-${String(from + i).padStart(2, '0')}_03-00-00`);
+const base: PruneInput = {
+  complete: days(5), protect: [], policy: { keepMin: 2 },
+  thresholds: { minFreeBytes: 10 * G, minFreeInodes: 1000 }, freeBytes: 50 * G, freeInodes: 5000,
+};
+
+describe('decidePrune', () => {
+  test.each<[string, Partial<PruneInput>, ReturnType<typeof decidePrune>]>([
+    ['enough space and inodes: nothing goes', {}, { action: 'done' }],
+    ['low space: the oldest goes', { freeBytes: 1 * G }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'space' }],
+    ['low inodes: the oldest goes', { freeInodes: 10 }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'inodes' }],
+    ['input order does not matter', { freeBytes: 1, complete: [...days(5)].reverse() }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'space' }],
+    ['the link source is skipped, the next oldest goes', { freeBytes: 1, protect: ['2026-11-01_03-00-00'] }, { action: 'delete', name: '2026-11-02_03-00-00', reason: 'space' }],
+    ['disk full mid-copy: one more goes although thresholds are met', { diskFull: true }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'disk-full' }],
+    ['non-snapshot names are ignored', { freeBytes: 1, complete: ['junk', ...days(3)] }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'space' }],
+  ])('%s', (_t, over, want) => {
+    expect(decidePrune({ ...base, ...over })).toEqual(want);
+  });
+
+  test.each<[string, Partial<PruneInput>, RegExp]>([
+    ['at keep_min: thresholds unmet is reported', { freeBytes: 1, complete: days(2) }, /free space below the threshold.*keep_min is 2/],
+    ['both low at keep_min', { freeBytes: 1, freeInodes: 1, complete: days(2) }, /free space and free inodes/],
+    ['only the newest left, keep_min 0: the newest is never deleted', { freeBytes: 1, complete: days(1), policy: { keepMin: 0 } }, /protected/],
+    ['everything else protected', { freeBytes: 1, complete: days(3), protect: days(2), policy: { keepMin: 0 } }, /protected/],
+    ['disk full at keep_min', { diskFull: true, complete: days(2) }, /the disk is full/],
+  ])('%s', (_t, over, want) => {
+    const d = decidePrune({ ...base, ...over });
+    expect(d.action).toBe('unmet');
+    expect(d.action === 'unmet' && d.message).toMatch(want);
+  });
+
+  test('thinning removes what no rule keeps, oldest first, and respects keep_min', () => {
+    const thin = { daily: 2 };
+    expect(decidePrune({ ...base, policy: { keepMin: 2, thin } })).toEqual({ action: 'delete', name: '2026-11-01_03-00-00', reason: 'thinning' });
+    expect(decidePrune({ ...base, complete: days(2), policy: { keepMin: 2, thin } })).toEqual({ action: 'done' });
+  });
+});
+
+describe('thinningVictims', () => {
+  test.each<[string, string[], Parameters<typeof thinningVictims>[1], string[]]>([
+    ['daily 2 keeps the newest of the last two days', ['2026-11-01_03-00-00', '2026-11-02_03-00-00', '2026-11-03_03-00-00'], { daily: 2 }, ['2026-11-01_03-00-00']],
+    ['two snapshots on one day: only the newer counts for that day', ['2026-11-02_03-00-00', '2026-11-02_15-00-00', '2026-11-03_03-00-00'], { daily: 2 }, ['2026-11-02_03-00-00']],
+    ['equal timestamps in different sets do not collide (same name kept once)', ['2026-11-03_03-00-00', '2026-11-03_03-00-00'], { daily: 1 }, []],
+    ['weekly keeps one per ISO week (Mon-Sun)', ['2026-11-02_03-00-00', '2026-11-08_03-00-00', '2026-11-09_03-00-00'], { weekly: 2 }, ['2026-11-02_03-00-00']],
+    ['monthly 1 + daily 1', ['2026-10-31_03-00-00', '2026-11-01_03-00-00', '2026-11-02_03-00-00'], { daily: 1, monthly: 2 }, ['2026-11-01_03-00-00']],
+  ])('%s', (_t, names, thin, want) => {
+    expect(thinningVictims(names, thin)).toEqual(want);
+  });
+});

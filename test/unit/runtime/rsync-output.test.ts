@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'vitest';
+import { filesNamedInErrors, judgeRsyncExit, parseRsyncStats, isDiskFull } from '../../../runtime/engine/rsync-output.ts';
+
+const STATS = `
+Number of files: 53,780 (reg: 50,000, dir: 3,780)
+Number of created files: 750 (reg: 750)
+Number of deleted files: 0
+Number of regular files transferred: 750
+Total file size: 567,834,698 bytes
+Total transferred file size: 6,514,804 bytes
+Literal data: 6,514,804 bytes
+`;
+
+describe('parseRsyncStats', () => {
+  test('rsync 3.2/3.5 --stats block', () => {
+    expect(parseRsyncStats(STATS)).toEqual({ files: 53780, regularFiles: 50000, filesTransferred: 750, totalSize: 567834698, bytesTransferred: 6514804 });
+  });
+  test('no stats (rsync died early): zeros, not NaN', () => {
+    expect(parseRsyncStats('')).toEqual({ files: 0, regularFiles: 0, filesTransferred: 0, totalSize: 0, bytesTransferred: 0 });
+  });
+});
+
+describe('files named in rsync complaints', () => {
+  test.each([
+    ['rsync: [sender] send_files failed to open "/Apps/secret": Permission denied (13)', ['/Apps/secret']],
+    ['rsync: [sender] link_stat "/Apps/gone" failed: No such file or directory (2)', ['/Apps/gone']],
+    ['file has vanished: "/Apps/tmp/x.lock"', ['/Apps/tmp/x.lock']],
+    ['rsync: [sender] opendir "/Apps/a b" failed: Permission denied (13)\nrsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [sender=3.2.7]', ['/Apps/a b']],
+    ['rsync error: some files/attrs were not transferred (code 23)', []],
+  ])('%s', (stderr, want) => {
+    expect(filesNamedInErrors(stderr)).toEqual(want);
+  });
+});
+
+describe('judgeRsyncExit', () => {
+  test.each([
+    [0, '', 'ok', ''],
+    [24, 'file has vanished: "/Apps/x"', 'warning', '/Apps: files vanished during the copy: /Apps/x'],
+    [23, 'rsync: [sender] send_files failed to open "/Apps/s": Permission denied (13)', 'warning', '/Apps: some files could not be copied: /Apps/s'],
+    [12, 'rsync: [receiver] write failed on "/mnt/b/x": No space left on device (28)\nrsync error: error in rsync protocol data stream (code 12)', 'failed', '/Apps: rsync exited with 12: rsync error: error in rsync protocol data stream (code 12)'],
+  ])('exit %i', (code, stderr, kind, message) => {
+    const v = judgeRsyncExit(code, stderr, '/Apps');
+    expect(v.kind).toBe(kind);
+    if (v.kind !== 'ok') expect(v.message).toBe(message);
+  });
+
+  test('disk full is recognised from exit 11/12 and the message', () => {
+    expect(isDiskFull(11, 'rsync: [receiver] write failed on "x": No space left on device (28)')).toBe(true);
+    expect(isDiskFull(23, 'Permission denied')).toBe(false);
+  });
+});
