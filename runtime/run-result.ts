@@ -22,6 +22,8 @@ export interface SnapshotStats {
   bytesLinked: number;
   /** Total size of the files in the snapshot (apparent). */
   bytesTotal: number;
+  /** Space this snapshot took on the destination (free-space drop while it was written). */
+  bytesUsed?: number;
 }
 
 export interface PrunedSnapshot {
