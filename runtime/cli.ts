@@ -13,6 +13,7 @@ import { lockPath, runNightly } from './run.ts';
 import { ensureDestination } from './guard.ts';
 import { verifyProblems, viewSet } from './inspect.ts';
 import { formatBytes } from './size.ts';
+import { registerOpsCommands } from './ops/index.ts';
 
 declare const LINKDEST_VERSION: string | undefined;
 const VERSION = typeof LINKDEST_VERSION === 'string' ? LINKDEST_VERSION : 'dev';
@@ -87,6 +88,8 @@ program.command('status').description('the newest snapshot and the set at a glan
     if (o.json) console.log(JSON.stringify(status, null, 2));
     else console.log(`${v.dir}: ${v.snapshots.length} snapshots, latest ${v.latest ?? 'none'}${last?.meta ? ` (${last.meta.status}, ${last.meta.finishedAt})` : ''}`);
   });
+
+registerOpsCommands(program, loadRuntimeConfig);
 
 try {
   await program.parseAsync(process.argv);

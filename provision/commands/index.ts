@@ -1,8 +1,19 @@
 import type { Command } from 'commander';
 import { register as init } from './init.ts';
 import { register as snapshot } from './snapshot.ts';
+import { register as status } from './status.ts';
+import { register as run } from './run.ts';
+import { register as snapshots } from './snapshots.ts';
+import { register as history } from './history.ts';
+import { register as restore } from './restore.ts';
+import { register as diff } from './diff.ts';
+import { register as logs } from './logs.ts';
+import { register as uninstall } from './uninstall.ts';
 
 /** Each command module adds itself (name, options, action) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [init, snapshot];
+/** In the order `linkdest --help` lists them: set up, run, look, restore, remove. */
+export const commands: RegisterCommand[] = [
+  init, snapshot, run, status, snapshots, history, diff, logs, restore, uninstall,
+];

@@ -55,6 +55,9 @@ export async function diffSnapshots(cfg: RuntimeConfig, a: string, b: string, pa
         if (e.code === 'ENOENT') return new Map();
         throw e;
       });
-    return { from, to, ...classifyDiff(await tree(from), await tree(to)) };
+    // Paths stay relative to the snapshot root (Apps/x for /Apps/x), with or without PATH.
+    const d = classifyDiff(await tree(from), await tree(to));
+    const full = (p: string): string => (rel === '' ? p : `${rel}/${p}`);
+    return { from, to, added: d.added.map(full), removed: d.removed.map(full), changed: d.changed.map(full) };
   });
 }

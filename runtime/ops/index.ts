@@ -70,6 +70,7 @@ export function registerOpsCommands(program: Command, loadConfig: LoadConfig): v
     });
 
   program.command('overview').description('everything `linkdest status` shows of this host, as JSON')
+    .option('--json', 'JSON output (the only format)')
     .action(async () => {
       const o = await gatherOverview(cfg(), stderrLogger(true));
       print(true, o, () => '');

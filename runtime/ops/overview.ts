@@ -76,15 +76,28 @@ export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; 
   return { rows, partials: l.partials };
 }
 
+/**
+ * `@1764210600` (systemd >= 253 with --timestamp=unix) or `Fri 2026-11-27 02:30:00 CET`
+ * (systemd 252 ignores --timestamp for show): the latter read by date(1), which knows the
+ * host's zone abbreviations.
+ */
+async function timerTime(value: string): Promise<Date | undefined> {
+  const unix = /^@(\d+)/.exec(value);
+  if (unix) return new Date(Number(unix[1]) * 1000);
+  if (value === '' || value === 'n/a' || value === '0') return undefined;
+  const r = await run(['date', '-d', value, '+%s']);
+  return r.code === 0 && /^\d+$/.test(r.stdout.trim()) ? new Date(Number(r.stdout.trim()) * 1000) : undefined;
+}
+
 /** systemd's NextElapseUSecRealtime (as `@unix`), or the cron line's next time. */
 export async function readSchedule(now = new Date()): Promise<Schedule> {
   if (existsSync('/run/systemd/system')) {
     const r = await run(['systemctl', 'show', 'linkdest.timer', '--timestamp=unix', '-p', 'NextElapseUSecRealtime', '-p', 'ActiveState', '-p', 'LoadState']);
     const props = Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     if (props.LoadState !== 'loaded') return { kind: 'none', detail: 'linkdest.timer is not installed' };
-    const at = /^@(\d+)/.exec(props.NextElapseUSecRealtime ?? '');
     if (props.ActiveState !== 'active') return { kind: 'systemd', detail: `linkdest.timer is ${props.ActiveState ?? 'unknown'}` };
-    return at ? { kind: 'systemd', next: new Date(Number(at[1]) * 1000).toISOString() } : { kind: 'systemd', detail: 'no next run scheduled' };
+    const next = await timerTime(props.NextElapseUSecRealtime ?? '');
+    return next ? { kind: 'systemd', next: next.toISOString() } : { kind: 'systemd', detail: 'no next run scheduled' };
   }
   const text = await readFile(CRON_FILE, 'utf8').catch(() => undefined);
   if (text === undefined) return { kind: 'none', detail: `no systemd and no ${CRON_FILE}` };

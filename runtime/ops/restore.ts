@@ -85,7 +85,12 @@ export async function restore(cfg: RuntimeConfig, o: RestoreOptions, log: Logger
     }
     const from = join(snapshotDir, loc.rel);
     const srcEntry = await statEntry(from);
-    if (!srcEntry) throw fail(`${original} does not exist in snapshot ${snapshot} (linkdest history HOST ${original} shows where it does)`);
+    if (!srcEntry) {
+      let last: string | undefined;
+      for (const name of l.complete) if (await statEntry(join(dir, name, loc.rel))) last = name;
+      const hint = last ? `; it was last in ${last}: add --snapshot ${last}` : '; it is in no snapshot';
+      throw fail(`${original} does not exist in snapshot ${snapshot}${hint} (linkdest history shows its versions)`);
+    }
     const target = restoreTarget({ original: loc.original, to });
     if (inside(target, dest)) throw fail(`refusing to restore into the backup disk (${target} is inside ${dest}); choose --to elsewhere`, EXIT.usage);
     const top = await statEntry(target);

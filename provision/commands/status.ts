@@ -1,0 +1,74 @@
+/**
+ * `linkdest status`: one row per host (last snapshot and its age, the last run's result,
+ * sizes, count, free space and inodes, next run, mounted, runtime version), all hosts in
+ * parallel. Exit 1 when any host has no successful snapshot newer than --max-age, so it
+ * works as a monitoring check; an unreachable host is a row, never a crash.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { HostSpec } from '../../inventory/host-spec.ts';
+import { loadInventory, selectHosts } from '../../inventory/load.ts';
+import type { Overview } from '../../runtime/ops/overview.ts';
+import { runFleet } from '../fleet.ts';
+import { INSTALLED_RUNTIME, runtimeArgv, runtimeFailure, type RuntimeLocation } from '../ops/remote.ts';
+import { formatStatus } from '../ops/status-format.ts';
+import { parseDuration, statusExitCode, statusRow, unreachableRow, type StatusRow } from '../ops/status-rows.ts';
+import { openTransport } from '../transport/connect.ts';
+import { VERSION } from '../version.ts';
+
+export interface StatusOptions {
+  inventory: string;
+  limit?: string;
+  json?: boolean;
+  maxAge: string;
+  debug?: boolean;
+}
+
+export interface StatusDeps {
+  runtime?: RuntimeLocation;
+  now?: () => Date;
+  write?: (text: string) => void;
+  hosts?: HostSpec[];
+}
+
+async function overviewOf(spec: HostSpec, loc: RuntimeLocation, debug: boolean): Promise<Overview> {
+  const t = openTransport(spec, { debug });
+  try {
+    await t.connect();
+    const r = await t.run(runtimeArgv(loc, 'overview', ['--json']), { allowFailure: true });
+    // Exit 1 with a document means "snapshots unreadable": the rest of the row still counts.
+    if (r.stdout.trimStart().startsWith('{')) return JSON.parse(r.stdout) as Overview;
+    throw runtimeFailure(spec.name, 'overview', r, loc);
+  } finally {
+    await t.close();
+  }
+}
+
+export async function runStatus(opts: StatusOptions, deps: StatusDeps = {}): Promise<{ code: number; rows: StatusRow[] }> {
+  const maxAgeMs = parseDuration(opts.maxAge);
+  if (maxAgeMs === undefined) throw new InvalidArgumentError(`--max-age ${opts.maxAge}: expected a duration like 26h, 90m or 2d`);
+  const hosts = deps.hosts ?? selectHosts((await loadInventory(opts.inventory)).hosts, opts.limit);
+  const loc = deps.runtime ?? INSTALLED_RUNTIME;
+  const outcomes = await runFleet(hosts, async (spec, ctx) => {
+    ctx.step('connect');
+    return { changed: false, value: await overviewOf(spec, loc, opts.debug ?? false) };
+  });
+  const now = deps.now?.() ?? new Date();
+  const rows = outcomes.map((o) => (o.value
+    ? statusRow(o.host, o.value, now, maxAgeMs, VERSION)
+    : unreachableRow(o.host, o.error ?? 'unreachable', o.status === 'unreachable' ? 'unreachable' : 'error')));
+  const code = statusExitCode(rows);
+  const write = deps.write ?? ((s: string) => process.stdout.write(s));
+  write(opts.json ? `${JSON.stringify({ control_version: VERSION, max_age: opts.maxAge, exit_code: code, hosts: rows }, null, 2)}\n` : formatStatus(rows, VERSION, opts.maxAge));
+  return { code, rows };
+}
+
+export function register(program: Command): void {
+  program.command('status').description('last snapshot, result, space and next run of every host (exit 1 if any is older than --max-age)')
+    .option('-i, --inventory <file>', 'inventory file', './linkdest.yml')
+    .option('--limit <hosts>', 'only these hosts or groups (comma-separated)')
+    .option('--json', 'one JSON document')
+    .option('--max-age <duration>', 'a host without a successful snapshot this recent fails the check', '26h')
+    .action(async (o: StatusOptions) => {
+      process.exitCode = (await runStatus({ ...o, debug: program.opts().debug === true })).code;
+    });
+}

@@ -1,0 +1,50 @@
+/**
+ * `linkdest uninstall HOST`: stop and remove the schedule (timer and service, or the cron
+ * file) and the runtime bundle; the config only with --purge-config. Never touches the
+ * backup disk, its mount definition or any snapshot; prints what it kept.
+ */
+import type { Command } from 'commander';
+import { parseRuntimeConfig, type RuntimeConfig } from '../../runtime/config.ts';
+import { EXIT, LinkdestError } from '../../runtime/errors.ts';
+import { addInventoryOption, debugOf, onHost, type HostCommandDeps } from '../ops/host-command.ts';
+import { hasSystemd, SERVICE } from '../ops/run-remote.ts';
+import { CANDIDATES, uninstallPlan, type UninstallPlan } from '../ops/uninstall-plan.ts';
+import { answersScripted, confirm } from '../prompt.ts';
+import { CONFIG_PATH } from '../resources/schedule.ts';
+
+export interface UninstallOptions { inventory: string; purgeConfig?: boolean; yes?: boolean; debug?: boolean }
+
+export async function runUninstall(host: string, o: UninstallOptions, deps: HostCommandDeps & { stdinIsTTY?: boolean } = {}): Promise<UninstallPlan> {
+  return onHost(o, host, deps, async ({ t, write }) => {
+    const systemd = await hasSystemd(t);
+    const present = new Set<string>();
+    for (const p of CANDIDATES) if ((await t.run(['test', '-e', p], { allowFailure: true })).code === 0) present.add(p);
+    let config: RuntimeConfig | undefined;
+    const raw = await t.getFile(CONFIG_PATH).catch(() => undefined);
+    try { config = raw ? parseRuntimeConfig(JSON.parse(raw.toString('utf8')), CONFIG_PATH) : undefined; } catch { config = undefined; }
+    if (systemd && ['active', 'activating'].includes((await t.run(['systemctl', 'is-active', SERVICE], { allowFailure: true })).stdout.trim())) {
+      throw new LinkdestError('a backup run is in progress; wait for it (linkdest logs) and uninstall afterwards', { host, step: 'uninstall', exitCode: EXIT.locked });
+    }
+    const plan = uninstallPlan({ systemd, present, ...(config ? { config } : {}) }, o.purgeConfig === true);
+    write(`${host}: will remove:\n${plan.removed.map((p) => `  ${p}`).join('\n') || '  (nothing: linkdest is not installed)'}\n`);
+    if (!o.yes) {
+      if (!(deps.stdinIsTTY ?? process.stdin.isTTY) && !answersScripted()) {
+        throw new LinkdestError('uninstall asks for confirmation; pass --yes when not at a terminal', { host, step: 'uninstall', exitCode: EXIT.usage });
+      }
+      if (!(await confirm(`Uninstall linkdest from ${host}?`))) throw new LinkdestError('not confirmed; nothing removed', { host, step: 'uninstall', exitCode: EXIT.error });
+    }
+    for (const c of plan.commands) await t.run(c.argv, { allowFailure: c.tolerate, mutating: true });
+    write(`${host}: removed ${plan.removed.length} file(s). Kept:\n${plan.kept.map((k) => `  ${k}`).join('\n')}\n`);
+    return plan;
+  });
+}
+
+export function register(program: Command): void {
+  addInventoryOption(program.command('uninstall').description('remove the schedule and runtime from a host; keeps the disk and every snapshot'))
+    .argument('<host>', 'inventory host name')
+    .option('--purge-config', 'also remove /etc/linkdest (config and SMTP password)')
+    .option('-y, --yes', 'do not ask')
+    .action(async (host: string, o: UninstallOptions) => {
+      await runUninstall(host, { ...o, debug: debugOf(program) });
+    });
+}

@@ -1,0 +1,36 @@
+/** The `linkdest status` table and its closing line. */
+import { formatBytes } from '../../runtime/size.ts';
+import { localTime, table } from '../../runtime/ops/format.ts';
+import { formatAge, type StatusRow } from './status-rows.ts';
+
+const bytes = (n: number | undefined): string => (n === undefined ? '-' : formatBytes(n));
+
+function count(n: number | undefined): string {
+  if (n === undefined) return '-';
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : String(n);
+}
+
+export function formatStatus(rows: readonly StatusRow[], controlVersion: string, maxAge: string): string {
+  const body = rows.map((r) => {
+    if (!r.reachable) return [r.host, r.result, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', r.error ?? ''];
+    const flag = r.stale ? ' STALE' : '';
+    return [
+      r.host,
+      `${r.result}${flag}`,
+      r.lastSnapshotAt ? `${localTime(r.lastSnapshotAt)} (${formatAge(r.ageMs ?? 0)} ago)` : 'none',
+      bytes(r.sizeBytes), bytes(r.addedBytes),
+      r.snapshots === undefined ? '-' : String(r.snapshots),
+      r.oldest ?? '-',
+      bytes(r.freeBytes), count(r.freeInodes),
+      r.nextRun ? localTime(r.nextRun) : '-',
+      r.mounted === undefined ? '-' : r.mounted ? 'yes' : 'no',
+      r.versionMismatch ? `${r.version} (control ${controlVersion})` : (r.version ?? '-'),
+      r.reason ?? '',
+    ];
+  });
+  const stale = rows.filter((r) => r.stale).map((r) => r.host);
+  const verdict = stale.length === 0
+    ? `all ${rows.length} host(s) have a successful snapshot newer than ${maxAge}`
+    : `no successful snapshot newer than ${maxAge}: ${stale.join(', ')}`;
+  return `${table(['HOST', 'RESULT', 'LAST SNAPSHOT', 'SIZE', 'ADDED', 'COUNT', 'OLDEST', 'FREE', 'INODES', 'NEXT RUN', 'MOUNTED', 'VERSION', 'DETAIL'], body)}\n${verdict}\n`;
+}

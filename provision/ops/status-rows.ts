@@ -1,0 +1,91 @@
+/**
+ * `linkdest status` rows from each host's overview, and the monitoring verdict: a host is
+ * stale when it has no successful (ok or warning) complete snapshot newer than --max-age.
+ * Pure: the time is handed in, so the table of cases in the tests pins every rule.
+ */
+import { EXIT } from '../../runtime/errors.ts';
+import type { Overview } from '../../runtime/ops/overview.ts';
+
+export interface StatusRow {
+  host: string;
+  reachable: boolean;
+  /** Newest successful complete snapshot. */
+  lastSnapshot?: string;
+  lastSnapshotAt?: string;
+  ageMs?: number;
+  /** Last run's result: ok / warning / failed / running / interrupted / skipped, or unknown. */
+  result: string;
+  reason?: string;
+  sizeBytes?: number;
+  addedBytes?: number;
+  snapshots?: number;
+  oldest?: string;
+  freeBytes?: number;
+  freeInodes?: number;
+  nextRun?: string;
+  mounted?: boolean;
+  version?: string;
+  versionMismatch: boolean;
+  stale: boolean;
+  error?: string;
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `26h`, `90m`, `2d`, `1d12h` -> ms. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^(\d+[smhdw])+$/.test(t)) return undefined;
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+)([smhdw])/g)) ms += Number(m[1]) * UNITS[m[2]!]!;
+  return ms > 0 ? ms : undefined;
+}
+
+/** `3h 12m`, `2d 4h`, `45s`: the two largest units. */
+export function formatAge(ms: number): string {
+  if (ms < 0) return 'in the future';
+  const s = Math.floor(ms / 1000);
+  const parts: [number, string][] = [[Math.floor(s / 86400), 'd'], [Math.floor(s / 3600) % 24, 'h'], [Math.floor(s / 60) % 60, 'm'], [s % 60, 's']];
+  const first = parts.findIndex(([v]) => v > 0);
+  if (first < 0) return '0s';
+  return parts.slice(first, first + 2).filter(([v]) => v > 0).map(([v, u]) => `${v}${u}`).join(' ');
+}
+
+export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number, controlVersion: string): StatusRow {
+  const all = o.snapshots ?? [];
+  const good = all.filter((s) => s.status === 'ok' || s.status === 'warning');
+  const last = good[good.length - 1];
+  const ageMs = last ? now.getTime() - Date.parse(last.time) : undefined;
+  const run = o.lastRun;
+  let result = run?.state ?? (all.length > 0 ? (all[all.length - 1]!.status ?? 'unknown') : 'never run');
+  let reason = run?.errors[0] ?? run?.warnings[0];
+  if (o.error) {
+    reason = reason ? `${reason}; now: ${o.error}` : o.error;
+    if (result === 'ok') result = 'unreadable';
+  }
+  const row: StatusRow = {
+    host, reachable: true, result, versionMismatch: o.version !== controlVersion, version: o.version,
+    stale: ageMs === undefined || ageMs > maxAgeMs, mounted: o.mounted,
+  };
+  if (reason) row.reason = reason;
+  if (last) {
+    Object.assign(row, { lastSnapshot: last.name, lastSnapshotAt: last.time, ageMs });
+    if (last.bytesTotal !== undefined) row.sizeBytes = last.bytesTotal;
+    if (last.bytesAdded !== undefined) row.addedBytes = last.bytesAdded;
+  }
+  if (o.snapshots) { row.snapshots = all.length; if (all[0]) row.oldest = all[0].name; }
+  if (o.space) { row.freeBytes = o.space.freeBytes; row.freeInodes = o.space.freeInodes; }
+  if (o.schedule.next) row.nextRun = o.schedule.next;
+  else if (o.schedule.detail) row.reason ??= o.schedule.detail;
+  return row;
+}
+
+/** A host we could not ask: unreachable (network, ssh) or an error (runtime missing, bad output). */
+export function unreachableRow(host: string, error: string, result: 'unreachable' | 'error' = 'unreachable'): StatusRow {
+  return { host, reachable: false, result, error, versionMismatch: false, stale: true };
+}
+
+/** 0 when every host has a fresh successful snapshot; 1 otherwise (the monitoring check). */
+export function statusExitCode(rows: readonly StatusRow[]): number {
+  return rows.some((r) => r.stale) ? EXIT.error : EXIT.ok;
+}

@@ -1,0 +1,65 @@
+/**
+ * What `linkdest uninstall` removes and what it keeps. Pure: built from which files exist on
+ * the host and its runtime config. The backup disk, its mount definition (units or fstab
+ * line), every snapshot, the logs and the state are always kept; the config only goes with
+ * --purge-config.
+ */
+import type { RuntimeConfig } from '../../runtime/config.ts';
+import { CONFIG_PATH, CRON_PATH, RUNTIME_PATH, SERVICE_PATH, TIMER_PATH } from '../resources/schedule.ts';
+import { SMTP_PASSWORD_PATH } from '../recipe.ts';
+
+export interface HostFiles {
+  systemd: boolean;
+  /** Paths among the candidates that exist on the host. */
+  present: Set<string>;
+  config?: RuntimeConfig;
+}
+
+export interface UninstallPlan {
+  /** argv run in order; failures of the systemctl ones are tolerated (unit may be gone). */
+  commands: { argv: string[]; tolerate: boolean }[];
+  removed: string[];
+  kept: string[];
+}
+
+export const CANDIDATES = [SERVICE_PATH, TIMER_PATH, CRON_PATH, RUNTIME_PATH, CONFIG_PATH, SMTP_PASSWORD_PATH];
+
+export function uninstallPlan(h: HostFiles, purgeConfig: boolean): UninstallPlan {
+  const commands: UninstallPlan['commands'] = [];
+  const removed: string[] = [];
+  const rm = (path: string): void => {
+    if (!h.present.has(path)) return;
+    commands.push({ argv: ['rm', '-f', '--', path], tolerate: false });
+    removed.push(path);
+  };
+  const units = h.present.has(TIMER_PATH) || h.present.has(SERVICE_PATH);
+  if (h.systemd && units) commands.push({ argv: ['systemctl', 'disable', '--now', 'linkdest.timer'], tolerate: true });
+  rm(TIMER_PATH);
+  rm(SERVICE_PATH);
+  if (h.systemd && units) {
+    commands.push({ argv: ['systemctl', 'daemon-reload'], tolerate: false });
+    commands.push({ argv: ['systemctl', 'reset-failed', 'linkdest.service', 'linkdest.timer'], tolerate: true });
+  }
+  rm(CRON_PATH);
+  rm(RUNTIME_PATH);
+  if (h.present.has(RUNTIME_PATH)) commands.push({ argv: ['rmdir', '--ignore-fail-on-non-empty', '/usr/local/lib/linkdest'], tolerate: true });
+  const kept: string[] = [];
+  if (purgeConfig) {
+    rm(CONFIG_PATH);
+    rm(SMTP_PASSWORD_PATH);
+    commands.push({ argv: ['rmdir', '--ignore-fail-on-non-empty', '/etc/linkdest'], tolerate: true });
+  } else {
+    for (const p of [CONFIG_PATH, SMTP_PASSWORD_PATH]) if (h.present.has(p)) kept.push(`${p} (use --purge-config to remove it)`);
+  }
+  const c = h.config;
+  if (c) {
+    kept.push(`every snapshot in ${c.destination.path}/${c.name ?? '<host name>'} and the backup disk itself`);
+    const m = c.destination.mount;
+    if (m.kind === 'systemd') kept.push(`the mount definition ${m.unit} (and its .automount, if any)`);
+    if (m.kind === 'fstab') kept.push(`the /etc/fstab line for ${c.destination.path}`);
+    kept.push(`run logs in ${c.log.dir}`, `state in ${c.state_dir}`);
+  } else {
+    kept.push('the backup disk, its mount definition and every snapshot (config unreadable: not inspected)');
+  }
+  return { commands, removed, kept };
+}

@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'vitest';
+import { parseRuntimeConfig } from '../../../runtime/config.ts';
+import { uninstallPlan } from '../../../provision/ops/uninstall-plan.ts';
+import { runtimeArgv, INSTALLED_RUNTIME } from '../../../provision/ops/remote.ts';
+import { restoreOptionArgv } from '../../../provision/commands/restore.ts';
+import { worstExit } from '../../../provision/commands/run.ts';
+
+const cfg = parseRuntimeConfig({
+  name: 'marte', destination: { path: '/mnt/Backup', mount: { kind: 'systemd', unit: 'mnt-Backup.mount' } }, sources: [{ path: '/Apps' }],
+});
+const ALL = ['/etc/systemd/system/linkdest.service', '/etc/systemd/system/linkdest.timer', '/usr/local/lib/linkdest/linkdest-runtime.mjs', '/etc/linkdest/linkdest.json'];
+
+describe('uninstallPlan', () => {
+  test('systemd host: timer disabled and stopped first, units and runtime removed, config kept and said so', () => {
+    const p = uninstallPlan({ systemd: true, present: new Set(ALL), config: cfg }, false);
+    expect(p.commands[0]!.argv).toEqual(['systemctl', 'disable', '--now', 'linkdest.timer']);
+    expect(p.removed).toEqual(['/etc/systemd/system/linkdest.timer', '/etc/systemd/system/linkdest.service', '/usr/local/lib/linkdest/linkdest-runtime.mjs']);
+    expect(p.kept.join('\n')).toMatch(/linkdest.json \(use --purge-config/);
+    expect(p.kept.join('\n')).toMatch(/every snapshot in \/mnt\/Backup\/marte/);
+    expect(p.kept.join('\n')).toMatch(/mnt-Backup.mount/);
+  });
+
+  test('--purge-config removes the config too; nothing ever names the disk, mount units or fstab', () => {
+    const p = uninstallPlan({ systemd: false, present: new Set([...ALL.slice(2), '/etc/cron.d/linkdest']), config: cfg }, true);
+    expect(p.removed).toEqual(['/etc/cron.d/linkdest', '/usr/local/lib/linkdest/linkdest-runtime.mjs', '/etc/linkdest/linkdest.json']);
+    const all = p.commands.map((c) => c.argv.join(' ')).join('\n');
+    expect(all).not.toMatch(/Backup|\.mount|fstab|umount/);
+    expect(p.commands.some((c) => c.argv[0] === 'systemctl')).toBe(false);
+  });
+});
+
+test('user values reach the host as single argv words after --', () => {
+  const path = "/Apps/it's a $(touch /tmp/pwned) `x` ; file";
+  const argv = runtimeArgv(INSTALLED_RUNTIME, 'restore', ['--json', ...restoreOptionArgv({ inventory: 'x', to: '/root/a b', at: '2026-11-24 14:00' })], [path]);
+  expect(argv).toEqual(['node', '/usr/local/lib/linkdest/linkdest-runtime.mjs', '--config', '/etc/linkdest/linkdest.json', 'restore', '--json',
+    '--at=2026-11-24 14:00', '--to=/root/a b', '--', path]);
+});
+
+test.each([
+  [[0, 0], 0], [[0, 2], 2], [[2, 75], 75], [[75, 1], 1], [[], 0],
+])('worstExit(%j) = %d', (codes, want) => {
+  expect(worstExit(codes)).toBe(want);
+});
