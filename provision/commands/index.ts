@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { register as init } from './init.ts';
+import { register as plan } from './plan.ts';
+import { register as apply } from './apply.ts';
 import { register as snapshot } from './snapshot.ts';
 import { register as status } from './status.ts';
 import { register as run } from './run.ts';
@@ -15,5 +17,5 @@ export type RegisterCommand = (program: Command) => void;
 
 /** In the order `linkdest --help` lists them: set up, run, look, restore, remove. */
 export const commands: RegisterCommand[] = [
-  init, snapshot, run, status, snapshots, history, diff, logs, restore, uninstall,
+  init, plan, apply, snapshot, run, status, snapshots, history, diff, logs, restore, uninstall,
 ];
