@@ -41,9 +41,23 @@ export function createLogger(opts: { dir?: string; keep?: number; stdout?: boole
   };
 }
 
-/** Keep the newest `keep` run logs (names sort by time). */
+/**
+ * Oldest first. Not a plain string sort: a second run in the same second is
+ * `linkdest-STAMP-1.log`, which sorts before `linkdest-STAMP.log` as text.
+ */
+export function compareLogNames(a: string, b: string): number {
+  const key = (n: string): [string, number] => {
+    const m = /^(linkdest-[\d_-]{19})(?:-(\d+))?\.log$/.exec(n);
+    return m ? [m[1]!, Number(m[2] ?? 0)] : [n, 0];
+  };
+  const [sa, na] = key(a);
+  const [sb, nb] = key(b);
+  return sa < sb ? -1 : sa > sb ? 1 : na - nb;
+}
+
+/** Keep the newest `keep` run logs. */
 export function rotate(dir: string, keep: number): string[] {
-  const logs = readdirSync(dir).filter((n) => LOG_RE.test(n)).sort();
+  const logs = readdirSync(dir).filter((n) => LOG_RE.test(n)).sort(compareLogNames);
   const gone = logs.slice(0, Math.max(0, logs.length - keep));
   for (const n of gone) unlinkSync(join(dir, n));
   return gone;

@@ -16,13 +16,18 @@ import { runHooks } from './hooks.ts';
 import { exitCodeFor, summaryLines } from './stats.ts';
 import { ensureDestination, type GuardHandle } from './guard.ts';
 import { startVms, stopVms } from './vms.ts';
-import { reportFinish, reportStart } from './report/index.ts';
+import { reportFinish, reportStart, type ReportOptions } from './report/index.ts';
 
 export function lockPath(cfg: RuntimeConfig): string {
   return join(cfg.state_dir, 'linkdest.lock');
 }
 
-export async function runNightly(cfg: RuntimeConfig): Promise<RunResult> {
+export interface RunOptions {
+  /** Mail retry budget and timeouts (tests shorten them; production keeps the defaults). */
+  report?: ReportOptions;
+}
+
+export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Promise<RunResult> {
   const startedAt = new Date();
   const log = createLogger({ dir: cfg.log.dir, keep: cfg.log.keep, now: startedAt });
   const r: RunResult = {
@@ -42,9 +47,10 @@ export async function runNightly(cfg: RuntimeConfig): Promise<RunResult> {
   let vms: VmOutcome[] = [];
   let guard: GuardHandle | undefined;
   let skipped = false;
+  const reported = new Set<string>();
   try {
     log.info(`linkdest run of ${r.name} to ${cfg.destination.path}`);
-    await reportStart(cfg, log).catch((e: Error) => r.warnings.push(`report start: ${e.message}`));
+    await reportStart(cfg, log, opts.report).catch((e: Error) => r.warnings.push(`report start: ${e.message}`));
     const preFailure = await runHooks(cfg.hooks.pre, { LINKDEST_STATUS: 'starting' }, log);
     if (preFailure) {
       skipped = true;
@@ -54,8 +60,11 @@ export async function runNightly(cfg: RuntimeConfig): Promise<RunResult> {
     const stopped = await stopVms(cfg.vms, log);
     vms = stopped.outcomes;
     if (!stopped.allStopped) {
-      // A running VM's disk copied mid-write is worse than no copy; others still go.
-      r.warnings.push('not every VM could be stopped; their images may be inconsistent in this snapshot');
+      // A running VM's disk copied mid-write is worse than no copy, and forcing it off is a
+      // power cut for the guest: skip tonight's backup; the stopped VMs start again below.
+      skipped = true;
+      for (const v of vms) if (v.error) { reported.add(v.domain); r.errors.push(`VM ${v.domain}: ${v.error}: backup skipped`); }
+      return r;
     }
     if (abort.signal.aborted) return r;
     guard = await ensureDestination(cfg, log);
@@ -75,7 +84,7 @@ export async function runNightly(cfg: RuntimeConfig): Promise<RunResult> {
         r.errors.push(`restarting VMs: ${e.message}`);
         return vms;
       });
-      for (const v of r.vms) if (v.error) r.warnings.push(`VM ${v.domain}: ${v.error}`);
+      for (const v of r.vms) if (v.error && !reported.has(v.domain)) r.warnings.push(`VM ${v.domain}: ${v.error}`);
     }
     const status: RunStatus = skipped ? 'skipped' : r.errors.length > 0 ? 'failed' : r.warnings.length > 0 ? 'warning' : 'ok';
     r.status = status;
@@ -85,8 +94,8 @@ export async function runNightly(cfg: RuntimeConfig): Promise<RunResult> {
     if (post && r.status === 'ok') { r.status = 'warning'; r.exitCode = exitCodeFor('warning'); }
     r.finishedAt = new Date().toISOString();
     r.durationMs = Date.now() - startedAt.getTime();
-    for (const l of summaryLines(r)) (r.status === 'failed' ? log.error : log.info)(l);
-    await reportFinish(r, cfg, log).catch((e: Error) => log.error(`report: ${e.message}`));
+    for (const l of summaryLines(r)) (r.exitCode === 1 ? log.error : log.info)(l);
+    await reportFinish(r, cfg, log, opts.report).catch((e: Error) => log.error(`report: ${e.message}`));
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await lock.release();

@@ -10,7 +10,7 @@ import type { RuntimeConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { SnapshotStats } from './run-result.ts';
 import { LinkdestError } from './errors.ts';
-import { isRemoteSource, listSet, METADATA_FILE, PARTIAL_SUFFIX, readMetadata, setDir, setName, sourceSubdir, stampOf, switchLatest } from './layout.ts';
+import { isRemoteSource, listSet, METADATA_FILE, PARTIAL_SUFFIX, parseStamp, readMetadata, setDir, setName, sourceSubdir, stampOf, switchLatest } from './layout.ts';
 import type { SnapshotMetadata } from './snapshot-metadata.ts';
 import { AclXattrUnsupportedError, copySource, DiskFullError } from './engine/copy-source.ts';
 import type { RsyncFlags } from './engine/rsync-args.ts';
@@ -53,8 +53,15 @@ async function removeStrays(root: string, subs: string[]): Promise<void> {
   await walk('');
 }
 
-function freeName(taken: Set<string>, now: Date): string {
-  const t = new Date(now.getTime());
+/**
+ * The stamp for a new snapshot: now, but always after the newest complete one, because
+ * names are the order (link source, `latest`, which one retention deletes first). A clock
+ * set back (NTP at boot, the autumn DST hour: stamps are local time) or runs faster than
+ * one a second would otherwise slot the new snapshot in before existing ones.
+ */
+function freeName(taken: Set<string>, now: Date, newest: string | undefined): string {
+  const floor = newest ? parseStamp(newest) : undefined;
+  const t = new Date(floor && floor.getTime() >= now.getTime() ? floor.getTime() + 1000 : now.getTime());
   while (taken.has(stampOf(t))) t.setSeconds(t.getSeconds() + 1);
   return stampOf(t);
 }
@@ -67,7 +74,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const listing = await listSet(dir);
   const prevName = listing.complete[listing.complete.length - 1];
   const prevMeta = prevName ? await readMetadata(join(dir, prevName)) : undefined;
-  const name = freeName(new Set([...listing.complete, ...listing.partials.map((p) => p.slice(0, -PARTIAL_SUFFIX.length))]), opts.now ?? new Date(startedMs));
+  const name = freeName(new Set([...listing.complete, ...listing.partials.map((p) => p.slice(0, -PARTIAL_SUFFIX.length))]), opts.now ?? new Date(startedMs), prevName);
   const partial = join(dir, `${name}${PARTIAL_SUFFIX}`);
   const resumeFrom = listing.partials[listing.partials.length - 1];
   for (const old of listing.partials.slice(0, -1)) {

@@ -7,15 +7,16 @@
  * entries only --delete removes), or hard-link groups that could span the two passes.
  */
 import { join } from 'node:path';
-import { lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import { prelink, type PrelinkResult } from './prelink.ts';
-import { fullMirrorArgs, listedArgs, type RsyncFlags } from './rsync-args.ts';
+import { fullMirrorArgs, listedArgs, rootDirArgs, type RsyncFlags } from './rsync-args.ts';
 import { runRsync } from './run-rsync.ts';
 import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
 import { testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
+import { countEntries } from './count-entries.ts';
 
 export interface CopyRequest {
   /** `/Apps` or `host:/path` as configured. */
@@ -53,6 +54,9 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   const remote = req.flags.remote;
   const srcArg = req.source.replace(/\/+$/, '') || '/';
   const out: CopyOutcome = { mode: 'mirror', files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, warnings: [] };
+  // A missing or unmounted source must fail the run, not become an empty snapshot
+  // (rsync reports it as exit 23, "some files not transferred").
+  if (!remote && !(await stat(srcArg).catch(() => null))?.isDirectory()) throw new Error(`${req.source}: the source directory does not exist or is not a directory`);
   const canPrelink = !remote && !req.destDirty && req.prevStartedMs !== undefined && await isDir(req.prev);
   let pre: PrelinkResult | undefined;
   if (canPrelink) {
@@ -79,7 +83,6 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     out.mode = 'prelink';
     out.filesLinked = pre.filesLinked;
     out.bytesLinked = pre.bytesLinked;
-    out.files = pre.filesLinked;
     out.bytesTotal = pre.bytesLinked;
     listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
     // New subtrees first: creating them touches their parents, whose times pass 2 then sets.
@@ -87,8 +90,14 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       await writeFile(join(listDir, 'new'), pre.newDirs.map((p) => `${p}\0`).join(''));
       passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, join(listDir, 'new'), true));
     }
-    await writeFile(join(listDir, 'rest'), [...pre.dirs, ...pre.others].map((p) => `${p}\0`).join(''));
-    passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, join(listDir, 'rest'), false));
+    // "." goes in a pass of its own: listed, rsync would also walk the root's children
+    // again (dot-dir semantics), counting each of them twice in --stats.
+    const rest = [...pre.dirs.filter((d) => d !== '.'), ...pre.others];
+    if (rest.length > 0) {
+      await writeFile(join(listDir, 'rest'), rest.map((p) => `${p}\0`).join(''));
+      passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, join(listDir, 'rest'), false));
+    }
+    passes.push(rootDirArgs(req.flags, srcArg, req.dest));
     log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
   } else {
     passes.push(fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined));
@@ -114,6 +123,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       out.filesLinked += Math.max(0, s.regularFiles - s.filesTransferred);
       out.bytesLinked += Math.max(0, s.totalSize - s.bytesTransferred);
     }
+    if (pre) out.files = countEntries(req.dest);
   } finally {
     if (listDir) await rm(listDir, { recursive: true, force: true });
   }

@@ -38,3 +38,12 @@ export function fullMirrorArgs(f: RsyncFlags, src: string, dest: string, prev: s
 export function listedArgs(f: RsyncFlags, src: string, dest: string, prev: string, listFile: string, recursive: boolean): string[] {
   return [...baseArgs(f), recursive ? '-r' : '--no-r', `--files-from=${listFile}`, '--from0', ...linkDest(prev), `${src}/`, `${dest}/`];
 }
+
+/**
+ * The source's top directory alone (mode, owner, times, ACLs, xattrs), after the listed
+ * passes changed its contents: every child is excluded, and the exclude comes first so no
+ * include in extra_args can let a child back in.
+ */
+export function rootDirArgs(f: RsyncFlags, src: string, dest: string): string[] {
+  return [...baseArgs({ ...f, excludes: ['/*', ...f.excludes] }), '--no-r', '-d', `${src}/`, `${dest}/`];
+}

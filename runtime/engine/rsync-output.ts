@@ -52,8 +52,16 @@ export function judgeRsyncExit(code: number, stderr: string, source: string): Rs
   if (code === 0) return { kind: 'ok' };
   const files = filesNamedInErrors(stderr);
   const list = files.length > 0 ? `: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ` (and ${files.length - 20} more)` : ''}` : '';
+  // The source root itself unreadable (remote path missing, share not mounted) is no partial copy.
+  const root = source.replace(/^[^/]*:/, '').replace(/\/+$/, '') || '/';
+  const rootFailed = stderr.split('\n').find((l) => l.includes(`change_dir "${root}" failed`) || l.includes(`change_dir "${root}/" failed`));
+  if (code === 23 && rootFailed) return { kind: 'failed', message: `${source}: cannot read the source directory: ${rootFailed.replace(/^rsync: /, '').trim()}` };
   if (code === 24) return { kind: 'warning', message: `${source}: files vanished during the copy${list}` };
   if (code === 23) return { kind: 'warning', message: `${source}: some files could not be copied${list}` };
-  const last = stderr.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+  // rsync's closing lines ("rsync error: unexplained error (code 255)", "connection
+  // unexpectedly closed") hide the cause (e.g. ssh's "Host key verification failed.").
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const cause = lines.filter((l) => !/^rsync error: |^rsync: connection unexpectedly closed/.test(l)).slice(-1)[0];
+  const last = cause ?? lines.slice(-1)[0] ?? '';
   return { kind: 'failed', message: `${source}: rsync exited with ${code}${last ? `: ${last}` : ''}` };
 }

@@ -40,7 +40,10 @@ describe('rsync -e quoting', () => {
   test.each([
     [['ssh', '-o', 'BatchMode=yes'], 'ssh -o BatchMode=yes'],
     [['ssh', '-i', '/root/my key'], "ssh -i '/root/my key'"],
-    [['ssh', "-oProxyCommand=nc 'x' %h"], `ssh '-oProxyCommand=nc '\\''x'\\'' %h'`],
+    // rsync's own splitter: a doubled quote inside quotes is one literal quote (no backslashes).
+    [['ssh', "-oProxyCommand=nc 'x' %h"], `ssh '-oProxyCommand=nc ''x'' %h'`],
+    [['ssh', '-i', "/keys/it's \"mine\""], `ssh -i '/keys/it''s "mine"'`],
+    [['ssh', ''], "ssh ''"],
   ])('%j', (argv, want) => {
     expect(shellQuoteArgv(argv)).toBe(want);
   });

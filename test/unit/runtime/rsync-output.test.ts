@@ -37,9 +37,14 @@ describe('judgeRsyncExit', () => {
     [0, '', 'ok', ''],
     [24, 'file has vanished: "/Apps/x"', 'warning', '/Apps: files vanished during the copy: /Apps/x'],
     [23, 'rsync: [sender] send_files failed to open "/Apps/s": Permission denied (13)', 'warning', '/Apps: some files could not be copied: /Apps/s'],
-    [12, 'rsync: [receiver] write failed on "/mnt/b/x": No space left on device (28)\nrsync error: error in rsync protocol data stream (code 12)', 'failed', '/Apps: rsync exited with 12: rsync error: error in rsync protocol data stream (code 12)'],
+    [12, 'rsync: [receiver] write failed on "/mnt/b/x": No space left on device (28)\nrsync error: error in rsync protocol data stream (code 12)', 'failed', '/Apps: rsync exited with 12: rsync: [receiver] write failed on "/mnt/b/x": No space left on device (28)'],
+    [255, 'Host key verification failed.\r\nrsync: connection unexpectedly closed (0 bytes received so far) [Receiver]\nrsync error: unexplained error (code 255) at io.c(285) [Receiver=3.5.0]', 'failed', '/Apps: rsync exited with 255: Host key verification failed.'],
+    [1, 'rsync error: syntax or usage error (code 1) at main.c(1795) [client=3.5.0]', 'failed', '/Apps: rsync exited with 1: rsync error: syntax or usage error (code 1) at main.c(1795) [client=3.5.0]'],
+    [23, 'rsync: [sender] change_dir "/Apps" failed: No such file or directory (2)\nrsync error: some files/attrs were not transferred (code 23)', 'failed', '/Apps: cannot read the source directory: [sender] change_dir "/Apps" failed: No such file or directory (2)'],
+    [23, 'rsync: [sender] change_dir "/Apps/sub" failed: Permission denied (13)', 'warning', '/Apps: some files could not be copied: /Apps/sub'],
   ])('exit %i', (code, stderr, kind, message) => {
     const v = judgeRsyncExit(code, stderr, '/Apps');
+    if (v.kind !== 'ok') expect(judgeRsyncExit(code, stderr, 'backup@nas:/Apps/').kind).toBe(v.kind);
     expect(v.kind).toBe(kind);
     if (v.kind !== 'ok') expect(v.message).toBe(message);
   });

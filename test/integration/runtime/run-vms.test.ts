@@ -1,0 +1,126 @@
+/**
+ * The VMs around a full run (runtime/run.ts and the real CLI), against libvirt's test
+ * driver behind a private libvirtd: restarted when the copy fails, when the run is
+ * SIGTERMed mid-rsync, and when one VM refuses to stop (then nothing is copied at all).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { listSet } from '../../../runtime/layout.ts';
+import { pollUntil } from '../../../runtime/poll.ts';
+import { runNightly } from '../../../runtime/run.ts';
+import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
+import { startLibvirtTestDaemon, type LibvirtTestDaemon } from '../runtime-periphery/support/libvirt-test-daemon.ts';
+import { startSmtpServer, type SmtpTestServer } from '../runtime-periphery/support/smtp-test-server.ts';
+import { runConfig } from './support/run-config.ts';
+
+const root = join(import.meta.dirname, '../../..');
+const usable = isRoot && hasCommand('libvirtd') && hasCommand('virsh') && hasCommand('unshare');
+/** pids whose command line names `path` (an rsync left running would). */
+function processesMentioning(path: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+const fast = { report: { mailRetryBudgetMs: 0, mail: { timeoutMs: 5_000 } } };
+
+describe.skipIf(!usable)(`VMs around a full run (libvirt test driver)${rootNote()}`, () => {
+  let lv: LibvirtTestDaemon;
+  let smtp: SmtpTestServer;
+  let work: string;
+  let n = 0;
+  const state = async (d: string): Promise<string> => (await lv.virsh('domstate', d)).stdout.trim();
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'linkdest-run-vms-'));
+    lv = await startLibvirtTestDaemon();
+    for (const d of ['mail', 'web']) await lv.defineDomain(d, { start: true });
+    await lv.defineDomain('stubborn', { start: true, onPoweroff: 'restart' });
+    smtp = await startSmtpServer();
+  });
+  afterAll(async () => {
+    await lv?.stop();
+    await smtp?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  function setup(domains: string[], source: string, extra: string[] = []): ReturnType<typeof runConfig> {
+    const dir = join(work, `case${++n}`);
+    mkdirSync(join(dir, 'dest'), { recursive: true });
+    writeFileSync(join(dir, 'dest/.linkdest-backup'), '');
+    return runConfig(dir, join(dir, 'dest'), [source], {
+      vms: { uri: lv.uri, domains, shutdown_timeout_s: 1, shutdown_retries: 2 },
+      rsync: { rsh: ['ssh'], acls: true, xattrs: true, extra_args: extra },
+      report: { mail: { to: ['admin@example.test'], from: 'linkdest@example.test', style: 'report', smtp: { host: '127.0.0.1', port: smtp.port, security: 'none' } } },
+    });
+  }
+
+  test('the copy fails (source not mounted): VMs were stopped for it and run again afterwards; the run fails', async () => {
+    const cfg = setup(['mail', 'web'], join(work, 'not-mounted'));
+    const r = await runNightly(cfg, fast);
+    expect([r.status, r.exitCode]).toEqual(['failed', 1]);
+    expect(r.errors).toEqual([expect.stringMatching(/^snapshot: .*not-mounted: the source directory does not exist or is not a directory; the partial \S+ is kept/)]);
+    expect(r.vms.map((v) => [v.domain, v.stopped, v.restarted])).toEqual([['mail', true, true], ['web', true, true]]);
+    expect([await state('mail'), await state('web')]).toEqual(['running', 'running']);
+    expect(existsSync(join(cfg.state_dir, 'linkdest.lock'))).toBe(false);
+  });
+
+  test('a VM that refuses to stop: backup skipped, the report says why, the other VM is started again', async () => {
+    const src = join(work, 'src-refuse');
+    mkdirSync(src);
+    writeFileSync(join(src, 'disk.img'), 'vm image\n');
+    const cfg = setup(['mail', 'stubborn'], src);
+    const r = await runNightly(cfg, fast);
+    expect([r.status, r.exitCode]).toEqual(['skipped', 1]);
+    expect(r.errors).toEqual(['VM stubborn: did not shut down after 2 x 1 s (still running): backup skipped']);
+    expect(existsSync(join(cfg.destination.path, 'set'))).toBe(false);
+    expect(r.vms.find((v) => v.domain === 'mail')).toMatchObject({ stopped: true, restarted: true });
+    expect([await state('mail'), await state('stubborn')]).toEqual(['running', 'running']);
+    const mail = smtp.received.at(-1)!;
+    expect(mail.subject).toMatch(/: SKIPPED \(/);
+    expect(mail.body).toContain('Error: VM stubborn: did not shut down after 2 x 1 s (still running): backup skipped');
+    expect(mail.body).toContain('VM mail: was running, stopped, restarted');
+  });
+
+  test('SIGTERM while rsync copies: rsync stopped, VMs restarted, lock released, partial kept, report sent, exit 1', async () => {
+    const src = join(work, 'src-term');
+    mkdirSync(src);
+    writeFileSync(join(src, 'big.img'), Buffer.alloc(16 * 1024 * 1024, 3));
+    const cfg = setup(['mail', 'web'], src, ['--bwlimit=1m']);
+    const config = join(work, `case${n}`, 'linkdest.json');
+    writeFileSync(config, JSON.stringify(cfg));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'runtime/cli.ts'), '--config', config, 'run'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => { out += c; });
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const set = join(cfg.destination.path, 'set');
+    // rsync is mid-file once its temp file for big.img exists in the partial.
+    const copying = await pollUntil(async () => {
+      const p = existsSync(set) ? readdirSync(set).find((x) => x.endsWith('.partial')) : undefined;
+      const dir = p && join(set, p, src.slice(1));
+      return dir && existsSync(dir) && readdirSync(dir).some((x) => x.startsWith('.big.img.')) ? true : undefined;
+    }, 60_000, 20);
+    expect(copying, out).toBe(true);
+    expect(await state('mail')).toBe('shut off');
+    child.kill('SIGTERM');
+    expect(await exited, out).toBe(1);
+    expect(out).toContain('received SIGTERM: stopping the copy, restarting VMs, reporting');
+    expect(processesMentioning(set)).toEqual([]);
+    expect([await state('mail'), await state('web')]).toEqual(['running', 'running']);
+    expect(existsSync(join(cfg.state_dir, 'linkdest.lock'))).toBe(false);
+    const listing = await listSet(set);
+    expect(listing.complete).toEqual([]);
+    expect(listing.partials).toHaveLength(1);
+    const mail = smtp.received.at(-1)!;
+    expect(mail.subject).toMatch(/: FAILED \(/);
+    expect(mail.body).toContain('Error: interrupted by SIGTERM');
+    expect(mail.body).toMatch(/the partial \S+\.partial is kept and the next run resumes it/);
+  });
+});
