@@ -51,6 +51,10 @@ export async function mountDestination(path: string, m: MountConfig, log: Logger
   const argv = mountArgv(path, m);
   if (!argv) return;
   log.info(`mounting ${path}: ${argv.join(' ')}`);
+  // Manual runs, restores and status checks each start and stop the mount unit; after 5
+  // starts in 10 s systemd's start rate limit refuses the next one. The limit guards
+  // nothing here, so clear it (exit code irrelevant: a unit that never failed is fine).
+  if (m.kind === 'systemd') await run(['systemctl', 'reset-failed', m.unit], { timeoutMs });
   const r = await run(argv, { timeoutMs });
   if (r.code !== 0) {
     throw new LinkdestError(`cannot mount ${path}: ${argv.join(' ')}: ${lastLine(r)} (check ${how(path, m)})`, { step: 'guard' });

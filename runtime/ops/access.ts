@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import type { RuntimeConfig } from '../config.ts';
 import { EXIT, LinkdestError } from '../errors.ts';
-import { run } from '../exec.ts';
 import { ensureDestination } from '../guard.ts';
 import { acquireLock, type LockHandle } from '../lock.ts';
 import type { Logger } from '../logger.ts';
@@ -70,9 +69,6 @@ export async function withDestination<T>(cfg: RuntimeConfig, opts: AccessOptions
   const wasMounted = mount.kind === 'none' || await isMountPoint(path);
   const lock = opts.exclusive || !wasMounted ? await takeLock(cfg, opts.exclusive ? 'a restore' : 'mounting the backup disk') : undefined;
   try {
-    // Several commands in a row start and stop the mount unit each time; systemd's start
-    // rate limit (5 in 10 s) would then refuse the next mount. Clear it: it guards nothing here.
-    if (!wasMounted && mount.kind === 'systemd') await run(['systemctl', 'reset-failed', mount.unit]);
     const guard = await ensureDestination(cfg, opts.log);
     try {
       return await fn({ wasMounted });

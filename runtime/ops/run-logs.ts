@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOG_RE } from '../log.ts';
+import { LOG_RE, compareLogNames } from '../log.ts';
 import { EXIT, LinkdestError } from '../errors.ts';
 
 export type RunState = 'ok' | 'warning' | 'failed' | 'skipped' | 'running' | 'interrupted';
@@ -53,9 +53,7 @@ export async function runLogFiles(dir: string): Promise<string[]> {
     if (e.code === 'ENOENT') return [] as string[];
     throw e;
   });
-  // Same second: `-1` comes after the bare name, so sort on the id with a numeric suffix.
-  const key = (n: string): string => runIdOf(n).replace(/^(.{19})$/, '$1-0').replace(/-(\d+)$/, (_, d: string) => `-${d.padStart(6, '0')}`);
-  return names.filter((n) => LOG_RE.test(n)).sort((a, b) => key(a).localeCompare(key(b)));
+  return names.filter((n) => LOG_RE.test(n)).sort(compareLogNames);
 }
 
 export async function summarizeRun(dir: string, file: string, live: boolean): Promise<RunSummary> {
