@@ -1,0 +1,75 @@
+/**
+ * A session to the target on the first configured portal, and the LUN's by-path link.
+ * Logs in with `-T TARGET -p PORTAL` only (never every record of the target), then polls
+ * for /dev/disk/by-path/ip-PORTAL-iscsi-TARGET-lun-N instead of sleeping. When the CHAP
+ * settings of the record change under a live session, logs out and in again so the new
+ * credentials are the ones in use (iscsiadm -o update alone does not touch a session).
+ */
+import { LinkdestError } from '../../runtime/errors.ts';
+import type { Change } from './resource.ts';
+import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { waitForBlockDevice } from './wait-device.ts';
+import { chapValues, nodeChanges } from './iscsi-node.ts';
+import { explainIscsiFailure } from '../iscsi/explain.ts';
+import { credentialsChanged } from '../iscsi/node-settings.ts';
+import { byPathLink, iscsiFactsOf, iscsiQueryOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+
+export interface SessionChangeData {
+  portal: string;
+  logout: boolean;
+  login: boolean;
+}
+
+export const LUN_LINK_TIMEOUT_S = 60;
+
+export class IscsiSessionResource implements HostResource {
+  readonly id: string;
+  readonly query = {};
+  readonly iscsiQuery;
+
+  constructor(private readonly spec: IscsiResourceSpec) {
+    this.id = `iscsi-session:${spec.disk.target}`;
+    this.iscsiQuery = iscsiQueryOf(spec.disk);
+  }
+
+  check(facts: IscsiHostFacts): Change[] {
+    const f = iscsiFactsOf(facts, this.spec.host);
+    const { target, lun } = this.spec.disk;
+    const portal = portalsOf(this.spec.disk)[0]!;
+    const link = byPathLink(portal, target, lun);
+    const up = f.sessions.some((s) => s.target === target && samePortal(s.portal, portal));
+    const change = (action: Change['action'], summary: string, data: SessionChangeData): Change[] => [{ resource: this.id, action, summary, data }];
+    if (!up) return change('run', `log in to ${target} on ${portal} and wait for ${link}`, { portal, logout: false, login: true });
+    const primary = nodeChanges(this.spec, facts, chapValues(this.spec)).find((d) => samePortal(d.portal, portal));
+    if (primary && credentialsChanged(primary.settings)) {
+      return change('update', `log out of ${target} on ${portal} and in again so the new CHAP settings take effect`, { portal, logout: true, login: true });
+    }
+    if (!f.byPath.includes(link)) return change('run', `wait for ${link} (session is up)`, { portal, logout: false, login: false });
+    return [];
+  }
+
+  async apply(changes: Change[], ctx: HostApplyContext): Promise<void> {
+    const { target, lun } = this.spec.disk;
+    for (const c of changes) {
+      const d = c.data as SessionChangeData;
+      const node = ['iscsiadm', '-m', 'node', '-T', target, '-p', d.portal];
+      if (d.logout) await mutate(ctx, [...node, '--logout']);
+      if (d.login) {
+        ctx.log(`${node.join(' ')} --login`);
+        const r = await ctx.transport.run([...node, '--login'], { allowFailure: true, mutating: true, timeoutMs: 180_000 });
+        if (r.code !== 0) {
+          const why = explainIscsiFailure(r.code, `${r.stderr}\n${r.stdout}`, {
+            host: ctx.host, portal: d.portal, target, chapGiven: this.spec.disk.chap !== undefined, chapAdvice: 'disk.iscsi.chap in the inventory',
+          });
+          throw new LinkdestError(why, { host: ctx.host, step: 'iscsi login' });
+        }
+      }
+      const link = byPathLink(d.portal, target, lun);
+      try {
+        await waitForBlockDevice(ctx, link, '', LUN_LINK_TIMEOUT_S);
+      } catch {
+        throw new LinkdestError(`logged in to ${target} on ${d.portal} but ${link} did not appear within ${LUN_LINK_TIMEOUT_S} s: check that LUN ${lun} exists on the NAS and is mapped to this target`, { host: ctx.host, step: 'iscsi login' });
+      }
+    }
+  }
+}

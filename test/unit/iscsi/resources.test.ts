@@ -1,0 +1,123 @@
+/** iSCSI resources: inventory spec + facts -> exact changes (blank, converged, CHAP change, other portal). */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { HostResource } from '../../../provision/resources/host-resource.ts';
+import type { IscsiFacts } from '../../../provision/iscsi/facts.ts';
+import type { IscsiHostFacts, IscsiResourceSpec } from '../../../provision/iscsi/spec.ts';
+import { IscsiPackageResource } from '../../../provision/resources/iscsi-package.ts';
+import { IscsiInitiatorResource } from '../../../provision/resources/iscsi-initiator.ts';
+import { IscsiServiceResource } from '../../../provision/resources/iscsi-service.ts';
+import { IscsiNodeResource } from '../../../provision/resources/iscsi-node.ts';
+import { IscsiSessionResource } from '../../../provision/resources/iscsi-session.ts';
+import { makeFacts } from '../provision/make-facts.ts';
+
+const T = 'iqn.2004-04.com.qnap:ts-569pro:iscsi.backuprbme.d70ea1';
+const P = '10.0.0.5:3260';
+const OTHER = '10.0.0.6:3260';
+const ENV = `LINKDEST_TEST_CHAP_${process.pid}`;
+const PASSWORD = 'correct-horse-12';
+const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const spec = (install = true): IscsiResourceSpec => ({
+  host: 'marte',
+  install,
+  disk: { kind: 'iscsi', portals: [{ address: '10.0.0.5', port: 3260 }], target: T, lun: 1, chap: { user: 'backup', secret: { password_env: ENV } } },
+});
+const all = (s = spec()): HostResource[] => [new IscsiPackageResource(s), new IscsiInitiatorResource(s), new IscsiServiceResource(s), new IscsiNodeResource(s), new IscsiSessionResource(s)];
+
+const loaded = (enabled: string, active: string) => ({ load: 'loaded', enabled, active });
+const notFound = { load: 'not-found', enabled: '', active: 'inactive' };
+const record = (startup: string, passwordHash: string) => ({
+  'node.name': T, 'node.startup': startup, 'node.session.auth.authmethod': 'CHAP',
+  'node.session.auth.username': 'backup', 'node.session.auth.password.sha256': passwordHash,
+});
+
+const blank: IscsiFacts = {
+  hostname: 'marte', commands: { systemctl: '/usr/bin/systemctl' },
+  units: { 'iscsid.socket': notFound, 'iscsid.service': notFound, 'open-iscsi.service': notFound, 'iscsi.service': notFound },
+  records: [], settings: {}, sessions: [], byPath: [],
+};
+const converged: IscsiFacts = {
+  hostname: 'marte', commands: { iscsiadm: '/usr/sbin/iscsiadm', systemctl: '/usr/bin/systemctl' },
+  initiatorFile: 'InitiatorName=iqn.1993-08.org.debian:01:5d53465fc62\n', initiatorName: 'iqn.1993-08.org.debian:01:5d53465fc62',
+  units: { 'iscsid.socket': loaded('enabled', 'active'), 'iscsid.service': loaded('indirect', 'active'), 'open-iscsi.service': loaded('enabled', 'active'), 'iscsi.service': notFound },
+  records: [{ portal: P, tpgt: 1, target: T }],
+  settings: { [P]: record('automatic', hash(PASSWORD)) },
+  sessions: [{ transport: 'tcp', sid: 1, portal: P, tpgt: 1, target: T }],
+  byPath: [`/dev/disk/by-path/ip-${P}-iscsi-${T}-lun-1`],
+};
+const withIscsi = (iscsi: IscsiFacts): IscsiHostFacts => ({ ...makeFacts(), iscsi });
+const summaries = (facts: IscsiHostFacts, s = spec()) => all(s).flatMap((r) => r.check(facts)).map((c) => `${c.resource}: ${c.summary}`);
+
+beforeAll(() => { process.env[ENV] = PASSWORD; });
+afterAll(() => { delete process.env[ENV]; });
+
+describe('iSCSI resources check()', () => {
+  test('blank host: install, name, enable, record with CHAP, log in', () => {
+    expect(summaries(withIscsi(blank))).toEqual([
+      'iscsi:package: install open-iscsi with apt',
+      'file:/etc/iscsi/initiatorname.iscsi: set the iSCSI initiator name to iqn.2004-10.com.linkdest:marte (allow it on the NAS)',
+      'iscsi:service: enable iscsid and the boot login service once open-iscsi is installed',
+      `iscsi-node:${T}: create the iSCSI node record for ${T} on ${P}: node.startup=automatic, node.session.auth.authmethod=CHAP, node.session.auth.username=backup, node.session.auth.password (secret)`,
+      `iscsi-session:${T}: log in to ${T} on ${P} and wait for /dev/disk/by-path/ip-${P}-iscsi-${T}-lun-1`,
+    ]);
+  });
+
+  test('converged host: no changes', () => {
+    expect(summaries(withIscsi(converged))).toEqual([]);
+  });
+
+  test('CHAP password changed: only the password is set, and the live session logs in again', () => {
+    const facts = withIscsi({ ...converged, settings: { [P]: record('automatic', hash('old-password-1')) } });
+    expect(summaries(facts)).toEqual([
+      `iscsi-node:${T}: set node.session.auth.password (secret) on the node record of ${T} at ${P}`,
+      `iscsi-session:${T}: log out of ${T} on ${P} and in again so the new CHAP settings take effect`,
+    ]);
+  });
+
+  test('record and session on a different portal: create ours, stop boot login there, log in on ours', () => {
+    const facts = withIscsi({
+      ...converged,
+      records: [{ portal: OTHER, tpgt: 1, target: T }],
+      settings: { [OTHER]: record('automatic', hash(PASSWORD)) },
+      sessions: [{ transport: 'tcp', sid: 1, portal: OTHER, tpgt: 1, target: T }],
+      byPath: [],
+    });
+    expect(summaries(facts)).toEqual([
+      `iscsi-node:${T}: create the iSCSI node record for ${T} on ${P}: node.startup=automatic, node.session.auth.authmethod=CHAP, node.session.auth.username=backup, node.session.auth.password (secret)`,
+      `iscsi-node:${T}: set node.startup=manual on the node record of ${T} at ${OTHER} (not a configured portal: never logged in to at boot)`,
+      `iscsi-session:${T}: log in to ${T} on ${P} and wait for /dev/disk/by-path/ip-${P}-iscsi-${T}-lun-1`,
+    ]);
+  });
+
+  test('startup manual on our record: set automatic, no new login (credentials unchanged)', () => {
+    const facts = withIscsi({ ...converged, settings: { [P]: record('manual', hash(PASSWORD)) } });
+    expect(summaries(facts)).toEqual([`iscsi-node:${T}: set node.startup=automatic on the node record of ${T} at ${P}`]);
+  });
+
+  test('iscsid stopped and boot login disabled', () => {
+    const facts = withIscsi({ ...converged, units: { ...converged.units, 'iscsid.socket': loaded('disabled', 'inactive'), 'iscsid.service': loaded('indirect', 'inactive'), 'open-iscsi.service': loaded('disabled', 'inactive') } });
+    expect(summaries(facts)).toEqual(['iscsi:service: enable and start iscsid.socket', 'iscsi:service: enable open-iscsi.service']);
+  });
+
+  test('the CHAP password appears in no change (summaries, diffs, data)', () => {
+    const changes = all().flatMap((r) => r.check(withIscsi({ ...blank })));
+    expect(JSON.stringify(changes)).not.toContain(PASSWORD);
+  });
+
+  test('open-iscsi missing and install_packages false: one line saying what to run', () => {
+    expect(() => new IscsiPackageResource(spec(false)).check(withIscsi(blank))).toThrow(
+      'iscsiadm is missing: install open-iscsi (`apt-get install -y --no-install-recommends -- open-iscsi`) or set install_packages: true');
+  });
+
+  test('an existing initiator name is never replaced', () => {
+    expect(new IscsiInitiatorResource(spec()).check(withIscsi(converged))).toEqual([]);
+    const generateOnly = { ...converged, initiatorFile: '## DO NOT EDIT\nGenerateName=yes\n' } as IscsiFacts;
+    delete generateOnly.initiatorName;
+    expect(new IscsiInitiatorResource(spec()).check(withIscsi(generateOnly)).map((c) => c.action)).toEqual(['update']);
+  });
+
+  test('facts not gathered: a named provisioner error, not a crash', () => {
+    expect(() => new IscsiNodeResource(spec()).check(makeFacts())).toThrow(/iSCSI facts were not gathered/);
+  });
+});
