@@ -15,6 +15,7 @@ import type { Facts } from './facts/types.ts';
 import { mergeQueries } from './facts/types.ts';
 import { gatherFacts } from './facts/gather.ts';
 import { buildRecipe } from './recipe.ts';
+import { gatherHostFacts } from './iscsi/wiring.ts';
 import type { RuntimeConfig } from '../runtime/config.ts';
 
 export const DEFAULT_BUNDLE = fileURLToPath(new URL('../dist/linkdest-runtime.mjs', import.meta.url));
@@ -60,7 +61,7 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   });
   let facts: Facts;
   try {
-    facts = await gatherFacts(transport, mergeQueries(resources.map((r) => r.query)));
+    facts = await gatherHostFacts(transport, resources, () => gatherFacts(transport, mergeQueries(resources.map((r) => r.query))));
   } catch (e) {
     throw withHost(e, spec.name, 'facts');
   }

@@ -22,8 +22,11 @@ import { CONFIG_PATH, RUNTIME_PATH, ScheduleResource } from './resources/schedul
 import { UnitStateResource } from './resources/unit-state.ts';
 import { MarkerResource, type MarkerMount } from './resources/marker.ts';
 import { maskSecrets } from './render/mask.ts';
+import { HOST_SMTP_PASSWORD_FILE } from '../inventory/build.ts';
+import { iscsiResourcesFor } from './iscsi/wiring.ts';
 
-export const SMTP_PASSWORD_PATH = '/etc/linkdest/smtp.password';
+/** Where the SMTP password lands on the host; the inventory already names it in the runtime config. */
+export const SMTP_PASSWORD_PATH = HOST_SMTP_PASSWORD_FILE;
 const LABEL_MAX: Record<string, number> = { ext4: 16, xfs: 12, btrfs: 255 };
 
 export interface RecipeInputs {
@@ -107,6 +110,8 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   });
   const netdev = spec.disk?.target.kind === 'iscsi';
   const r: HostResource[] = [new PackagesResource({ install: spec.install_packages, ...(spec.disk ? { fstype: spec.disk.filesystem } : {}) })];
+  // The LUN must be logged in (and its by-path link there) before it can be partitioned.
+  r.push(...iscsiResourcesFor(spec));
   if (disk && spec.disk) {
     r.push(new PartitionResource(disk), new FilesystemResource(disk), new DirectoryResource(spec.mountpoint));
     if (spec.mount === 'fstab') r.push(new FstabResource({ mountpoint: spec.mountpoint, fstype: spec.disk.filesystem, netdev }, disk));

@@ -32,8 +32,18 @@ export function iscsiQueryOf(resources: readonly HostResource[]): IscsiQuery | u
   return undefined;
 }
 
-export async function withIscsiFacts(transport: Transport, facts: Facts, resources: readonly HostResource[]): Promise<IscsiHostFacts> {
+/**
+ * The host's facts, iSCSI ones included when a resource asks for them. The two gather
+ * scripts run side by side on the same connection, so an iSCSI host still costs one
+ * round trip of latency.
+ */
+export async function gatherHostFacts(transport: Transport, resources: readonly HostResource[], base: () => Promise<Facts>): Promise<IscsiHostFacts> {
   const q = iscsiQueryOf(resources);
-  if (q === undefined) return facts;
-  return { ...facts, iscsi: await gatherIscsiFacts(transport, q) };
+  if (q === undefined) return base();
+  const [facts, iscsi] = await Promise.all([base(), gatherIscsiFacts(transport, q)]);
+  return { ...facts, iscsi };
+}
+
+export async function withIscsiFacts(transport: Transport, facts: Facts, resources: readonly HostResource[]): Promise<IscsiHostFacts> {
+  return gatherHostFacts(transport, resources, async () => facts);
 }
