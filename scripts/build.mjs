@@ -2,16 +2,29 @@
 // node_modules) and the runtime bundle uploaded to hosts (ONE file, Node >= 18, no
 // node_modules there). Run by `npm ci` (prepare) and `npm test`.
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 const define = { LINKDEST_VERSION: JSON.stringify(version) };
 // Bundled CommonJS dependencies (nodemailer, ...) call require(); ESM output has none.
+// Tests build too while other test processes run dist/: write each output beside its
+// target and rename, so no process ever loads a half-written bundle.
+async function buildAtomically(options) {
+  const result = await build({ ...options, write: false });
+  for (const f of result.outputFiles) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents, { mode: f.path.endsWith('.map') ? 0o644 : 0o755 });
+    renameSync(tmp, f.path);
+  }
+}
+
 const requireShim = "import { createRequire as __ldCreateRequire } from 'node:module'; const require = __ldCreateRequire(import.meta.url);";
 
-await build({
+await buildAtomically({
   entryPoints: [`${root}/provision/cli.ts`],
   outfile: `${root}/dist/linkdest.mjs`,
   bundle: true,
@@ -29,7 +42,7 @@ await build({
 });
 
 if (existsSync(`${root}/runtime/cli.ts`)) {
-  await build({
+  await buildAtomically({
     entryPoints: [`${root}/runtime/cli.ts`],
     outfile: `${root}/dist/linkdest-runtime.mjs`,
     bundle: true,
