@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as init } from './init.ts';
 import { register as plan } from './plan.ts';
 import { register as apply } from './apply.ts';
+import { register as discover } from './discover.ts';
 import { register as snapshot } from './snapshot.ts';
 import { register as status } from './status.ts';
 import { register as run } from './run.ts';
@@ -11,11 +12,12 @@ import { register as restore } from './restore.ts';
 import { register as diff } from './diff.ts';
 import { register as logs } from './logs.ts';
 import { register as uninstall } from './uninstall.ts';
+import { register as trust } from './trust.ts';
 
 /** Each command module adds itself (name, options, action) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** In the order `linkdest --help` lists them: set up, run, look, restore, remove. */
 export const commands: RegisterCommand[] = [
-  init, plan, apply, snapshot, run, status, snapshots, history, diff, logs, restore, uninstall,
+  init, trust, plan, apply, discover, snapshot, run, status, snapshots, history, diff, logs, restore, uninstall,
 ];

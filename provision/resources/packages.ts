@@ -7,6 +7,7 @@ import { LinkdestError } from '../../runtime/errors.ts';
 import type { Change } from './resource.ts';
 import type { Facts, PackageManager } from '../facts/types.ts';
 import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { lastLine } from '../transport/exec-transport.ts';
 
 export const MIN_NODE_MAJOR = 18;
 
@@ -77,8 +78,33 @@ export class PackagesResource implements HostResource {
   async apply(changes: Change[], ctx: HostApplyContext): Promise<void> {
     for (const c of changes) {
       const argv = c.data as string[];
-      if (argv[0] === 'apt-get') await mutate(ctx, ['apt-get', 'update'], { timeoutMs: 10 * 60_000 });
-      await ctx.transport.run(argv, { mutating: true, timeoutMs: 30 * 60_000, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+      if (argv[0] === 'apt-get') await installWithApt(argv, ctx);
+      else await mutate(ctx, argv, { timeoutMs: INSTALL_TIMEOUT_MS });
     }
   }
+}
+
+const INSTALL_TIMEOUT_MS = 30 * 60_000;
+/** No prompt (debconf, conffiles) may wait for an answer nobody can give over SSH. */
+export const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+
+/**
+ * apt-get install as it is; only when that fails (package lists missing, as on a fresh
+ * image, or stale, naming files the mirror no longer has) `apt-get update` and once more.
+ * A host that can install from its lists never needs its mirror reachable. An update that
+ * fails (one unreachable source among several) is no reason to stop: the second install says
+ * whether it mattered.
+ */
+async function installWithApt(argv: string[], ctx: HostApplyContext): Promise<void> {
+  const run = (a: string[], timeoutMs: number) => {
+    ctx.log(a.join(' '));
+    return ctx.transport.run(a, { mutating: true, allowFailure: true, timeoutMs, env: APT_ENV });
+  };
+  if ((await run(argv, INSTALL_TIMEOUT_MS)).code === 0) return;
+  const update = await run(['apt-get', 'update'], 10 * 60_000);
+  const second = await run(argv, INSTALL_TIMEOUT_MS);
+  if (second.code === 0) return;
+  const why = lastLine(second.stderr) || lastLine(second.stdout) || `exit code ${second.code}`;
+  const updateNote = update.code === 0 ? '' : ` (apt-get update failed too: ${lastLine(update.stderr) || `exit code ${update.code}`})`;
+  throw new LinkdestError(`${argv.join(' ')} failed: ${why}${updateNote}`, { host: ctx.host, step: 'packages' });
 }

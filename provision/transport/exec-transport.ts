@@ -168,6 +168,14 @@ export abstract class ExecTransport implements Transport {
 
   private failure(step: string, argv: readonly string[], r: RunResult): LinkdestError {
     const why = lastLine(r.stderr) || lastLine(r.stdout);
+    // sudo itself refused (no NOPASSWD rule, not in sudoers): say so, not which command it was.
+    if (this.become && r.code === 1 && r.stdout === '' && /^sudo: [^\n]*\n?$/.test(r.stderr)) {
+      return new LinkdestError(
+        `sudo -n: ${why.slice('sudo: '.length)}; the SSH user must be allowed to run commands as root without a password ` +
+          `(USER ALL=(ALL) NOPASSWD: ALL in /etc/sudoers.d/, checked with visudo -c), or connect as root`,
+        { host: this.name, step: 'become' },
+      );
+    }
     const shown = quoteArgv(argv).replace(/\s*\n\s*/g, ' ');
     const text = `${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown} exited with code ${r.code}${why ? `: ${why}` : ''}`;
     return new LinkdestError(text.replace(/\s*\n\s*/g, ' '), { host: this.name, step });

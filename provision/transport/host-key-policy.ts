@@ -52,11 +52,15 @@ export function describeHostKeyProblem(verdict: Exclude<HostKeyVerdict, { kind: 
         (verdict.note ? `; ${verdict.note}` : '') +
         `; compare that fingerprint with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then accept it with: ${keyscan} (or: linkdest trust ${ctx.inventoryName})`
       );
-    case 'changed':
+    case 'changed': {
+      // The old line may sit in another file than the first one checked: remove it where it is.
+      const oldFile = /^(.*?):\d+(?:, |$)/.exec(verdict.where)?.[1] ?? file;
       return (
         `HOST KEY CHANGED for ${target}: POSSIBLE MAN-IN-THE-MIDDLE ATTACK; offered ${verdict.offered}, expected ${verdict.expected.join(' or ')} (${verdict.where}); ` +
-        `if the host was reinstalled, verify the new fingerprint out of band, remove the old line (ssh-keygen -R ${ctx.port === 22 ? ctx.host : `'[${ctx.host}]:${ctx.port}'`} -f ${file}) and accept the new key`
+        `nothing is replaced automatically: if the host was reinstalled, verify the new fingerprint out of band, remove the old line ` +
+        `(ssh-keygen -R ${ctx.port === 22 ? ctx.host : `'[${ctx.host}]:${ctx.port}'`} -f ${oldFile}), then accept the new key with: linkdest trust ${ctx.inventoryName}`
       );
+    }
     case 'revoked':
       return `host key of ${target} (${verdict.offered}) is marked @revoked in ${verdict.where}; refusing to connect`;
   }

@@ -1,6 +1,6 @@
 /**
- * Step 1: connect to the host, trusting its key on first use. This is the only place
- * linkdest offers trust-on-first-use: an UNKNOWN key is shown by its SHA256 fingerprint
+ * Step 1: connect to the host, trusting its key on first use (the rule, shared with
+ * `linkdest trust`, is transport/host-key-trust.ts): an UNKNOWN key is shown by its SHA256 fingerprint
  * and trusted only when the user says so (or passed that fingerprint as a flag); a
  * CHANGED or revoked key is refused as everywhere else. The trusted key goes to a private
  * temporary known_hosts for this session; the inventory's known_hosts is written at the
@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import type { HostSpec, SshSpec } from '../../inventory/host-spec.ts';
 import { LinkdestError } from '../../runtime/errors.ts';
 import { openTransport, resolveSshTarget } from '../transport/connect.ts';
+import { decideTrust, readSshConfigs } from '../transport/host-key-trust.ts';
 import { checkHostKey, fingerprintSha256, formatKnownHostsLine, keyTypeOfBlob, knownHostName, readKnownHosts } from '../transport/known-hosts.ts';
-import { loadSshConfig } from '../transport/ssh-config.ts';
 import { SshTransport } from '../transport/ssh.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { Asker } from './ask.ts';
@@ -45,12 +45,6 @@ export function connectionSpec(name: string, ssh: SshSpec): HostSpec {
   };
 }
 
-function sshConfig(o: ConnectOptions, home: string) {
-  if (o.sshConfigFile === null) return [];
-  if (o.sshConfigFile !== undefined) return loadSshConfig(o.sshConfigFile, home);
-  return [...loadSshConfig(join(home, '.ssh', 'config'), home), ...loadSshConfig('/etc/ssh/ssh_config', home, '/etc/ssh')];
-}
-
 async function tryConnect(spec: HostSpec, o: ConnectOptions): Promise<{ t: Transport; error?: unknown }> {
   const t = openTransport(spec, { debug: o.debug ?? false, ...(o.sshConfigFile !== undefined && { sshConfigFile: o.sshConfigFile }), ...(o.homeDir && { homeDir: o.homeDir }) });
   try {
@@ -69,7 +63,7 @@ export async function connectHost(spec: HostSpec, ask: Asker, o: ConnectOptions 
   if (offered === undefined) throw first.error;
 
   const home = o.homeDir ?? homedir();
-  const target = resolveSshTarget({ ...spec, ssh: { ...spec.ssh!, known_hosts: undefined } as SshSpec }, sshConfig(o, home), {
+  const target = resolveSshTarget({ ...spec, ssh: { ...spec.ssh!, known_hosts: undefined } as SshSpec }, readSshConfigs(o.sshConfigFile, home), {
     homeDir: home, localUser: userInfo().username, env: process.env,
   });
   const name = knownHostName(target.host, target.port);
@@ -79,15 +73,15 @@ export async function connectHost(spec: HostSpec, ask: Asker, o: ConnectOptions 
 
   const fingerprint = fingerprintSha256(offered);
   const userVerdict = checkHostKey(await readKnownHosts(target.knownHostsFiles), name, offered);
-  if (userVerdict.kind === 'changed' || userVerdict.kind === 'revoked') {
+  const decision = decideTrust(userVerdict, offered, o.expectedFingerprint);
+  if (decision.kind === 'refuse') {
     throw new LinkdestError(`host key of ${target.host}:${target.port} differs from the one in ${target.knownHostsFiles[0]} (offered ${fingerprint}); refusing to trust it`, { host: spec.name, step: 'connect' });
   }
-  if (userVerdict.kind === 'match') {
+  if (decision.kind === 'already-trusted') {
     ask.say(`Host key ${keyTypeOfBlob(offered)} ${fingerprint} is already trusted in ${target.knownHostsFiles[0]}; it will be copied to ${inventoryKnown}.`);
-  } else if (o.expectedFingerprint !== undefined) {
-    if (o.expectedFingerprint.trim() !== fingerprint) {
-      throw new LinkdestError(`host key of ${target.host}:${target.port} is ${fingerprint}, not the --host-key-fingerprint given; refusing to connect`, { host: spec.name, step: 'connect' });
-    }
+  } else if (decision.kind === 'fingerprint-differs') {
+    throw new LinkdestError(`host key of ${target.host}:${target.port} is ${fingerprint}, not the --host-key-fingerprint given; refusing to connect`, { host: spec.name, step: 'connect' });
+  } else if (decision.kind === 'fingerprint-matches') {
     ask.say(`Host key ${fingerprint} matches --host-key-fingerprint.`);
   } else {
     ask.say(`The host key of ${target.host}:${target.port} is not known yet.`);
