@@ -106,6 +106,7 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
     mountpoint: spec.mountpoint,
     recordFiles: mountUnitPaths(spec.mountpoint, spec.mount),
     byUuidLink: spec.mount !== 'fstab',
+    ...(spec.disk.target.kind === 'iscsi' ? { appearsAfter: 'the iSCSI login' } : {}),
     ...(inputs.formatConfirm !== undefined ? { formatConfirm: inputs.formatConfirm } : {}),
   });
   const netdev = spec.disk?.target.kind === 'iscsi';

@@ -18,9 +18,16 @@ export interface DiskExpectation {
   /** Filesystem uuids our existing mount units or fstab line name. */
   recordedUuids: string[];
   formatConfirm?: string;
+  /**
+   * What makes the device appear when it is absent at plan time (an iSCSI LUN before the
+   * login that the same plan performs). Its contents are then judged at apply time, by the
+   * same rule, right before anything touches it.
+   */
+  appearsAfter?: string;
 }
 
 export type DiskVerdict =
+  | { state: 'pending'; disk: string; after: string }
   | { state: 'blank'; disk: string; partition: string }
   | { state: 'partitioned'; disk: string; partition: string }
   | { state: 'wipe'; disk: string; partition: string; found: string }
@@ -85,6 +92,9 @@ export function confirmTokens(disk: DiskFacts): string[] {
 export function assessDisk(facts: Facts, want: DiskExpectation): DiskVerdict {
   const disk = facts.disk;
   const err = (message: string): LinkdestError => new LinkdestError(message, { step: 'disk' });
+  if ((disk === undefined || disk.resolved === undefined) && want.appearsAfter !== undefined) {
+    return { state: 'pending', disk: disk?.configured ?? '(none)', after: want.appearsAfter };
+  }
   if (disk === undefined || disk.resolved === undefined) {
     throw err(`disk ${disk?.configured ?? '(none)'} not found on the host; is it plugged in?`);
   }

@@ -19,6 +19,8 @@ export interface DiskTargetSpec {
   formatConfirm?: string;
   /** Mount units name /dev/disk/by-uuid/UUID, so apply waits for that link after mkfs. */
   byUuidLink?: boolean;
+  /** The device appears only after this (the iSCSI login in the same plan). */
+  appearsAfter?: string;
 }
 
 /** Filesystem uuids our mount units (What=/dev/disk/by-uuid/U) or fstab line (UUID=U) name. */
@@ -58,9 +60,14 @@ export class DiskTarget {
   }
 
   /** Never defaults to the plan's confirmation: apply must be confirmed by its own caller. */
-  private assess(facts: Facts, formatConfirm: string | undefined): DiskVerdict {
-    const { formatConfirm: _planned, ...spec } = this.spec;
-    return assessDisk(facts, { ...spec, recordedUuids: recordedUuids(facts, this.spec), ...(formatConfirm !== undefined ? { formatConfirm } : {}) });
+  private assess(facts: Facts, formatConfirm: string | undefined, atApply = false): DiskVerdict {
+    const { formatConfirm: _planned, appearsAfter, ...spec } = this.spec;
+    return assessDisk(facts, {
+      ...spec, recordedUuids: recordedUuids(facts, this.spec),
+      ...(formatConfirm !== undefined ? { formatConfirm } : {}),
+      // At apply time the login has run: a device still missing is an error, not pending.
+      ...(appearsAfter !== undefined && !atApply ? { appearsAfter } : {}),
+    });
   }
 
   /** The disk as it is now (one small gather run). */
@@ -71,6 +78,6 @@ export class DiskTarget {
   /** Looks at the disk again right before touching it; the confirmation is the apply's own. */
   async freshVerdict(ctx: HostApplyContext): Promise<{ facts: Facts; verdict: DiskVerdict }> {
     const facts = await this.freshFacts(ctx);
-    return { facts, verdict: this.assess(facts, ctx.formatConfirm) };
+    return { facts, verdict: this.assess(facts, ctx.formatConfirm, true) };
   }
 }

@@ -25,7 +25,8 @@ export class FilesystemResource implements HostResource {
     const v = this.disk.verdict(facts);
     if (v.state === 'adopt') return [];
     const { fstype, label } = this.disk.spec;
-    return [{ resource: this.id, action: 'create', summary: `create ${fstype} filesystem labelled ${label} on ${v.partition}` }];
+    const on = v.state === 'pending' ? `the new partition of ${v.disk}` : v.partition;
+    return [{ resource: this.id, action: 'create', summary: `create ${fstype} filesystem labelled ${label} on ${on}` }];
   }
 
   async apply(_changes: Change[], ctx: HostApplyContext): Promise<void> {

@@ -23,6 +23,9 @@ export class PartitionResource implements HostResource {
     if (v.state === 'blank') {
       return [{ resource: this.id, action: 'create', summary: `create a GPT partition table with one partition ${v.partition} on ${v.disk}` }];
     }
+    if (v.state === 'pending') {
+      return [{ resource: this.id, action: 'create', summary: `after ${v.after}: create a GPT partition table with one partition on ${v.disk} if it is blank (a disk holding data is refused then, as always)` }];
+    }
     if (v.state === 'wipe') {
       return [{ resource: this.id, action: 'update', summary: `WIPE ${v.disk} (${v.found}) and create a GPT partition table with one partition ${v.partition}` }];
     }
@@ -32,6 +35,7 @@ export class PartitionResource implements HostResource {
   async apply(_changes: Change[], ctx: HostApplyContext): Promise<void> {
     const { verdict: v } = await this.disk.freshVerdict(ctx);
     if (v.state === 'adopt' || v.state === 'partitioned') return;
+    if (v.state === 'pending') throw new LinkdestError(`${v.disk} has not appeared`, { host: ctx.host, step: 'partition' });
     if (v.state === 'wipe') {
       ctx.log(`wiping ${v.disk}: ${v.found}`);
       await mutate(ctx, ['wipefs', '-a', '--', v.disk]);

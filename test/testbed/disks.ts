@@ -54,7 +54,10 @@ async function kernelPartitions(disk: string): Promise<Map<string, string>> {
   if (!existsSync(sys)) return parts;
   for (const entry of await readdir(sys)) {
     if (!new RegExp(`^${disk}p\\d+$`).test(entry)) continue;
-    parts.set(entry, (await readFile(join(sys, entry, 'dev'), 'utf8')).trim());
+    // A partition may vanish between readdir and read (sgdisk asks the kernel to re-read
+    // the table): it is simply not there this time.
+    const dev = await readFile(join(sys, entry, 'dev'), 'utf8').catch(() => undefined);
+    if (dev !== undefined) parts.set(entry, dev.trim());
   }
   return parts;
 }
@@ -144,7 +147,8 @@ export class DiskWatch {
   add(disk: TestDisk): void {
     this.synced.set(disk, '');
     if (!this.timer) {
-      this.timer = setInterval(() => void this.tick(), this.intervalMs);
+      // A tick that fails (a device vanishing mid-read) is simply retried by the next one.
+      this.timer = setInterval(() => { this.tick().catch(() => undefined); }, this.intervalMs);
       this.timer.unref();
     }
   }
@@ -157,7 +161,9 @@ export class DiskWatch {
   private async observe(disk: TestDisk): Promise<string | undefined> {
     const st = await stat(disk.file).catch(() => undefined);
     if (!st) return undefined;
-    const parts = [...(await kernelPartitions(basename(disk.device))).entries()].join(',');
+    const found = await kernelPartitions(basename(disk.device)).catch(() => undefined);
+    if (!found) return undefined;
+    const parts = [...found.entries()].join(',');
     return `${st.mtimeMs}|${parts}`;
   }
 

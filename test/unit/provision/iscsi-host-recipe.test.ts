@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { parseInventory } from '../../../inventory/load.ts';
 import { buildRecipe } from '../../../provision/recipe.ts';
 import { renderMountUnits } from '../../../provision/resources/mount-units.ts';
+import { blankDisk, makeFacts } from './make-facts.ts';
 
 const IQN = 'iqn.2004-04.com.qnap:ts-569pro:iscsi.backuprbme.d70ea1';
 
@@ -52,5 +53,23 @@ describe('recipe of an iSCSI host', () => {
     expect(mount!.content).toMatch(/^After=.*network-online\.target/m);
     expect(automount!.path).toMatch(/\.automount$/);
     expect(automount!.content).not.toMatch(/^(After|Wants|Requires)=/m);
+  });
+
+  test('before the login the LUN is absent: partition and mkfs are planned for after it, not refused', async () => {
+    const { resources } = buildRecipe(await iscsiHost(), { runtimeBundle: Buffer.from('bundle') });
+    const lun = `/dev/disk/by-path/ip-10.9.8.7:3260-iscsi-${IQN}-lun-0`;
+    const facts = makeFacts({ disk: { configured: lun, aliases: [], probe: {}, signatures: {}, holders: {}, rootNames: {} } });
+    const summaries = resources.filter((r) => /^(partition|filesystem):/.test(r.id)).flatMap((r) => r.check(facts)).map((c) => c.summary);
+    expect(summaries).toEqual([
+      `after the iSCSI login: create a GPT partition table with one partition on ${lun} if it is blank (a disk holding data is refused then, as always)`,
+      `create ext4 filesystem labelled linkdest on the new partition of ${lun}`,
+    ]);
+  });
+
+  test('once the LUN is there, the same safety rule as for a USB disk applies', async () => {
+    const { resources } = buildRecipe(await iscsiHost(), { runtimeBundle: Buffer.from('bundle') });
+    const partition = resources.find((r) => r.id.startsWith('partition:'))!;
+    expect(partition.check(makeFacts({ disk: blankDisk(`/dev/disk/by-path/ip-10.9.8.7:3260-iscsi-${IQN}-lun-0`) })).map((c) => c.summary))
+      .toEqual([expect.stringMatching(/^create a GPT partition table with one partition \/dev\/loop\d+p1 on \/dev\/loop\d+$/)]);
   });
 });
