@@ -7,10 +7,24 @@ import type { RuntimeConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { PrunedSnapshot, SnapshotStats, SpaceInfo } from './run-result.ts';
 import { LinkdestError } from './errors.ts';
-import { listSet, setDir } from './layout.ts';
+import { isRemoteSource, listSet, setDir } from './layout.ts';
 import { prune, type PruneRequest } from './prune.ts';
 import { takeSnapshot } from './snapshot.ts';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+
+/**
+ * Local sources that are not directories here. A missing /Apps (its disk not mounted, a
+ * typo) must fail the run before anything is pruned or a partial is started, not produce
+ * an empty "snapshot" or a partial that the next run would resume.
+ */
+async function missingSources(cfg: RuntimeConfig): Promise<string[]> {
+  const missing: string[] = [];
+  for (const s of cfg.sources) {
+    if (isRemoteSource(s.path)) continue;
+    if (!(await stat(s.path).catch(() => undefined))?.isDirectory()) missing.push(s.path);
+  }
+  return missing;
+}
 
 export interface BackupOutcome {
   snapshot?: string;
@@ -39,6 +53,10 @@ export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSign
   const dir = setDir(cfg);
   const o: BackupOutcome = { pruned: [], snapshotCount: 0, errors: [], warnings: [] };
   try {
+    const missing = await missingSources(cfg);
+    if (missing.length > 0) {
+      throw new LinkdestError(`${missing.join(', ')}: not a directory on this host (not mounted? a typo?); nothing was pruned or written`, { step: 'sources' });
+    }
     await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
     const before = await prune(pruneRequest(cfg, 'before', []), log);
     o.pruned.push(...before.pruned);

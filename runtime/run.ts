@@ -17,6 +17,7 @@ import { exitCodeFor, summaryLines } from './stats.ts';
 import { ensureDestination, type GuardHandle } from './guard.ts';
 import { startVms, stopVms } from './vms.ts';
 import { reportFinish, reportStart, type ReportOptions } from './report/index.ts';
+import { recordLastRun } from './ops/last-run.ts';
 
 export function lockPath(cfg: RuntimeConfig): string {
   return join(cfg.state_dir, 'linkdest.lock');
@@ -95,6 +96,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     r.finishedAt = new Date().toISOString();
     r.durationMs = Date.now() - startedAt.getTime();
     for (const l of summaryLines(r)) (r.exitCode === 1 ? log.error : log.info)(l);
+    await recordLastRun(cfg, r, log);
     await reportFinish(r, cfg, log, opts.report).catch((e: Error) => log.error(`report: ${e.message}`));
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

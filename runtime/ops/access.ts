@@ -57,7 +57,9 @@ async function takeLock(cfg: RuntimeConfig, why: string): Promise<LockHandle> {
     return await acquireLock(lockPath(cfg));
   } catch (e) {
     if (e instanceof LinkdestError && e.exitCode === EXIT.locked) {
-      throw new LinkdestError(`a backup run is in progress; ${why} waits until it ends (see: linkdest logs)`, { step: 'lock', exitCode: EXIT.locked });
+      const pid = runningPid(cfg);
+      throw new LinkdestError(`a backup run${pid === undefined ? '' : ` (pid ${pid})`} is in progress, so ${why} cannot start now; `
+        + 'nothing was changed. Try again when the run has finished (follow it with: linkdest logs HOST)', { step: 'lock', exitCode: EXIT.locked });
     }
     throw e;
   }
@@ -67,7 +69,7 @@ async function takeLock(cfg: RuntimeConfig, why: string): Promise<LockHandle> {
 export async function withDestination<T>(cfg: RuntimeConfig, opts: AccessOptions, fn: (a: Access) => Promise<T>): Promise<T> {
   const { path, mount } = cfg.destination;
   const wasMounted = mount.kind === 'none' || await isMountPoint(path);
-  const lock = opts.exclusive || !wasMounted ? await takeLock(cfg, opts.exclusive ? 'a restore' : 'mounting the backup disk') : undefined;
+  const lock = opts.exclusive || !wasMounted ? await takeLock(cfg, opts.exclusive ? 'a restore' : 'this command (it must mount the backup disk)') : undefined;
   try {
     const guard = await ensureDestination(cfg, opts.log);
     try {

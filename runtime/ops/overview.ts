@@ -1,8 +1,8 @@
 /**
  * What `linkdest status` and `linkdest snapshots` show of one host, gathered on the host in
  * one go: the snapshots with their figures, free space and inodes, the last run's result
- * (from its log, so a run that failed before writing a snapshot is seen too), the next
- * scheduled run, whether the disk was mounted, and the runtime's version.
+ * (from state_dir/last-run.json or its log, so a run that failed before writing a snapshot
+ * is seen too), the next scheduled run, whether the disk was mounted, and the runtime's version.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { isMountPoint } from '../mount.ts';
 import { spaceOf } from '../space.ts';
 import { runningPid, withDestination } from './access.ts';
 import { cronSchedule, nextCronRun } from './cron-next.ts';
+import { readLastRun, recordIsCurrent, summaryOfRecord } from './last-run.ts';
 import { runLogFiles, summarizeRun, type RunSummary } from './run-logs.ts';
 import { RUNTIME_VERSION } from './version.ts';
 
@@ -106,10 +107,14 @@ export async function readSchedule(now = new Date()): Promise<Schedule> {
   return next ? { kind: 'cron', next: next.toISOString(), detail: expr } : { kind: 'cron', detail: `cannot read the schedule in ${CRON_FILE}` };
 }
 
+/** The record the last run left in state_dir; the newest log's summary when that is newer or there is none. */
 export async function lastRun(cfg: RuntimeConfig): Promise<RunSummary | undefined> {
   const files = await runLogFiles(cfg.log.dir);
   const last = files[files.length - 1];
-  return last === undefined ? undefined : summarizeRun(cfg.log.dir, last, runningPid(cfg) !== undefined);
+  const live = runningPid(cfg) !== undefined;
+  const rec = await readLastRun(cfg.state_dir);
+  if (rec && recordIsCurrent(rec, last, live)) return summaryOfRecord(rec);
+  return last === undefined ? undefined : summarizeRun(cfg.log.dir, last, live);
 }
 
 /** Never throws for an unreadable destination: that becomes `error`, the rest is still reported. */

@@ -18,9 +18,12 @@ export interface RunSummary {
   state: RunState;
   exitCode?: number;
   startedAt?: string;
+  finishedAt?: string;
   snapshot?: string;
   errors: string[];
   warnings: string[];
+  /** Where the result was read: state_dir/last-run.json, or the log's summary lines. */
+  from?: 'record' | 'log';
 }
 
 const LINE = /^(\S+) (info|warn|error)\s+(.*)$/;
@@ -58,7 +61,7 @@ export async function runLogFiles(dir: string): Promise<string[]> {
 
 export async function summarizeRun(dir: string, file: string, live: boolean): Promise<RunSummary> {
   const text = await readFile(join(dir, file), 'utf8');
-  return { id: runIdOf(file), file: join(dir, file), ...parseRunLog(text, live) };
+  return { id: runIdOf(file), file: join(dir, file), ...parseRunLog(text, live), from: 'log' };
 }
 
 /** The log file of run `id` (or the last run); a one-line error listing recent ids otherwise. */

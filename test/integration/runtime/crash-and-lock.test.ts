@@ -10,7 +10,8 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '../../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
-const cli = join(import.meta.dirname, 'support/snapshot-cli.ts');
+// The real CLI entry, from source (so the kill points of runtime/test-points.ts need no build).
+const cli = join(root, 'provision/cli.ts');
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: string | null; out: string }> {
   return new Promise((resolve) => {
