@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
+import type { SnapshotStats } from '../run-result.ts';
 import { prelink, type PrelinkResult } from './prelink.ts';
 import { fullMirrorArgs, listedArgs, rootDirArgs, type RsyncFlags } from './rsync-args.ts';
 import { runRsync } from './run-rsync.ts';
@@ -32,14 +33,9 @@ export interface CopyRequest {
   signal?: AbortSignal;
 }
 
-export interface CopyOutcome {
+/** One source's share of the snapshot's statistics (space used is measured for the whole snapshot). */
+export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
   mode: 'prelink' | 'mirror';
-  files: number;
-  filesTransferred: number;
-  bytesTransferred: number;
-  filesLinked: number;
-  bytesLinked: number;
-  bytesTotal: number;
   warnings: string[];
 }
 
