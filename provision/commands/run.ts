@@ -18,7 +18,7 @@ export function worstExit(codes: readonly number[]): number {
 
 export async function runNow(hosts: string[], o: RunCliOptions, deps: HostCommandDeps & { pollMs?: number } = {}): Promise<number> {
   const codes = await Promise.all(hosts.map((host) => onHost(o, host, deps, async ({ t, loc, write }) => {
-    const s = await startRun(t, loc);
+    const s = await startRun(t, loc, o.wait === true);
     if (!o.wait) {
       write(`${host}: run started (follow it with: linkdest logs ${host})\n`);
       return EXIT.ok;

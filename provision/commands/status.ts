@@ -4,7 +4,8 @@
  * parallel. Exit 1 when any host has no successful snapshot newer than --max-age, so it
  * works as a monitoring check; an unreachable host is a row, never a crash.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { EXIT, LinkdestError } from '../../runtime/errors.ts';
 import type { HostSpec } from '../../inventory/host-spec.ts';
 import { loadInventory, selectHosts } from '../../inventory/load.ts';
 import type { Overview } from '../../runtime/ops/overview.ts';
@@ -45,7 +46,9 @@ async function overviewOf(spec: HostSpec, loc: RuntimeLocation, debug: boolean):
 
 export async function runStatus(opts: StatusOptions, deps: StatusDeps = {}): Promise<{ code: number; rows: StatusRow[] }> {
   const maxAgeMs = parseDuration(opts.maxAge);
-  if (maxAgeMs === undefined) throw new InvalidArgumentError(`--max-age ${opts.maxAge}: expected a duration like 26h, 90m or 2d`);
+  if (maxAgeMs === undefined) {
+    throw new LinkdestError(`--max-age ${opts.maxAge}: expected a duration like 26h, 90m or 2d`, { step: 'status', exitCode: EXIT.usage });
+  }
   const hosts = deps.hosts ?? selectHosts((await loadInventory(opts.inventory)).hosts, opts.limit);
   const loc = deps.runtime ?? INSTALLED_RUNTIME;
   const outcomes = await runFleet(hosts, async (spec, ctx) => {

@@ -11,18 +11,29 @@ import { hasSystemd, SERVICE } from '../ops/run-remote.ts';
 import { CANDIDATES, uninstallPlan, type UninstallPlan } from '../ops/uninstall-plan.ts';
 import { answersScripted, confirm } from '../prompt.ts';
 import { CONFIG_PATH } from '../resources/schedule.ts';
+import type { RunSummary } from '../../runtime/ops/run-logs.ts';
+import { callRuntimeJson, type RuntimeLocation } from '../ops/remote.ts';
+import type { Transport } from '../transport/transport.ts';
+
+/** The service is active, or (cron hosts, or a run started by hand) a live run holds the lock. */
+async function runInProgress(t: Transport, loc: RuntimeLocation, systemd: boolean): Promise<boolean> {
+  if (systemd && ['active', 'activating'].includes((await t.run(['systemctl', 'is-active', SERVICE], { allowFailure: true })).stdout.trim())) return true;
+  // A runtime that cannot answer (missing, broken) runs nothing: uninstall may go on.
+  const l = await callRuntimeJson<{ runs: RunSummary[] }>(t, loc, 'logs', ['--list']).catch(() => undefined);
+  return l?.runs.some((r) => r.state === 'running') ?? false;
+}
 
 export interface UninstallOptions { inventory: string; purgeConfig?: boolean; yes?: boolean; debug?: boolean }
 
 export async function runUninstall(host: string, o: UninstallOptions, deps: HostCommandDeps & { stdinIsTTY?: boolean } = {}): Promise<UninstallPlan> {
-  return onHost(o, host, deps, async ({ t, write }) => {
+  return onHost(o, host, deps, async ({ t, loc, write }) => {
     const systemd = await hasSystemd(t);
     const present = new Set<string>();
     for (const p of CANDIDATES) if ((await t.run(['test', '-e', p], { allowFailure: true })).code === 0) present.add(p);
     let config: RuntimeConfig | undefined;
     const raw = await t.getFile(CONFIG_PATH).catch(() => undefined);
     try { config = raw ? parseRuntimeConfig(JSON.parse(raw.toString('utf8')), CONFIG_PATH) : undefined; } catch { config = undefined; }
-    if (systemd && ['active', 'activating'].includes((await t.run(['systemctl', 'is-active', SERVICE], { allowFailure: true })).stdout.trim())) {
+    if (await runInProgress(t, loc, systemd)) {
       throw new LinkdestError('a backup run is in progress; wait for it (linkdest logs) and uninstall afterwards', { host, step: 'uninstall', exitCode: EXIT.locked });
     }
     const plan = uninstallPlan({ systemd, present, ...(config ? { config } : {}) }, o.purgeConfig === true);

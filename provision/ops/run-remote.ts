@@ -1,9 +1,11 @@
 /**
  * Starting a run now and following it. With systemd: `systemctl start --no-block
  * linkdest.service`, finished when the unit's main process of THIS start has exited (its
- * ExecMainStatus is the runtime's exit code). Without: the runtime started detached under
- * setsid by a fixed script that records its exit code in a temp file. Either way the run's
- * own log file is followed by line number until the run ends.
+ * ExecMainStatus is the runtime's exit code). Without (cron hosts): the runtime started
+ * under setsid in a session of its own, so it outlives the SSH connection; a fixed script
+ * records its exit code and its stderr (what it says before its log exists, such as a bad
+ * config) in a private temp dir. Either way the run writes its own log file, which is
+ * followed by line number until the run ends.
  */
 import { EXIT, LinkdestError } from '../../runtime/errors.ts';
 import type { RunSummary } from '../../runtime/ops/run-logs.ts';
@@ -11,12 +13,14 @@ import type { Transport } from '../transport/transport.ts';
 import { callRuntimeJson, runtimeArgv, type RuntimeLocation } from './remote.ts';
 
 export const SERVICE = 'linkdest.service';
-/** Fixed text, values only as "$@": exitfile=$1, then the runtime's argv. */
-const DETACHED = 'f=$1; shift; ( "$@" </dev/null >/dev/null 2>&1; echo $? >"$f" ) </dev/null >/dev/null 2>&1 &';
+/** Fixed text, values only as "$@": the temp dir as $1, then the runtime's argv. */
+const DETACHED = 'd=$1; shift; ( "$@" </dev/null >/dev/null 2>"$d/stderr"; echo $? >"$d/exit" ) </dev/null >/dev/null 2>&1 &';
+/** Without --wait nobody collects the exit code: nothing is recorded. */
+const DETACHED_UNWATCHED = '( "$@" </dev/null >/dev/null 2>&1 ) </dev/null >/dev/null 2>&1 &';
 
 export interface StartedRun {
   kind: 'systemd' | 'direct';
-  /** systemd: ExecMainStartTimestampMonotonic before the start; direct: the exit-code file. */
+  /** systemd: ExecMainStartTimestampMonotonic before the start; direct: the temp dir ('' unwatched). */
   marker: string;
   knownRuns: Set<string>;
 }
@@ -30,7 +34,7 @@ export async function hasSystemd(t: Transport): Promise<boolean> {
   return (await t.run(['test', '-d', '/run/systemd/system'], { allowFailure: true })).code === 0;
 }
 
-export async function startRun(t: Transport, loc: RuntimeLocation): Promise<StartedRun> {
+export async function startRun(t: Transport, loc: RuntimeLocation, watch = true): Promise<StartedRun> {
   const runs = await callRuntimeJson<{ runs: RunSummary[] }>(t, loc, 'logs', ['--list']);
   const knownRuns = new Set(runs.runs.map((r) => r.id));
   const running = runs.runs.find((r) => r.state === 'running');
@@ -44,9 +48,21 @@ export async function startRun(t: Transport, loc: RuntimeLocation): Promise<Star
     return { kind: 'systemd', marker: p.ExecMainStartTimestampMonotonic ?? '0', knownRuns };
   }
   if (running) throw new LinkdestError(`a run is already in progress (${running.id}); follow it with: linkdest logs ${t.name}`, { host: t.name, step: 'run', exitCode: EXIT.locked });
-  const file = (await t.run(['mktemp', '/tmp/linkdest-run.XXXXXX'], { mutating: true })).stdout.trim();
-  await t.run(['setsid', 'sh', '-c', DETACHED, 'sh', file, ...runtimeArgv(loc, 'run', [])], { mutating: true });
-  return { kind: 'direct', marker: file, knownRuns };
+  if (!watch) {
+    await t.run(['setsid', 'sh', '-c', DETACHED_UNWATCHED, 'sh', ...runtimeArgv(loc, 'run', [])], { mutating: true });
+    return { kind: 'direct', marker: '', knownRuns };
+  }
+  const dir = (await t.run(['mktemp', '-d', '/tmp/linkdest-run.XXXXXX'], { mutating: true })).stdout.trim();
+  await t.run(['setsid', 'sh', '-c', DETACHED, 'sh', dir, ...runtimeArgv(loc, 'run', [])], { mutating: true });
+  return { kind: 'direct', marker: dir, knownRuns };
+}
+
+/** The direct run's stderr (its last lines), then its temp dir removed. */
+async function collectDirect(t: Transport, dir: string): Promise<string[]> {
+  const r = await t.run(['tail', '-n', '5', '--', `${dir}/stderr`], { allowFailure: true });
+  await t.run(['rm', '-f', '--', `${dir}/exit`, `${dir}/stderr`], { allowFailure: true, mutating: true });
+  await t.run(['rmdir', '--', dir], { allowFailure: true, mutating: true });
+  return r.stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
 /** The run's exit code once it has ended, else undefined. */
@@ -58,10 +74,8 @@ export async function finished(t: Transport, s: StartedRun): Promise<number | un
     if (p.ActiveState === 'activating' || p.ActiveState === 'active' || p.ActiveState === 'deactivating') return undefined;
     return Number(p.ExecMainStatus ?? 1);
   }
-  const r = await t.run(['cat', s.marker], { allowFailure: true });
-  if (!/^\d+\s*$/.test(r.stdout)) return undefined;
-  await t.run(['rm', '-f', s.marker], { allowFailure: true, mutating: true });
-  return Number(r.stdout.trim());
+  const r = await t.run(['cat', `${s.marker}/exit`], { allowFailure: true });
+  return /^\d+\s*$/.test(r.stdout) ? Number(r.stdout.trim()) : undefined;
 }
 
 export interface FollowOptions {
@@ -91,11 +105,14 @@ export async function followRun(t: Transport, loc: RuntimeLocation, s: StartedRu
     const code = await finished(t, s);
     await drain();
     if (code !== undefined) {
+      const said = s.kind === 'direct' ? await collectDirect(t, s.marker) : [];
       if (id === undefined && code === EXIT.locked) o.write(`${t.name}: another run holds the lock; nothing was started\n`);
+      else if (id === undefined) o.write(said.map((l) => `${t.name}: ${l}\n`).join(''));
       return code;
     }
     if (id === undefined && Date.now() - started > (o.startTimeoutMs ?? 60_000)) {
-      throw new LinkdestError('the run did not start within a minute (see: journalctl -u linkdest.service)', { host: t.name, step: 'run' });
+      const said = s.kind === 'direct' ? (await collectDirect(t, s.marker)).at(-1) : 'see: journalctl -u linkdest.service';
+      throw new LinkdestError(`the run did not start within a minute${said ? ` (${said})` : ''}`, { host: t.name, step: 'run' });
     }
     await sleep(o.pollMs ?? 1500);
   }

@@ -52,7 +52,8 @@ export function formatAge(ms: number): string {
 }
 
 export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number, controlVersion: string): StatusRow {
-  const all = o.snapshots ?? [];
+  // While a run has the disk the snapshots cannot be read: the runs' records name the newest good one.
+  const all = o.snapshots ?? (o.running !== undefined && o.lastSuccess ? [o.lastSuccess] : []);
   const good = all.filter((s) => s.status === 'ok' || s.status === 'warning');
   const last = good[good.length - 1];
   const ageMs = last ? now.getTime() - Date.parse(last.time) : undefined;

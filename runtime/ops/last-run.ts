@@ -28,6 +28,11 @@ export interface LastRunRecord {
   warnings: string[];
   snapshot?: string;
   logFile?: string;
+  /**
+   * The newest successful snapshot any run wrote, carried over from record to record: what
+   * `status` judges freshness by while a run has the disk and the snapshots cannot be read.
+   */
+  lastSuccess?: { snapshot: string; finishedAt: string };
 }
 
 export const lastRunPath = (stateDir: string): string => join(stateDir, LAST_RUN_FILE);
@@ -39,14 +44,17 @@ export function hideHookArguments(lines: readonly string[], hooks: readonly (rea
   return lines.map((l) => labels.reduce((s, [label, short]) => s.split(`hook ${label}`).join(`hook ${short}`), l));
 }
 
-/** Pure: the record of a finished run. */
-export function lastRunRecord(r: RunResult, hooks: readonly (readonly string[])[]): LastRunRecord {
+/** Pure: the record of a finished run; `previous` is the record it replaces. */
+export function lastRunRecord(r: RunResult, hooks: readonly (readonly string[])[], previous?: LastRunRecord): LastRunRecord {
+  const good = (r.status === 'ok' || r.status === 'warning') && r.snapshot !== undefined;
+  const lastSuccess = good ? { snapshot: r.snapshot!, finishedAt: r.finishedAt } : previous?.lastSuccess;
   return {
     format: 1, host: r.host, name: r.name, status: r.status, exitCode: r.exitCode,
     startedAt: r.startedAt, finishedAt: r.finishedAt, durationMs: r.durationMs,
     errors: hideHookArguments(r.errors, hooks), warnings: hideHookArguments(r.warnings, hooks),
     ...(r.snapshot !== undefined ? { snapshot: r.snapshot } : {}),
     ...(r.logFile !== undefined ? { logFile: r.logFile } : {}),
+    ...(lastSuccess !== undefined ? { lastSuccess } : {}),
   };
 }
 
@@ -71,7 +79,7 @@ export async function writeLastRun(stateDir: string, rec: LastRunRecord): Promis
 /** The one call at the end of a run: a record that cannot be written is a logged error, never a failed run. */
 export async function recordLastRun(cfg: RuntimeConfig, r: RunResult, log: Logger): Promise<void> {
   const hooks = [...cfg.hooks.pre, ...cfg.hooks.post];
-  await writeLastRun(cfg.state_dir, lastRunRecord(r, hooks))
+  await writeLastRun(cfg.state_dir, lastRunRecord(r, hooks, await readLastRun(cfg.state_dir)))
     .catch((e: Error) => log.error(`cannot write ${lastRunPath(cfg.state_dir)}: ${e.message}`));
 }
 

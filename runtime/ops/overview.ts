@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
-import { LinkdestError } from '../errors.ts';
+import { EXIT, LinkdestError } from '../errors.ts';
 import { run } from '../exec.ts';
 import { listSet, parseStamp, readMetadata, setDir } from '../layout.ts';
 import type { Logger } from '../logger.ts';
@@ -58,6 +58,8 @@ export interface Overview {
   partials?: string[];
   running?: number;
   lastRun?: RunSummary;
+  /** Newest successful snapshot according to the runs' records (see last-run.ts). */
+  lastSuccess?: SnapshotRow;
   schedule: Schedule;
 }
 
@@ -126,6 +128,9 @@ export async function gatherOverview(cfg: RuntimeConfig, log: Logger): Promise<O
   };
   const last = await lastRun(cfg);
   if (last) o.lastRun = last;
+  const success = (await readLastRun(cfg.state_dir))?.lastSuccess;
+  const stamp = success ? parseStamp(basename(success.snapshot)) : undefined;
+  if (success && stamp) o.lastSuccess = { name: basename(success.snapshot), time: stamp.toISOString(), status: 'ok' };
   try {
     o.mounted = await isMountPoint(cfg.destination.path);
     await withDestination(cfg, { log }, async () => {
@@ -135,6 +140,9 @@ export async function gatherOverview(cfg: RuntimeConfig, log: Logger): Promise<O
       o.space = await spaceOf(existsSync(dir) ? dir : cfg.destination.path);
     });
   } catch (e) {
+    // A run that has (or is about to take) the disk is no error: status says running.
+    o.running ??= runningPid(cfg);
+    if (e instanceof LinkdestError && e.exitCode === EXIT.locked && o.running !== undefined) return o;
     o.error = e instanceof LinkdestError ? e.oneLine() : (e as Error).message;
   }
   return o;

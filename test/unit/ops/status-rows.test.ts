@@ -78,3 +78,23 @@ test('table: one row per host, unreachable included, and the verdict names stale
   expect(lines[2]).toMatch(/^gentoo\s+unreachable\s.*connect: ECONNREFUSED$/);
   expect(lines[3]).toBe('no successful snapshot newer than 26h: gentoo');
 });
+
+test('a bad --max-age is a one-line usage error (exit 2) before any host is asked', async () => {
+  const { runStatus } = await import('../../../provision/commands/status.ts');
+  const err = await runStatus({ inventory: '/nonexistent/linkdest.yml', maxAge: '3 days' }, { hosts: [] }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ exitCode: 2, message: '--max-age 3 days: expected a duration like 26h, 90m or 2d' });
+});
+
+describe('statusRow while a run has the disk (snapshots unreadable): the records\' last success decides', () => {
+  const running = { state: 'running' as const, id: 'r', file: 'f', errors: [], warnings: [] };
+  test.each([
+    ['run in progress, last success 5h ago', { running: 42, lastSuccess: snap(5) }, false, 'snap-5h'],
+    ['run in progress, last success 30h ago', { running: 42, lastSuccess: snap(30) }, true, 'snap-30h'],
+    ['run in progress, no record of a success', { running: 42 }, true, undefined],
+    ['no run: an unreadable disk is never excused by the record', { lastSuccess: snap(5), error: 'guard: disk missing' }, true, undefined],
+  ])('%s', (_n, extra, stale, last) => {
+    const row = statusRow('h', overview([], { snapshots: undefined, lastRun: running, ...extra }), NOW, 26 * H, '0.1.0');
+    expect([row.stale, row.lastSnapshot, row.result]).toEqual([stale, last, 'running']);
+    expect(row.snapshots).toBeUndefined();
+  });
+});
