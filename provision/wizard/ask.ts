@@ -47,6 +47,8 @@ export interface Asker {
   checkbox(q: CheckboxQuestion): Promise<string[]>;
   /** A line of information for the user (stderr, like the prompts). */
   say(text: string): void;
+  /** The flag's answer to this question, if a flag gives one: asking it again would get the same. */
+  fromFlag(id: string): Answer | undefined;
 }
 
 export interface AskerOptions {
@@ -111,6 +113,7 @@ export function createAsker(opts: AskerOptions): Asker {
     password: async (q) => (await ask({ kind: 'password', ...q })) as string,
     checkbox: async (q) => (await ask({ kind: 'checkbox', ...q })) as string[],
     say: out,
+    fromFlag: (id) => opts.presets?.[id],
   };
 }
 

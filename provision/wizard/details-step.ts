@@ -39,9 +39,11 @@ export async function askSources(ask: Asker, probe: HostProbe, o: { given?: stri
       });
     }
     const others = existing.filter((p) => !paths.includes(p));
+    // No default when it would leave nothing to back up: --yes then asks for --source.
+    const fallback = others.length > 0 || picked.length > 0 ? others.join(' ') : undefined;
     const extra = await ask.input({
-      id: 'extra-sources', message: 'Other paths, separated by spaces (/path or host:/path; empty: none):',
-      default: others.join(' '),
+      id: 'source', message: `Other paths, separated by spaces (/path or host:/path${picked.length > 0 ? '; empty: none' : ''}):`,
+      ...(fallback !== undefined && { default: fallback }),
       validate: (v) => v.split(/\s+/).filter(Boolean).map(sourceProblem).find(Boolean) ?? true,
     });
     const all = [...new Set([...picked, ...extra.split(/\s+/).filter(Boolean)])];
@@ -50,16 +52,43 @@ export async function askSources(ask: Asker, probe: HostProbe, o: { given?: stri
   }
 }
 
-export async function askVms(ask: Asker, probe: HostProbe, existing: string[]): Promise<string[]> {
-  const domains = await probe.vms();
-  if (domains === undefined || domains.length === 0) {
-    ask.say(domains === undefined ? 'virsh is not installed: no VMs to stop during the backup.' : 'libvirt has no VMs on this host.');
+/** The runtime's libvirt URI when the inventory names none (runtime/config.ts). */
+export const DEFAULT_LIBVIRT_URI = 'qemu:///system';
+
+/**
+ * Domains to shut down during the backup, chosen from what virsh lists at the URI the
+ * runtime will use. No virsh, or virsh failing, is said and skips the step: VMs can be
+ * added to linkdest.yml (`vms:`) later.
+ */
+export async function askVms(ask: Asker, probe: HostProbe, existing: string[], uri = DEFAULT_LIBVIRT_URI): Promise<string[]> {
+  const listing = await probe.vms(uri);
+  const later = existing.length > 0 ? `linkdest.yml keeps ${existing.join(', ')}` : 'add them to linkdest.yml (vms:) if there are any';
+  const flag = ask.fromFlag('vm');
+  if (listing.kind === 'no-virsh' && flag !== undefined) {
+    throw new LinkdestError(`--vm: virsh is not installed on the host, so linkdest could not shut VMs down there`, { step: 'init', exitCode: EXIT.usage });
+  }
+  if (listing.kind === 'failed' && Array.isArray(flag)) {
+    ask.say(`VMs: \`virsh -c ${uri} list\` failed on the host (${listing.reason}); taking --vm ${flag.join(', ')} unchecked.`);
+    return flag;
+  }
+  if (listing.kind === 'no-virsh') {
+    ask.say(`VMs: virsh is not installed on the host, so there are no libvirt VMs to shut down during the backup; ${later}.`);
+    return existing;
+  }
+  if (listing.kind === 'failed') {
+    ask.say(`VMs: \`virsh -c ${uri} list\` failed on the host: ${listing.reason}; ${later}.`);
+    return existing;
+  }
+  if (listing.names.length === 0) {
+    ask.say(`VMs: libvirt (${uri}) has no VMs on this host.`);
     return [];
   }
+  const gone = existing.filter((d) => !listing.names.includes(d));
+  if (gone.length > 0) ask.say(`VMs: ${gone.join(', ')} from linkdest.yml ${gone.length === 1 ? 'is' : 'are'} not defined in libvirt (${uri}) any more.`);
   return ask.checkbox({
     id: 'vm', message: 'VMs to shut down during the backup (started again after it)',
-    choices: domains.map((d) => ({ value: d, name: d })),
-    default: existing.filter((d) => domains.includes(d)),
+    choices: listing.names.map((d) => ({ value: d, name: d })),
+    default: existing.filter((d) => listing.names.includes(d)),
   });
 }
 

@@ -32,37 +32,37 @@ export function addInitFlags(cmd: Command): Command {
     .option('--port <n>', 'SSH port (default: 22)')
     .option('--identity <file>', 'SSH private key (default: ssh-agent and ~/.ssh/id_*)')
     .option('--host-key-fingerprint <SHA256:...>', 'trust an unknown host key only if it has this fingerprint')
-    .option('--no-edit', 'do not edit a host that is already in the inventory')
-    .option('--target <usb|iscsi>', 'backup target kind (default: usb)')
+    .option('--no-edit', 'stop if the host is already in the inventory (default: offer to edit it)')
+    .option('--target <usb|iscsi>', 'backup target kind (default: usb; --disk implies usb, --iscsi-* imply iscsi)')
     .option('--disk <device>', 'the backup disk (/dev/disk/by-id/..., /dev/sdX or /dev/loopN)')
     .option('--format-confirm <serial-or-label>', 'erase a disk that holds data: its serial, or a filesystem label or UUID on it')
     .option('--no-adopt', 'format a disk that already holds linkdest\'s filesystem instead of adopting it')
     .option('--filesystem <fs>', 'ext4 (default), xfs or btrfs')
     .option('--mountpoint <path>', 'where the disk is mounted on the host', '/mnt/Backup')
-    .option('--iscsi-portal <addr[:port]>', 'NAS address for iSCSI discovery')
-    .option('--iscsi-target <iqn>', 'iSCSI target name')
-    .option('--iscsi-lun <n>', 'LUN number')
-    .option('--chap-user <user>', 'CHAP user (the target needs CHAP)')
+    .option('--iscsi-portal <addr[:port]>', 'NAS address for iSCSI discovery, run from the host (no default)')
+    .option('--iscsi-target <iqn>', 'iSCSI target name (default: the first one discovered, in name order)')
+    .option('--iscsi-lun <n>', 'LUN number (default: the first disk LUN discovered; needed when the LUNs cannot be listed)')
+    .option('--chap-user <user>', 'CHAP user (default: none; a target that requires CHAP needs it); checked on the NAS from the host')
     .option('--chap-password-file <file>', 'file holding the CHAP password (copied to a 0600 file beside the inventory)')
-    .option('--source <path>', 'directory to back up, /path or host:/path (repeatable)', collect)
-    .option('--vm <domain>', 'libvirt VM to shut down during the backup (repeatable)', collect)
-    .option('--time <HH:MM>', 'daily backup time (default: 03:00)')
+    .option('--source <path>', 'directory to back up, /path or host:/path (repeatable; default: /Apps /srv /etc /var/www when present)', collect)
+    .option('--vm <domain>', 'libvirt VM to shut down during the backup (repeatable; default: none; needs virsh on the host)', collect)
+    .option('--time <HH:MM>', 'daily backup time, or a systemd OnCalendar expression (default: 03:00)')
     .option('--keep-min <n>', 'always keep at least this many snapshots (default: 30)')
     .option('--min-free-before <size>', 'free space needed before a backup (default: 30G)')
     .option('--min-free-after <size>', 'free space to leave after a backup (default: 40G)')
     .option('--min-inodes-before <n>', 'free inodes needed before a backup (default: 100k)')
     .option('--min-inodes-after <n>', 'free inodes to leave after a backup (default: 300k)')
     .option('--mail-to <address>', 'mail reports to this address (default: no mail)')
-    .option('--mail-from <address>', 'sender address (default: linkdest@HOST)')
-    .option('--smtp-host <host>', 'SMTP server')
+    .option('--mail-from <address>', 'sender address (default: linkdest@NAME)')
+    .option('--smtp-host <host>', 'SMTP server (no default: needed with --mail-to)')
     .option('--smtp-port <n>', 'SMTP port (default: 587 / 465 / 25 by security)')
     .option('--smtp-security <mode>', 'starttls (default), tls or none')
     .option('--smtp-user <user>', 'SMTP login user (default: none)')
-    .option('--smtp-password-file <file>', 'file holding the SMTP password')
-    .option('--no-test-mail', 'do not send a test mail')
+    .option('--smtp-password-file <file>', 'file holding the SMTP password (copied to a 0600 file beside the inventory)')
+    .option('--no-test-mail', 'do not send a test mail (default: send one from this machine; if it fails, --yes keeps the settings)')
     .option('--healthcheck-url <url>', 'URL pinged at every run (default: none)')
-    .option('--no-apply', 'write linkdest.yml and show the plan, but do not apply it')
-    .option('--no-first-backup', 'do not run the first backup after applying');
+    .option('--no-apply', 'write linkdest.yml and show the plan, but do not apply it (default: ask, --yes applies)')
+    .option('--no-first-backup', 'do not run the first backup after applying (default: ask, --yes runs it)');
 }
 
 function secretFrom(file: string | undefined, flag: string): string | undefined {
@@ -74,16 +74,23 @@ function secretFrom(file: string | undefined, flag: string): string | undefined 
   }
 }
 
+/** --disk answers "USB or iSCSI?" too, as do the --iscsi-* flags: no one names a disk to then be asked its kind. */
+function impliedTarget(f: InitFlags): string | undefined {
+  const usb = f.disk !== undefined || f.formatConfirm !== undefined;
+  const iscsi = f.iscsiPortal !== undefined || f.iscsiTarget !== undefined || f.iscsiLun !== undefined || f.chapUser !== undefined;
+  return usb === iscsi ? undefined : usb ? 'usb' : 'iscsi';
+}
+
 /** Flags given on the command line, by question id. `explicit` tells negatable flags given from defaults. */
 export function presetsFromFlags(f: InitFlags, explicit: (key: keyof InitFlags) => boolean): Record<string, Answer | undefined> {
   const retentionGiven = [f.keepMin, f.minFreeBefore, f.minFreeAfter, f.minInodesBefore, f.minInodesAfter].some((v) => v !== undefined);
   const bool = (key: keyof InitFlags): boolean | undefined => (explicit(key) ? Boolean(f[key]) : undefined);
   return {
     host: f.host, name: f.name, user: f.user, port: f.port, identity: f.identity, edit: bool('edit'),
-    target: f.target, disk: f.disk, 'format-confirm': f.formatConfirm, adopt: bool('adopt'), filesystem: f.filesystem,
+    target: f.target ?? impliedTarget(f), disk: f.disk, 'format-confirm': f.formatConfirm, adopt: bool('adopt'), filesystem: f.filesystem,
     'iscsi-portal': f.iscsiPortal, 'iscsi-target': f.iscsiTarget, 'iscsi-lun': f.iscsiLun,
     chap: f.chapUser !== undefined ? true : undefined, 'chap-user': f.chapUser, 'chap-password': secretFrom(f.chapPasswordFile, '--chap-password-file'),
-    'extra-sources': f.source ? '' : undefined, vm: f.vm,
+    vm: f.vm,
     time: f.time, 'keep-retention': retentionGiven ? false : undefined,
     'keep-min': f.keepMin, 'min-free-before': f.minFreeBefore, 'min-free-after': f.minFreeAfter,
     'min-inodes-before': f.minInodesBefore, 'min-inodes-after': f.minInodesAfter,

@@ -117,7 +117,9 @@ export async function runInit(o: InitOptions, d: InitDeps): Promise<number> {
       ...(Array.isArray(existing?.sources) && { existing: existing.sources.map((s) => str(s) ?? str(obj(s).path)).filter((s): s is string => s !== undefined) }),
     });
     const oldVms = existing?.vms;
-    const vms = await askVms(ask, probe, (Array.isArray(oldVms) ? oldVms : Array.isArray(obj(oldVms).domains) ? obj(oldVms).domains as unknown[] : []).map(String));
+    const vmsObject = obj(oldVms);
+    const vmUri = str(vmsObject.uri) ?? str(obj(view.defaults.vms).uri);
+    const vms = await askVms(ask, probe, (Array.isArray(oldVms) ? oldVms : Array.isArray(vmsObject.domains) ? vmsObject.domains as unknown[] : []).map(String), vmUri);
     const schedule = await askSchedule(ask, str(existing?.schedule) ?? str(view.defaults.schedule));
     const retention = await askRetention(ask, { ...DEFAULT_RETENTION, ...obj(view.defaults.retention), ...obj(existing?.retention) } as RetentionAnswers);
     const report = await askReport({ ask, host: name, inventoryDir: dir, secrets, send: d.sendMail, existing: obj(existing?.report) });
@@ -126,7 +128,10 @@ export async function runInit(o: InitOptions, d: InitDeps): Promise<number> {
       name, ssh: { host: address, port, user, ...(identity && { identity }), known_hosts: knownRel },
       target, mountpoint: o.mountpoint, sources, vms, schedule, retention, ...report,
     };
-    const text = upsertHost(before, name, hostFragment(answers, obj(view.defaults)), o.inventory);
+    const fragment = hostFragment(answers, obj(view.defaults));
+    // `vms: {uri, domains, shutdown_timeout}` keeps its other keys; only the domains were asked.
+    if (!Array.isArray(oldVms) && Object.keys(vmsObject).length > 0) fragment.vms = { ...vmsObject, domains: vms };
+    const text = upsertHost(before, name, fragment, o.inventory);
     let inventory;
     try {
       inventory = parseInventory(text, o.inventory, { dir, home });

@@ -8,6 +8,7 @@ import { gatherFacts } from '../facts/gather.ts';
 import { emptyQuery, type Facts } from '../facts/types.ts';
 import { parseLsblk } from '../facts/parse-lsblk.ts';
 import { classifyDisk, type DiskCandidate } from './disks.ts';
+import { virshListing, type VmListing } from './virsh-list.ts';
 
 export interface DirSize { path: string; bytes?: number }
 
@@ -18,8 +19,8 @@ export interface HostProbe {
   facts(): Promise<Facts>;
   disks(q: DiskQuery): Promise<DiskCandidate[]>;
   dirSizes(paths: readonly string[]): Promise<DirSize[]>;
-  /** Libvirt domain names; undefined when virsh is not installed. */
-  vms(): Promise<string[] | undefined>;
+  /** Libvirt domains at `uri` (the runtime's URI, qemu:///system unless the inventory says otherwise). */
+  vms(uri: string): Promise<VmListing>;
 }
 
 /** Paths that exist on the host among `paths`, as a constant script with the paths as $@. */
@@ -60,11 +61,10 @@ export function transportProbe(t: Transport): HostProbe {
         return { path: path!, ...(Number.isFinite(bytes) && size !== '-' && { bytes }) };
       });
     },
-    async vms() {
+    async vms(uri) {
       const have = await t.run(['sh', '-c', 'command -v virsh'], { allowFailure: true });
-      if (have.code !== 0) return undefined;
-      const r = await t.run(['env', 'LC_ALL=C', 'virsh', 'list', '--all', '--name'], { allowFailure: true, timeoutMs: 30_000 });
-      return r.code === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+      if (have.code !== 0) return { kind: 'no-virsh' };
+      return virshListing(await t.run(['env', 'LC_ALL=C', 'virsh', '-c', uri, 'list', '--all', '--name'], { allowFailure: true, timeoutMs: 30_000 }));
     },
   };
 }

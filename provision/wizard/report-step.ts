@@ -4,6 +4,7 @@
  * host sends the nightly reports itself; a server reachable from here may still be
  * unreachable from there), and an optional healthcheck URL.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Asker } from './ask.ts';
@@ -36,47 +37,98 @@ export interface ReportContext {
 
 const MAIL = /^[^\s@]+@[^\s@]+$/;
 
-export async function askReport(c: ReportContext): Promise<{ mail?: MailAnswers; healthcheck_url?: string }> {
-  const old = c.existing?.mail;
-  const oldTo = Array.isArray(old?.to) ? old.to[0] : old?.to;
+/** The test mail: says what it proves and what it does not (the host sends the real reports). */
+export function testMail(host: string, mail: MailAnswers, machine: string): { subject: string; text: string } {
+  const s = mail.smtp;
+  return {
+    subject: `linkdest: test mail for ${host}`,
+    text: [
+      `This is a test mail from \`linkdest init\` on ${machine}, sent through ${s.host}:${s.port}${s.user ? ` as ${s.user}` : ''}.`,
+      '',
+      `From now on ${host} mails a report to ${mail.to} after every backup, from ${mail.from}.`,
+      `It sends those itself, through the same server: if they do not arrive, check that ${s.host} is reachable from ${host}.`,
+      '',
+    ].join('\n'),
+  };
+}
+
+type Previous = { to?: string; from?: string; smtp?: { host?: string; port?: number; security?: string; user?: string } };
+
+/** One pass over the mail questions, `prev` giving the defaults. */
+async function askMail(c: ReportContext, prev: Previous): Promise<{ mail?: MailAnswers; password?: string }> {
   const to = (await c.ask.input({
-    id: 'mail-to', message: 'Mail the backup reports to (empty: no mail):', default: typeof oldTo === 'string' ? oldTo : '',
+    id: 'mail-to', message: 'Mail the backup reports to (empty: no mail):', default: prev.to ?? '',
     validate: (v) => v.trim() === '' || MAIL.test(v.trim()) || 'expected a mail address like admin@example.org',
   })).trim();
-  let mail: MailAnswers | undefined;
-  if (to !== '') {
-    const from = (await c.ask.input({ id: 'mail-from', message: 'Sender address:', default: old?.from ?? `linkdest@${c.host}`, validate: (v) => MAIL.test(v.trim()) || 'expected a mail address' })).trim();
-    const host = (await c.ask.input({
-      id: 'smtp-host', message: 'SMTP server (reachable from the backup host):', ...(old?.smtp?.host && { default: old.smtp.host }),
-      validate: (v) => /^[^\s-]\S*$/.test(v.trim()) || 'expected a host name or address',
-    })).trim();
-    const security = (await c.ask.select({
-      id: 'smtp-security', message: 'Connection security',
-      choices: [{ value: 'starttls', name: 'STARTTLS (port 587)' }, { value: 'tls', name: 'TLS (port 465)' }, { value: 'none', name: 'none (port 25, local relays only)' }],
-      default: old?.smtp?.security ?? 'starttls',
-    })) as 'starttls' | 'tls' | 'none';
-    const port = Number(await c.ask.input({
-      id: 'smtp-port', message: 'SMTP port:', default: String(old?.smtp?.port ?? { starttls: 587, tls: 465, none: 25 }[security]),
-      validate: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 65535) || 'expected a port 1-65535',
-    }));
-    const user = (await c.ask.input({ id: 'smtp-user', message: 'SMTP user (empty: no login):', default: old?.smtp?.user ?? '' })).trim();
-    let password: string | undefined;
-    let password_file: string | undefined;
-    if (user !== '') {
-      password = await c.ask.password({ id: 'smtp-password', message: 'SMTP password (not shown, stored in a 0600 file next to linkdest.yml):' });
-      const name = `${c.host}.smtp-secret`;
-      c.secrets.push({ file: join(c.inventoryDir, name), content: password });
-      password_file = `./${name}`;
+  if (to === '') return {};
+  const from = (await c.ask.input({ id: 'mail-from', message: 'Sender address:', default: prev.from ?? `linkdest@${c.host}`, validate: (v) => MAIL.test(v.trim()) || 'expected a mail address' })).trim();
+  const host = (await c.ask.input({
+    id: 'smtp-host', message: 'SMTP server (reachable from the backup host):', ...(prev.smtp?.host && { default: prev.smtp.host }),
+    validate: (v) => /^[^\s-]\S*$/.test(v.trim()) || 'expected a host name or address',
+  })).trim();
+  const security = (await c.ask.select({
+    id: 'smtp-security', message: 'Connection security',
+    choices: [{ value: 'starttls', name: 'STARTTLS (port 587)' }, { value: 'tls', name: 'TLS (port 465)' }, { value: 'none', name: 'none (port 25, local relays only)' }],
+    default: prev.smtp?.security ?? 'starttls',
+  })) as 'starttls' | 'tls' | 'none';
+  const samePort = prev.smtp?.port !== undefined && prev.smtp.security === security;
+  const port = Number(await c.ask.input({
+    id: 'smtp-port', message: 'SMTP port:', default: String(samePort ? prev.smtp!.port : { starttls: 587, tls: 465, none: 25 }[security]),
+    validate: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 65535) || 'expected a port 1-65535',
+  }));
+  const user = (await c.ask.input({ id: 'smtp-user', message: 'SMTP user (empty: no login):', default: prev.smtp?.user ?? '' })).trim();
+  const password = user === '' ? undefined
+    : await c.ask.password({ id: 'smtp-password', message: 'SMTP password (not shown, stored in a 0600 file next to linkdest.yml):' });
+  const password_file = user === '' ? undefined : `./${c.host}.smtp-secret`;
+  return { mail: { to, from, smtp: { host, port, security, ...(user && { user }), ...(password_file && { password_file }) } }, ...(password !== undefined && { password }) };
+}
+
+/**
+ * Mail settings, tried with a test mail when the user wants one. A failed test mail is one
+ * line; then the settings can be changed (asked again with these as defaults), kept
+ * (the host may reach a server this machine cannot) or dropped. With --yes they are kept.
+ */
+async function askMailTested(c: ReportContext): Promise<{ mail?: MailAnswers; password?: string }> {
+  const old = c.existing?.mail;
+  const oldTo = Array.isArray(old?.to) ? old.to[0] : old?.to;
+  let prev: Previous = { ...(typeof oldTo === 'string' && { to: oldTo }), ...(old?.from && { from: old.from }), ...(old?.smtp && { smtp: old.smtp }) };
+  for (;;) {
+    const got = await askMail(c, prev);
+    const mail = got.mail;
+    if (mail === undefined) return {};
+    const { host, port } = mail.smtp;
+    if (!(await c.ask.confirm({ id: 'test-mail', message: `Send a test mail to ${mail.to} now (from this machine, through ${host}:${port})?`, default: true }))) return got;
+    try {
+      const m = testMail(c.host, mail, hostname());
+      await c.send(mail, got.password, m.subject, m.text);
+      c.ask.say(`Test mail accepted by ${host}:${port}; check the inbox of ${mail.to}.`);
+      return got;
+    } catch (e) {
+      c.ask.say(`Test mail failed: ${oneLine(e)}`);
     }
-    mail = { to, from, smtp: { host, port, security, ...(user && { user }), ...(password_file && { password_file }) } };
-    if (await c.ask.confirm({ id: 'test-mail', message: `Send a test mail to ${to} now (from this machine, through ${host}:${port})?`, default: true })) {
-      try {
-        await c.send(mail, password, `linkdest: test mail for ${c.host}`, `linkdest init set up nightly backups of ${c.host}; its reports will come from ${from}.\n`);
-        c.ask.say(`Test mail accepted by ${host}:${port}; check the inbox of ${to}.`);
-      } catch (e) {
-        c.ask.say(`Test mail failed: ${(e as Error).message.split('\n')[0]}. The settings are kept; fix them in linkdest.yml or run init again.`);
-      }
-    }
+    const next = await c.ask.select({
+      id: 'mail-failed', message: 'The test mail failed. What now?', default: 'keep',
+      choices: [
+        { value: 'change', name: 'change the mail settings (the answers so far are the defaults)' },
+        { value: 'keep', name: 'keep these settings (the host may reach a server this machine cannot)' },
+        { value: 'none', name: 'no mail reports for now' },
+      ],
+    });
+    if (next === 'keep') return got;
+    if (next === 'none') return {};
+    prev = mail;
+  }
+}
+
+/** The first line of an error, without the server's multi-line detail. */
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}
+
+export async function askReport(c: ReportContext): Promise<{ mail?: MailAnswers; healthcheck_url?: string }> {
+  const { mail, password } = await askMailTested(c);
+  if (mail?.smtp.password_file !== undefined && password !== undefined) {
+    c.secrets.push({ file: join(c.inventoryDir, mail.smtp.password_file), content: password });
   }
   const url = (await c.ask.input({
     id: 'healthcheck-url', message: 'Healthcheck URL to ping at every run (empty: none):', default: c.existing?.healthcheck_url ?? '',

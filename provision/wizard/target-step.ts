@@ -14,7 +14,7 @@ import type { Asker } from './ask.ts';
 import type { TargetAnswers } from './answers.ts';
 import { confirmsDisk, diskRows, namesDisk, type DiskCandidate } from './disks.ts';
 import type { HostProbe } from './host-probe.ts';
-import type { IscsiDiscover } from './iscsi-discovery.ts';
+import type { ChapCredentials, FoundTarget, IscsiDiscover } from './iscsi-discovery.ts';
 
 export interface TargetContext {
   ask: Asker;
@@ -86,45 +86,86 @@ function portalText(v: unknown): string | undefined {
   return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
 }
 
+function describeTarget(t: FoundTarget): string {
+  const luns = t.luns.map((l) => `LUN ${l.lun}${l.bytes !== undefined ? ` ${formatBytes(l.bytes)}` : ''}`).join(', ');
+  return `${describeIqnLine(t.target)}${luns ? `: ${luns}` : ''}${t.needsChap ? ' [needs CHAP]' : ''}  ${t.target}`;
+}
+
+async function discoverFromHost(c: TargetContext, portal: string, chap?: ChapCredentials): Promise<FoundTarget[]> {
+  return c.discover(portal, chap).catch((e: Error) => {
+    throw new LinkdestError(`iSCSI discovery at ${portal} from the host failed: ${e.message}`, { host: c.host, step: 'iscsi' });
+  });
+}
+
+/**
+ * CHAP user and password for `t`, checked by listing its LUNs with them from the host.
+ * Undefined: the user wants another target. A rejection of credentials given as flags
+ * ends init, since asking again would get the same answer.
+ */
+async function askChap(c: TargetContext, portal: string, t: FoundTarget): Promise<{ chap: ChapCredentials; found: FoundTarget } | undefined> {
+  let user = c.existing?.iscsi?.chap?.user;
+  for (;;) {
+    user = (await c.ask.input({ id: 'chap-user', message: 'CHAP user name:', ...(user && { default: user }), validate: (v) => v.trim() !== '' || 'required' })).trim();
+    const password = await c.ask.password({ id: 'chap-password', message: 'CHAP password (not shown, stored in a 0600 file next to linkdest.yml):' });
+    const chap = { user, password };
+    c.ask.say(`Checking the CHAP login to ${t.target} from ${c.host}...`);
+    const found = (await discoverFromHost(c, portal, chap)).find((x) => x.target === t.target);
+    if (found === undefined) throw new LinkdestError(`${portal} no longer offers ${t.target} to this host`, { host: c.host, step: 'iscsi' });
+    if (!found.chapRejected) {
+      c.ask.say(found.note === undefined ? 'The NAS accepted the CHAP login.' : `CHAP login not checked: ${found.note}`);
+      return { chap, found };
+    }
+    if (c.ask.fromFlag('chap-user') !== undefined || c.ask.fromFlag('chap-password') !== undefined) {
+      throw new LinkdestError(`${found.note} (--chap-user, --chap-password-file)`, { host: c.host, step: 'iscsi' });
+    }
+    c.ask.say(found.note!);
+    const next = await c.ask.select({
+      id: 'chap-rejected', message: 'The CHAP login failed. What now?', default: 'again',
+      choices: [{ value: 'again', name: 'enter the CHAP user and password again' }, { value: 'other', name: 'choose another target' }],
+    });
+    if (next === 'other') return undefined;
+  }
+}
+
 async function chooseLun(c: TargetContext): Promise<TargetAnswers> {
   const old = c.existing?.iscsi;
-  const portal = await c.ask.input({
+  const portal = (await c.ask.input({
     id: 'iscsi-portal', message: 'Address of the NAS (iSCSI portal, ADDRESS[:PORT], port 3260 by default):',
     ...(portalText(old?.portal) !== undefined && { default: portalText(old?.portal) }),
     validate: (v) => { const p = parsePortal(v.trim()); return typeof p === 'string' ? p : true; },
-  });
+  })).trim();
   c.ask.say(`Asking ${portal} for its targets (from ${c.host})...`);
-  const targets = await c.discover(portal.trim()).catch((e: Error) => {
-    throw new LinkdestError(`iSCSI discovery at ${portal} from the host failed: ${e.message}`, { host: c.host, step: 'iscsi' });
-  });
+  const targets = await discoverFromHost(c, portal);
   if (targets.length === 0) throw new LinkdestError(`the NAS at ${portal} offers no iSCSI targets to this host`, { host: c.host, step: 'iscsi' });
-  const describe = (t: (typeof targets)[number]): string => {
-    const luns = t.luns.map((l) => `LUN ${l.lun}${l.bytes !== undefined ? ` ${formatBytes(l.bytes)}` : ''}`).join(', ');
-    return `${describeIqnLine(t.target)}${luns ? `: ${luns}` : ''}${t.needsChap ? ' [needs CHAP]' : ''}  ${t.target}`;
-  };
-  const iqn = await c.ask.select({
-    id: 'iscsi-target', message: 'Which target?', choices: targets.map((t) => ({ value: t.target, name: describe(t) })),
-    default: targets.find((t) => t.target === old?.target)?.target ?? targets[0]!.target,
-  });
-  const t = targets.find((x) => x.target === iqn)!;
-  let chap: { user: string; password_file: string } | undefined;
-  if (await c.ask.confirm({ id: 'chap', message: 'Does this target need CHAP credentials?', default: t.needsChap || old?.chap !== undefined })) {
-    const user = await c.ask.input({ id: 'chap-user', message: 'CHAP user name:', ...(old?.chap?.user && { default: old.chap.user }), validate: (v) => v.trim() !== '' || 'required' });
-    const secret = await c.ask.password({ id: 'chap-password', message: 'CHAP password (not shown, stored in a 0600 file next to linkdest.yml):' });
-    const name = `${c.host}.chap-secret`;
-    c.secrets.push({ file: join(c.inventoryDir, name), content: secret });
-    chap = { user: user.trim(), password_file: `./${name}` };
+  for (;;) {
+    const iqn = await c.ask.select({
+      id: 'iscsi-target', message: 'Which target?', choices: targets.map((t) => ({ value: t.target, name: describeTarget(t) })),
+      default: targets.find((t) => t.target === old?.target)?.target ?? targets[0]!.target,
+    });
+    let t = targets.find((x) => x.target === iqn)!;
+    let chap: ChapCredentials | undefined;
+    if (await c.ask.confirm({ id: 'chap', message: 'Does this target need CHAP credentials?', default: t.needsChap || old?.chap !== undefined })) {
+      const checked = await askChap(c, portal, t);
+      if (checked === undefined) continue;
+      ({ chap, found: t } = checked);
+    }
+    const lun = t.luns.length > 0
+      ? Number(await c.ask.select({
+        id: 'iscsi-lun', message: 'Which LUN?', default: String(t.luns.find((l) => l.lun === old?.lun)?.lun ?? t.luns[0]!.lun),
+        choices: t.luns.map((l) => ({ value: String(l.lun), name: `LUN ${l.lun}${l.bytes !== undefined ? ` (${formatBytes(l.bytes)})` : ''}` })),
+      }))
+      : Number(await c.ask.input({
+        id: 'iscsi-lun', message: `LUN number${t.note ? ` (${t.note})` : ''}:`, ...(old?.lun !== undefined && { default: String(old.lun) }),
+        validate: (v) => /^\d+$/.test(v.trim()) || 'expected a number such as 0 or 1 (QNAP: Storage > iSCSI > LUN)',
+      }));
+    let stored: { user: string; password_file: string } | undefined;
+    if (chap) {
+      const name = `${c.host}.chap-secret`;
+      c.secrets.push({ file: join(c.inventoryDir, name), content: chap.password });
+      stored = { user: chap.user, password_file: `./${name}` };
+    }
+    return { kind: 'iscsi', portal, target: iqn, lun, filesystem: await askFilesystem(c.ask), label: DEFAULTS.label, ...(stored && { chap: stored }) };
   }
-  const lun = t.luns.length > 0
-    ? Number(await c.ask.select({
-      id: 'iscsi-lun', message: 'Which LUN?', default: String(t.luns.find((l) => l.lun === old?.lun)?.lun ?? t.luns[0]!.lun),
-      choices: t.luns.map((l) => ({ value: String(l.lun), name: `LUN ${l.lun}${l.bytes !== undefined ? ` (${formatBytes(l.bytes)})` : ''}` })),
-    }))
-    : Number(await c.ask.input({
-      id: 'iscsi-lun', message: `LUN number${t.note ? ` (${t.note})` : ''}:`, ...(old?.lun !== undefined && { default: String(old.lun) }),
-      validate: (v) => /^\d+$/.test(v.trim()) || 'expected a number such as 0 or 1 (QNAP: Storage > iSCSI > LUN)',
-    }));
-  return { kind: 'iscsi', portal: portal.trim(), target: iqn, lun, filesystem: await askFilesystem(c.ask), label: DEFAULTS.label, ...(chap && { chap }) };
 }
 
 export async function askTarget(c: TargetContext): Promise<TargetAnswers> {

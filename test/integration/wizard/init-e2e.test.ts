@@ -95,7 +95,7 @@ describe.skipIf(reason !== undefined)(title, () => {
       { expect: 'SSH user', send: KEY.enter },
       { expect: 'SSH port', send: KEY.enter },
       { expect: 'right fingerprint', send: `y${KEY.enter}` },
-      { expect: 'Where should the backups go', send: KEY.enter },
+      // --disk answers "USB or iSCSI?" as well.
       { expect: 'To erase it, type', send: `yes${KEY.enter}` },
       { expect: 'nothing will be erased', send: KEY.ctrlC },
     ], { cwd: dir, env: env() });

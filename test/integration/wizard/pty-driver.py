@@ -4,7 +4,7 @@ argv[1] is a JSON document {"argv": [...], "env": {...}, "cwd": "...", "steps": 
 "timeout": SECONDS}. Prints one JSON line {"code": N, "transcript": TEXT, "failed": STEP-or-null}.
 ANSI escapes are removed before matching, so a regex matches what a person would read.
 """
-import json, os, pty, re, select, sys, time
+import fcntl, json, os, pty, re, select, struct, sys, termios, time
 
 ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][AB012]|\x1b[=>]')
 
@@ -13,6 +13,9 @@ pid, fd = pty.fork()
 if pid == 0:
     os.chdir(spec['cwd'])
     env = dict(os.environ, **spec.get('env', {}))
+    # The terminal's size as COLUMNS/LINES say: prompts wrap at what the tty reports, not at $COLUMNS.
+    size = struct.pack('HHHH', int(env.get('LINES', '50')), int(env.get('COLUMNS', '160')), 0, 0)
+    fcntl.ioctl(0, termios.TIOCSWINSZ, size)
     os.execvpe(spec['argv'][0], spec['argv'], env)
 
 raw = b''

@@ -18,4 +18,4 @@ export async function runOnPty(argv: string[], steps: Step[], o: { cwd: string; 
 }
 
 /** Keys as a terminal sends them. */
-export const KEY = { enter: '\r', down: '\x1b[B', ctrlC: '\x03' } as const;
+export const KEY = { enter: '\r', up: '\x1b[A', down: '\x1b[B', ctrlC: '\x03' } as const;

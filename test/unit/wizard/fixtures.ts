@@ -13,7 +13,7 @@ import { createAsker } from '../../../provision/wizard/ask.ts';
 import { classifyDisk, type DiskCandidate } from '../../../provision/wizard/disks.ts';
 import type { InitDeps } from '../../../provision/wizard/flow.ts';
 import type { HostProbe } from '../../../provision/wizard/host-probe.ts';
-import type { FoundTarget } from '../../../provision/wizard/iscsi-discovery.ts';
+import type { ChapCredentials, FoundTarget } from '../../../provision/wizard/iscsi-discovery.ts';
 import type { MailAnswers } from '../../../provision/wizard/answers.ts';
 import type { HostSpec } from '../../../inventory/host-spec.ts';
 import { ScriptedPrompts, type Scripted, type Seq } from './scripted.ts';
@@ -66,8 +66,16 @@ export const FACTS: Facts = {
 export interface FakeHost {
   disks?: DiskFacts[];
   dirs?: { path: string; bytes?: number }[];
+  /** Domains virsh lists; undefined: virsh is not installed. */
   vms?: string[];
-  targets?: FoundTarget[];
+  /** `virsh list` failing with this reason (wins over vms). */
+  virshFails?: string;
+  /** What discovery finds, depending on the CHAP credentials given. */
+  targets?: FoundTarget[] | ((chap?: ChapCredentials) => FoundTarget[]);
+  /** Every discovery the wizard ran: the CHAP credentials given, if any. */
+  discoveries?: (ChapCredentials | undefined)[];
+  /** URIs the VM step listed. */
+  vmUris?: string[];
 }
 
 export function fakeProbe(h: FakeHost): HostProbe {
@@ -75,7 +83,11 @@ export function fakeProbe(h: FakeHost): HostProbe {
     facts: async () => FACTS,
     disks: async (q) => (h.disks ?? typicalDisks()).map((d) => classifyDisk(d, { ...q, mounts: FACTS.mounts })).filter((c): c is DiskCandidate => c !== undefined),
     dirSizes: async (paths) => (h.dirs ?? [{ path: '/srv', bytes: 5 * 2 ** 30 }, { path: '/etc', bytes: 4 * 2 ** 20 }]).filter((d) => paths.includes(d.path)),
-    vms: async () => h.vms,
+    vms: async (uri) => {
+      (h.vmUris ??= []).push(uri);
+      if (h.virshFails !== undefined) return { kind: 'failed', reason: h.virshFails };
+      return h.vms === undefined ? { kind: 'no-virsh' } : { kind: 'listed', names: h.vms };
+    },
   };
 }
 
@@ -98,7 +110,10 @@ export function harness(script: Record<string, Scripted | Seq>, host: FakeHost =
     out: (t) => rec.out.push(t),
     connect: async () => ({ transport, close: async () => {} }),
     probe: () => fakeProbe(host),
-    discover: () => async () => host.targets ?? [],
+    discover: () => async (_portal, chap) => {
+      (host.discoveries ??= []).push(chap);
+      return typeof host.targets === 'function' ? host.targets(chap) : host.targets ?? [];
+    },
     sendMail: async (mail, password) => { rec.mails.push({ mail, ...(password !== undefined && { password }) }); },
     converger: {
       plan: async (spec, _t, formatConfirm) => {

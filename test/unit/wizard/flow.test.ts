@@ -20,7 +20,7 @@ const base = { host: 'marte.lan', identity: '', 'mail-to': '', 'healthcheck-url'
 
 describe('linkdest init, USB disk', () => {
   test('a blank disk: the inventory gets the host with its stable device name; plan, apply, first backup follow', async () => {
-    const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', sources: ['/srv', '/etc'], 'extra-sources': 'db1:/var/lib/db' });
+    const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', sources: ['/srv', '/etc'], source: 'db1:/var/lib/db' });
     expect(await runInit(opts(), h.deps)).toBe(0);
     const inv = parse(await readFile(join(dir, 'linkdest.yml'), 'utf8'));
     expect(inv.hosts.marte).toEqual({
@@ -144,7 +144,7 @@ describe('linkdest init, existing inventory', () => {
 
   test('a host already in the inventory is edited, not duplicated; comments and other hosts stay', async () => {
     await writeFile(join(dir, 'linkdest.yml'), existing);
-    const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', sources: ['/srv'], 'extra-sources': '/Apps', time: '04:30' });
+    const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', sources: ['/srv'], source: '/Apps', time: '04:30' });
     expect(await runInit(opts(), h.deps)).toBe(0);
     expect(h.prompts.questions('edit')[0]).toMatchObject({ default: true, message: expect.stringContaining('"marte"') });
     expect(h.prompts.questions('name')).toHaveLength(0);
