@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     // Test-bed suites boot containers and loop devices; forks keep a crashed suite's
     // teardown handlers (process exit hooks) inside its own process.
     pool: 'forks',
