@@ -30,7 +30,7 @@ export function explainIscsiFailure(code: number, rawOutput: string, ctx: Failur
     return `iscsiadm is not installed on ${ctx.host}: install open-iscsi (apt install open-iscsi)`;
   }
   if (code === CODE.authFailed || /Authentication failure|authoriz(ation|e) fail|auth(entication)? failed/i.test(output)) {
-    const advice = ctx.chapAdvice ?? 'disk.target.chap in the inventory';
+    const advice = ctx.chapAdvice ?? 'disk.iscsi.chap in the inventory';
     if (ctx.chapGiven === false) return `${ctx.portal} requires CHAP for ${target}: give the target's CHAP user and password (${advice})`;
     if (ctx.chapGiven === true) return `${ctx.portal} rejected the CHAP user/password for ${target}: check them against the target's CHAP settings on the NAS (${advice})`;
     return `${ctx.portal} rejected the login to ${target}: CHAP is required or the CHAP user/password is wrong (${advice})`;

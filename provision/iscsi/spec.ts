@@ -8,6 +8,7 @@ import { formatPortal } from '../../inventory/iscsi.ts';
 import type { IscsiDiskSpec } from '../../inventory/host-spec.ts';
 import type { Facts } from '../facts/types.ts';
 import type { IscsiFacts, IscsiQuery } from './facts.ts';
+import type { BackupMount } from './lun-mounts.ts';
 
 export type IscsiHostFacts = Facts & { iscsi?: IscsiFacts };
 
@@ -17,6 +18,8 @@ export interface IscsiResourceSpec {
   disk: IscsiDiskSpec;
   /** install_packages from the inventory. */
   install: boolean;
+  /** Where and how the LUN's filesystem is mounted: unmounted around a logout. */
+  backup?: BackupMount;
 }
 
 /** ADDR:PORT of each configured portal, in the inventory's order; the first is the one logged in to. */

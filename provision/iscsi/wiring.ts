@@ -19,7 +19,7 @@ import type { IscsiHostFacts } from './spec.ts';
 export function iscsiResourcesFor(spec: HostSpec): HostResource[] {
   const disk = spec.disk?.target;
   if (disk?.kind !== 'iscsi') return [];
-  const s = { host: spec.name, disk, install: spec.install_packages };
+  const s = { host: spec.name, disk, install: spec.install_packages, backup: { mountpoint: spec.mountpoint, mount: spec.mount } };
   return [new IscsiPackageResource(s), new IscsiInitiatorResource(s), new IscsiServiceResource(s), new IscsiNodeResource(s), new IscsiSessionResource(s)];
 }
 

@@ -30,7 +30,7 @@ const SET_SECRET_SCRIPT = 'IFS= read -r v || [ -n "$v" ] || exit 3\nexec iscsiad
 export function chapValues(spec: IscsiResourceSpec): ChapValues | undefined {
   const chap = spec.disk.chap;
   if (chap === undefined) return undefined;
-  const what = `host ${spec.host}: disk.target.chap`;
+  const what = `host ${spec.host}: disk.iscsi.chap`;
   return {
     user: chap.user,
     password: readSecret(chap.secret, what),

@@ -3,7 +3,8 @@
  * Logs in with `-T TARGET -p PORTAL` only (never every record of the target), then polls
  * for /dev/disk/by-path/ip-PORTAL-iscsi-TARGET-lun-N instead of sleeping. When the CHAP
  * settings of the record change under a live session, logs out and in again so the new
- * credentials are the ones in use (iscsiadm -o update alone does not touch a session).
+ * credentials are the ones in use (iscsiadm -o update alone does not touch a session);
+ * the backup filesystem is unmounted around that logout (see lun-mounts.ts).
  */
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { Change } from './resource.ts';
@@ -12,6 +13,7 @@ import { waitForBlockDevice } from './wait-device.ts';
 import { chapValues, nodeChanges } from './iscsi-node.ts';
 import { explainIscsiFailure } from '../iscsi/explain.ts';
 import { credentialsChanged } from '../iscsi/node-settings.ts';
+import { LUN_MOUNTS_SCRIPT, lunRelease, parseMountTargets } from '../iscsi/lun-mounts.ts';
 import { byPathLink, iscsiFactsOf, iscsiQueryOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
 
 export interface SessionChangeData {
@@ -53,6 +55,7 @@ export class IscsiSessionResource implements HostResource {
     for (const c of changes) {
       const d = c.data as SessionChangeData;
       const node = ['iscsiadm', '-m', 'node', '-T', target, '-p', d.portal];
+      const remount = d.logout ? await this.releaseLun(ctx, d.portal) : [];
       if (d.logout) await mutate(ctx, [...node, '--logout']);
       if (d.login) {
         ctx.log(`${node.join(' ')} --login`);
@@ -70,6 +73,27 @@ export class IscsiSessionResource implements HostResource {
       } catch {
         throw new LinkdestError(`logged in to ${target} on ${d.portal} but ${link} did not appear within ${LUN_LINK_TIMEOUT_S} s: check that LUN ${lun} exists on the NAS and is mapped to this target`, { host: ctx.host, step: 'iscsi login' });
       }
+      for (const argv of remount) await mutate(ctx, argv);
     }
+  }
+
+  /** Unmounts the LUN's filesystem before a logout; returns how to mount it again. */
+  private async releaseLun(ctx: HostApplyContext, portal: string): Promise<string[][]> {
+    const { target, lun } = this.spec.disk;
+    const found = await ctx.transport.run(['sh', '-c', LUN_MOUNTS_SCRIPT, 'linkdest-lun-mounts', byPathLink(portal, target, lun)]);
+    const release = lunRelease(parseMountTargets(found.stdout), this.spec.backup);
+    const logoutLater = `the node record already has the new CHAP settings: once it is free, \`iscsiadm -m node -T ${target} -p ${portal} --logout\` and the next run logs in with them`;
+    if (!release.ok) {
+      throw new LinkdestError(`cannot log in again with the new CHAP settings: the LUN is mounted at ${release.foreign.join(', ')}, which linkdest does not manage; unmount it (${logoutLater})`, { host: ctx.host, step: 'iscsi login' });
+    }
+    for (const argv of release.unmount) {
+      ctx.log(argv.join(' '));
+      const r = await ctx.transport.run(argv, { allowFailure: true, mutating: true, timeoutMs: 120_000 });
+      if (r.code !== 0) {
+        const why = `${r.stderr}\n${r.stdout}`.trim().split('\n').pop() ?? '';
+        throw new LinkdestError(`cannot unmount ${this.spec.backup?.mountpoint} to log in again with the new CHAP settings (is a backup running?): ${why}; ${logoutLater}`, { host: ctx.host, step: 'iscsi login' });
+      }
+    }
+    return release.remount;
   }
 }

@@ -3,10 +3,14 @@
  * whose backup disk is a LUN on a tgtd "QNAP", the service takes a snapshot, and after a
  * reboot the session, the automount and the timer come back with no ordering cycle (the
  * boot-hang class of bug), a second plan finds nothing to do, and a run after a logout
- * logs in again by itself.
+ * logs in again by itself. Then CHAP is turned on at the NAS under the live session, and
+ * later its password changed on both sides: each apply writes the node record and logs out
+ * and in again with the new credentials, and the password is never in linkdest's output or
+ * anywhere on the guest but open-iscsi's node record.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { run } from '../testbed/run.ts';
 import { ensureVmImage } from './image.ts';
-import { startNas, type Nas } from './nas.ts';
+import { startNas, type ChapAccount, type Nas } from './nas.ts';
 import { bootGuest, type Guest } from './qemu.ts';
 import { vmSkipReason } from './skip.ts';
 import { TMP_PREFIX } from './stale.ts';
@@ -22,6 +26,9 @@ import { TMP_PREFIX } from './stale.ts';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(REPO, 'bin/linkdest.mjs');
 const SNAPSHOT_NAME = /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/;
+/** `tcp: [SID] PORTAL,TPGT TARGET (non-flash)` */
+const SESSION_LINE = /^\w+: \[(\d+)\] (\S+),\d+ (\S+)/;
+const DISK_TROUBLE = /I\/O error|device offline|Aborting journal|EXT4-fs error|Remounting filesystem read-only/;
 
 /** `npm test` builds before it runs the tests; run alone, build first. */
 function productSkipReason(): string | undefined {
@@ -58,25 +65,76 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
     return r.stdout.split('\n').filter((n) => SNAPSHOT_NAME.test(n));
   };
 
-  beforeAll(async () => {
-    const image = await ensureVmImage((line) => console.log(line));
-    dir = await mkdtemp(join(tmpdir(), `${TMP_PREFIX}inv-`));
-    nas = await startNas({ sizeMiB: 512 });
-    guest = await bootGuest({ image, guestfwd: [nas.guestfwd] });
-    console.log(`vm: guest reached ssh after ${guest.bootSeconds[0]} s`);
-    await guest.exec(['sh', '-c', 'mkdir -p /srv/data/sub && echo hello > /srv/data/sub/a.txt && head -c 1M /dev/urandom > /srv/data/blob']);
-    inventory = join(dir, 'linkdest.yml');
+  /** The inventory; with `chap`, the password goes to a 0600 file it names. */
+  const writeInventory = async (chap?: ChapAccount) => {
+    const { guest, nas } = g();
+    const secretFile = join(dir, 'chap-secret');
+    if (chap) {
+      await writeFile(secretFile, `${chap.password}\n`, { mode: 0o600 });
+      await chmod(secretFile, 0o600);
+    }
     await writeFile(inventory, stringify({
       hosts: {
         vm: {
           ssh: { host: guest.host, port: guest.port, user: 'root', identity: guest.identity, known_hosts: guest.knownHosts },
-          disk: { iscsi: { portal: nas.portal, target: nas.iqn, lun: nas.lun } },
+          disk: { iscsi: { portal: nas.portal, target: nas.iqn, lun: nas.lun, ...(chap ? { chap: { user: chap.user, password_file: secretFile } } : {}) } },
           sources: ['/srv/data'],
           // The defaults (30G free) are for a real NAS; on a 512 MiB LUN every run would warn.
           retention: { min_free_before: '10M', min_free_after: '10M', min_inodes_before: 1000, min_inodes_after: 1000 },
         },
       },
     }));
+  };
+  /** The sid of the session to the NAS's target on its portal (undefined: none). */
+  const sessionId = async () => {
+    const { guest, nas } = g();
+    const r = await guest.exec(['iscsiadm', '-m', 'session'], { allowFail: true });
+    const ids = r.stdout.split('\n').map((l) => SESSION_LINE.exec(l)).filter((m) => m && m[2] === nas.portal && m[3] === nas.iqn);
+    expect(ids.length, r.stdout).toBeLessThanOrEqual(1);
+    return ids[0]?.[1];
+  };
+  /** Files on the guest holding `secret`, with their modes: `600 /etc/iscsi/nodes/...`. */
+  const filesHolding = async (secret: string) => {
+    const r = await g().guest.exec(['sh', '-c', 'grep -rlsF -D skip -f /dev/stdin /etc /root /var/log /tmp /var/tmp /run /opt /usr/local | xargs -r stat -c "%a %n"'], { input: `${secret}\n`, allowFail: true });
+    return r.stdout.split('\n').filter(Boolean);
+  };
+  /**
+   * After an apply with `chap`: the node record asks for CHAP as that user, the session is
+   * a new one (the old sid is gone) that logged in with CHAP, the password is nowhere but in
+   * open-iscsi's 0600 node record, and a backup run still snapshots onto the LUN.
+   */
+  const expectLoggedInAgainWith = async (chap: ChapAccount, oldSid: string, applyOutput: string, snapshotCount: number) => {
+    const { guest, nas } = g();
+    expect(applyOutput).not.toContain(chap.password);
+    const record = await guest.exec(['iscsiadm', '-m', 'node', '-T', nas.iqn, '-p', nas.portal]);
+    expect(record.stdout).toContain('node.session.auth.authmethod = CHAP');
+    expect(record.stdout).toContain(`node.session.auth.username = ${chap.user}`);
+    const sid = await sessionId();
+    expect(sid, 'no session after apply').toBeDefined();
+    expect(sid, 'apply kept the session from before the CHAP change').not.toBe(oldSid);
+    const detail = await guest.exec(['iscsiadm', '-m', 'session', '-r', sid!, '-P', '2']);
+    expect(detail.stdout).toMatch(new RegExp(`username: ${chap.user}\\s`));
+    // A logout under the mounted filesystem aborts its journal and loses unsynced writes.
+    const kernel = await guest.exec(['dmesg']);
+    expect(kernel.stdout.split('\n').filter((l) => DISK_TROUBLE.test(l)), 'the logout pulled the disk from under the filesystem').toEqual([]);
+    const remounted = await guest.exec(['findmnt', '-rn', '-o', 'FSTYPE', '/mnt/Backup'], { allowFail: true });
+    expect(remounted.stdout.split('\n'), 'apply did not mount the backup filesystem again').toContain('ext4');
+    const holders = await filesHolding(chap.password);
+    expect(holders.length, 'the password is not in the node record').toBeGreaterThan(0);
+    for (const h of holders) expect(h).toMatch(/^600 \/etc\/iscsi\/nodes\//);
+    await runBackup();
+    expect(await snapshots()).toHaveLength(snapshotCount);
+  };
+
+  beforeAll(async () => {
+    const image = await ensureVmImage((line) => console.log(line));
+    dir = await mkdtemp(join(tmpdir(), `${TMP_PREFIX}inv-`));
+    nas = await startNas({ sizeMiB: 512 });
+    guest = await bootGuest({ image, guestfwd: [nas.guestfwd] });
+    inventory = join(dir, 'linkdest.yml');
+    console.log(`vm: guest reached ssh after ${guest.bootSeconds[0]} s`);
+    await guest.exec(['sh', '-c', 'mkdir -p /srv/data/sub && echo hello > /srv/data/sub/a.txt && head -c 1M /dev/urandom > /srv/data/blob']);
+    await writeInventory();
   });
 
   afterAll(async () => {
@@ -122,11 +180,53 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
   test('after an iSCSI logout the next run logs in again and takes a snapshot', async (ctx) => {
     if (!applied) ctx.skip();
     const { guest, nas } = g();
-    await guest.exec(['sh', '-c', 'umount /mnt/Backup 2>/dev/null; true']);
+    // Stopping the .mount leaves the automount armed (a plain umount could take the autofs trap).
+    await guest.exec(['systemctl', 'stop', 'mnt-Backup.mount']);
     await guest.exec(['iscsiadm', '-m', 'node', '-T', nas.iqn, '-p', nas.portal, '--logout']);
     expect((await guest.exec(['iscsiadm', '-m', 'session'], { allowFail: true })).stdout).not.toContain(nas.iqn);
     await runBackup();
     expect((await guest.exec(['iscsiadm', '-m', 'session'])).stdout).toContain(`${nas.portal},1 ${nas.iqn}`);
     expect(await snapshots()).toHaveLength(2);
+  }, 900_000);
+
+  const first: ChapAccount = { user: 'backup', password: `c1-${randomBytes(9).toString('base64url')}` };
+  const second: ChapAccount = { user: 'backup', password: `c2-${randomBytes(9).toString('base64url')}` };
+  let chapOn = false;
+
+  test('CHAP turned on under a live session: apply writes the record and logs in again with it', async (ctx) => {
+    if (!applied) ctx.skip();
+    const { nas } = g();
+    const before = await sessionId();
+    expect(before, 'the previous step left no session').toBeDefined();
+    const mounted = await g().guest.exec(['findmnt', '-rn', '-o', 'FSTYPE', '/mnt/Backup']);
+    expect(mounted.stdout.split('\n'), 'the filesystem should be mounted while apply logs out').toContain('ext4');
+    await nas.setChap(first);
+    expect(await sessionId(), 'tgtd dropped the live session when CHAP was turned on').toBe(before);
+    await writeInventory(first);
+    const result = await linkdest('--debug', 'apply', '--yes', '-i', inventory);
+    expect(result.code, result.output).toBe(0);
+    await expectLoggedInAgainWith(first, before!, result.output, 3);
+    const config = await g().guest.exec(['cat', '/etc/linkdest/linkdest.json']);
+    expect(config.stdout).not.toContain(first.password);
+    const planned = await linkdest('plan', '-i', inventory);
+    expect(planned.code, planned.output).toBe(0);
+    expect(planned.output).not.toContain(first.password);
+    chapOn = true;
+  }, 900_000);
+
+  test('a CHAP password changed on both sides: apply logs in again with the new one only', async (ctx) => {
+    if (!chapOn) ctx.skip();
+    const { nas } = g();
+    const before = await sessionId();
+    // The old account goes first: a login with the old password can no longer succeed.
+    await nas.setChap(second);
+    await writeInventory(second);
+    const result = await linkdest('--debug', 'apply', '--yes', '-i', inventory);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).not.toContain(first.password);
+    await expectLoggedInAgainWith(second, before!, result.output, 4);
+    expect(await filesHolding(first.password), 'the old password is still on the guest').toEqual([]);
+    const planned = await linkdest('plan', '-i', inventory);
+    expect(planned.code, planned.output).toBe(0);
   }, 900_000);
 });

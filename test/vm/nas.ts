@@ -39,6 +39,12 @@ export interface Nas {
   guestfwd: string;
   /** The tgtd log, for failure messages. */
   logFile: string;
+  /**
+   * Requires CHAP from now on with this account, on the running tgtd: the account set
+   * before (if any) is deleted first, so only the new password can log in. Live sessions
+   * stay up (CHAP is checked at login only).
+   */
+  setChap(account: ChapAccount): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +80,16 @@ export async function startNas(opts: NasOptions = {}): Promise<Nas> {
     await run('ip', ['netns', 'delete', netns], { allowFail: true });
     await rm(dir, { recursive: true, force: true });
   };
+  let account: string | undefined;
+  const bindAccount = async (chap: ChapAccount) => {
+    // Deleting an account also unbinds it from the target.
+    if (account !== undefined) await tgtadm('--op', 'delete', '--mode', 'account', '--user', account);
+    account = undefined;
+    // tgtadm takes the password as an argument; it is a throwaway test secret.
+    await tgtadm('--op', 'new', '--mode', 'account', '--user', chap.user, '--password', chap.password);
+    await tgtadm('--op', 'bind', '--mode', 'account', '--tid', '1', '--user', chap.user);
+    account = chap.user;
+  };
   const onExit = () => {
     // Synchronous last resort when the test process ends without running stop().
     spawnSync('ip', ['netns', 'delete', netns], { stdio: 'ignore' });
@@ -92,11 +108,7 @@ export async function startNas(opts: NasOptions = {}): Promise<Nas> {
     await tgtadm('--op', 'new', '--mode', 'target', '--tid', '1', '-T', QNAP_IQN);
     await tgtadm('--op', 'new', '--mode', 'logicalunit', '--tid', '1', '--lun', String(NAS_LUN), '-b', lunFile);
     await tgtadm('--op', 'bind', '--mode', 'target', '--tid', '1', '-I', 'ALL');
-    if (opts.chap) {
-      // tgtadm takes the password as an argument; it is a throwaway test secret.
-      await tgtadm('--op', 'new', '--mode', 'account', '--user', opts.chap.user, '--password', opts.chap.password);
-      await tgtadm('--op', 'bind', '--mode', 'account', '--tid', '1', '--user', opts.chap.user);
-    }
+    if (opts.chap) await bindAccount(opts.chap);
   } catch (err) {
     await stop();
     process.off('exit', onExit);
@@ -109,6 +121,7 @@ export async function startNas(opts: NasOptions = {}): Promise<Nas> {
     lun: NAS_LUN,
     guestfwd: `guestfwd=tcp:${NAS_ADDRESS}:${NAS_PORT}-cmd:ip netns exec ${netns} socat STDIO TCP:${NAS_ADDRESS}:${NAS_PORT}`,
     logFile,
+    setChap: bindAccount,
     async stop() {
       process.off('exit', onExit);
       await stop();

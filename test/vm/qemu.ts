@@ -42,7 +42,7 @@ export interface Guest {
   readonly bootSeconds: number[];
   /** Runs argv in the guest as root; throws (with stderr) on a non-zero exit unless allowFail. */
   exec(argv: string[], opts?: ExecOptions): Promise<RunResult>;
-  /** Reboots the guest and waits until ssh answers from the new boot. */
+  /** Reboots the guest and waits until ssh answers from the new boot and its start-up jobs are done. */
   reboot(): Promise<void>;
   /** Kills QEMU and removes the overlay. Always safe to call, also twice. */
   stop(): Promise<void>;
@@ -95,6 +95,9 @@ export async function bootGuest(opts: GuestOptions): Promise<Guest> {
       const r = await run('ssh', sshArgs(['cat', '/proc/sys/kernel/random/boot_id']), { allowFail: true, timeoutMs: 30_000 });
       if (r.code === 0 && r.stdout.trim() !== notBootId) {
         bootSeconds.push(Math.round((Date.now() - started) / 100) / 10);
+        // sshd is up before the boot's iSCSI login (open-iscsi.service) under load: wait for
+        // the start-up jobs. A hung boot ends the wait at the deadline; the test then says what is missing.
+        await run('ssh', sshArgs(['systemctl', 'is-system-running', '--wait']), { allowFail: true, timeoutMs: Math.max(deadline - Date.now(), 10_000) });
         return;
       }
       await sleep(2000);
