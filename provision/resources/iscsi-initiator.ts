@@ -4,21 +4,16 @@
  * gets the readable `iqn.2004-10.com.linkdest:HOSTNAME`, and iscsid is restarted to use it.
  */
 import type { Change } from './resource.ts';
-import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { mutate, type HostApplyContext } from './host-resource.ts';
 import { targetNameProblem } from '../../inventory/iscsi.ts';
 import { generatedInitiatorName, initiatorFileContent } from '../iscsi/initiator-name.ts';
-import { iscsiFactsOf, iscsiQueryOf, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+import { iscsiFactsOf, type IscsiHostFacts } from '../iscsi/spec.ts';
+import { IscsiResource } from './iscsi-resource.ts';
 
 export const INITIATOR_FILE = '/etc/iscsi/initiatorname.iscsi';
 
-export class IscsiInitiatorResource implements HostResource {
+export class IscsiInitiatorResource extends IscsiResource {
   readonly id = `file:${INITIATOR_FILE}`;
-  readonly query = {};
-  readonly iscsiQuery;
-
-  constructor(private readonly spec: IscsiResourceSpec) {
-    this.iscsiQuery = iscsiQueryOf(spec.disk);
-  }
 
   check(facts: IscsiHostFacts): Change[] {
     const f = iscsiFactsOf(facts, this.spec.host);

@@ -12,11 +12,12 @@
  * is visible in /proc/PID/cmdline of that one iscsiadm process for the milliseconds it runs.
  */
 import type { Change } from './resource.ts';
-import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { mutate, type HostApplyContext } from './host-resource.ts';
 import { readSecret } from './secret-file.ts';
 import { NODE_KEYS } from '../iscsi/node-records.ts';
 import { describeSetting, settingChanges, wantedSettings, type ChapValues, type Setting } from '../iscsi/node-settings.ts';
-import { iscsiFactsOf, iscsiQueryOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+import { iscsiFactsOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+import { IscsiResource } from './iscsi-resource.ts';
 
 export interface NodeChangeData {
   portal: string;
@@ -60,14 +61,11 @@ export function nodeChanges(spec: IscsiResourceSpec, facts: IscsiHostFacts, chap
   return out;
 }
 
-export class IscsiNodeResource implements HostResource {
+export class IscsiNodeResource extends IscsiResource {
   readonly id: string;
-  readonly query = {};
-  readonly iscsiQuery;
-
-  constructor(private readonly spec: IscsiResourceSpec) {
+  constructor(spec: IscsiResourceSpec) {
+    super(spec);
     this.id = `iscsi-node:${spec.disk.target}`;
-    this.iscsiQuery = iscsiQueryOf(spec.disk);
   }
 
   check(facts: IscsiHostFacts): Change[] {

@@ -5,22 +5,17 @@
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { PackageManager } from '../facts/types.ts';
 import type { Change } from './resource.ts';
-import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { mutate, type HostApplyContext } from './host-resource.ts';
 import { installArgv } from './packages.ts';
-import { iscsiFactsOf, iscsiQueryOf, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+import { iscsiFactsOf, type IscsiHostFacts } from '../iscsi/spec.ts';
+import { IscsiResource } from './iscsi-resource.ts';
 
 const OPEN_ISCSI: Record<PackageManager, string> = {
   apt: 'open-iscsi', dnf: 'iscsi-initiator-utils', zypper: 'open-iscsi', pacman: 'open-iscsi', apk: 'open-iscsi', emerge: 'sys-block/open-iscsi',
 };
 
-export class IscsiPackageResource implements HostResource {
+export class IscsiPackageResource extends IscsiResource {
   readonly id = 'iscsi:package';
-  readonly query = {};
-  readonly iscsiQuery;
-
-  constructor(private readonly spec: IscsiResourceSpec) {
-    this.iscsiQuery = iscsiQueryOf(spec.disk);
-  }
 
   check(facts: IscsiHostFacts): Change[] {
     if (iscsiFactsOf(facts, this.spec.host).commands.iscsiadm !== undefined) return [];

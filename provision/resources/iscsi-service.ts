@@ -7,9 +7,10 @@
  */
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { Change } from './resource.ts';
-import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { mutate, type HostApplyContext } from './host-resource.ts';
 import type { IscsiFacts, IscsiUnit } from '../iscsi/facts.ts';
-import { iscsiFactsOf, iscsiQueryOf, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+import { iscsiFactsOf, type IscsiHostFacts } from '../iscsi/spec.ts';
+import { IscsiResource } from './iscsi-resource.ts';
 
 interface UnitAction { unit: string; enable: boolean; start: boolean }
 
@@ -28,14 +29,8 @@ export function iscsiUnitActions(f: IscsiFacts): UnitAction[] | undefined {
   return want;
 }
 
-export class IscsiServiceResource implements HostResource {
+export class IscsiServiceResource extends IscsiResource {
   readonly id = 'iscsi:service';
-  readonly query = {};
-  readonly iscsiQuery;
-
-  constructor(private readonly spec: IscsiResourceSpec) {
-    this.iscsiQuery = iscsiQueryOf(spec.disk);
-  }
 
   check(facts: IscsiHostFacts): Change[] {
     const f = iscsiFactsOf(facts, this.spec.host);

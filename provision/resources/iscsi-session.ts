@@ -8,13 +8,14 @@
  */
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { Change } from './resource.ts';
-import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
+import { mutate, type HostApplyContext } from './host-resource.ts';
 import { waitForBlockDevice } from './wait-device.ts';
 import { chapValues, nodeChanges } from './iscsi-node.ts';
 import { explainIscsiFailure } from '../iscsi/explain.ts';
 import { credentialsChanged } from '../iscsi/node-settings.ts';
 import { LUN_MOUNTS_SCRIPT, lunRelease, parseMountTargets } from '../iscsi/lun-mounts.ts';
-import { byPathLink, iscsiFactsOf, iscsiQueryOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+import { byPathLink, iscsiFactsOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
+import { IscsiResource } from './iscsi-resource.ts';
 
 export interface SessionChangeData {
   portal: string;
@@ -24,14 +25,11 @@ export interface SessionChangeData {
 
 export const LUN_LINK_TIMEOUT_S = 60;
 
-export class IscsiSessionResource implements HostResource {
+export class IscsiSessionResource extends IscsiResource {
   readonly id: string;
-  readonly query = {};
-  readonly iscsiQuery;
-
-  constructor(private readonly spec: IscsiResourceSpec) {
+  constructor(spec: IscsiResourceSpec) {
+    super(spec);
     this.id = `iscsi-session:${spec.disk.target}`;
-    this.iscsiQuery = iscsiQueryOf(spec.disk);
   }
 
   check(facts: IscsiHostFacts): Change[] {
