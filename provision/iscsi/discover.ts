@@ -10,7 +10,7 @@
 import { LinkdestError } from '../../runtime/errors.ts';
 import { formatPortal, type Portal } from '../../inventory/iscsi.ts';
 import type { Transport } from '../transport/transport.ts';
-import { explainIscsiFailure } from './explain.ts';
+import { chapProblem, explainIscsiFailure } from './explain.ts';
 import { generatedInitiatorName, initiatorNameOf } from './initiator-name.ts';
 import { parseIscsiLs, type ListedTarget } from './parse-iscsi-ls.ts';
 import { parseSendTargets, type TargetPortal } from './parse-sendtargets.ts';
@@ -39,6 +39,8 @@ export interface DiscoveryTarget {
   /** Undefined when the LUNs could not be listed; `problem` says why. */
   luns?: DiscoveredLun[];
   problem?: string;
+  /** The NAS refused the login for want of CHAP ('required') or the CHAP given ('rejected'). */
+  chap?: 'required' | 'rejected';
 }
 
 export interface DiscoveryResult {
@@ -99,7 +101,8 @@ export async function discoverIscsi(transport: Transport, portal: Portal, opts: 
     transport.run(['sh', '-c', LIBISCSI_SCRIPT, 'linkdest-libiscsi', tool, '-i', name, ...args], { stdin: creds, allowFailure: true, timeoutMs: 120_000 });
   const listing = await libiscsi(ls, '-s', `iscsi://${where}`);
   const parsed = parseIscsiLs(`${listing.stdout}\n${listing.stderr}`);
-  attachListing(targets, parsed.targets, (t, line) => explainIscsiFailure(listing.code, line, { ...ctx, target: t }));
+  attachListing(targets, parsed.targets, (t, line) => explainIscsiFailure(listing.code, line, { ...ctx, target: t }),
+    (line) => chapProblem(listing.code, line, opts.chap !== undefined));
   const general = parsed.errors.length > 0 ? explainIscsiFailure(listing.code, parsed.errors.join('\n'), ctx) : undefined;
   for (const t of targets) {
     if (t.luns === undefined && t.problem === undefined) t.problem = general ?? 'LUNs not listed: iscsi-ls stops at the first target that refuses the login; list again with that target\'s CHAP credentials';
@@ -117,12 +120,17 @@ export async function discoverIscsi(transport: Transport, portal: Portal, opts: 
   return { host, portal: where, initiator: name, targets };
 }
 
-function attachListing(targets: DiscoveryTarget[], listed: ListedTarget[], explain: (target: string, line: string) => string): void {
+function attachListing(
+  targets: DiscoveryTarget[], listed: ListedTarget[],
+  explain: (target: string, line: string) => string, chapOf: (line: string) => DiscoveryTarget['chap'],
+): void {
   for (const l of listed) {
     const t = targets.find((x) => x.target === l.target);
     if (!t) continue;
     if (l.error !== undefined) {
       t.problem = explain(l.target, l.error);
+      const chap = chapOf(l.error);
+      if (chap !== undefined) t.chap = chap;
       continue;
     }
     t.luns = l.luns.map((x) => ({ lun: x.lun, type: x.type, ...(x.approxBytes !== undefined ? { bytes: x.approxBytes } : {}), exact: false }));

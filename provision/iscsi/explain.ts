@@ -21,6 +21,14 @@ const CODE = { transTimeout: 8, pduTimeout: 11, transNotFound: 12, iscsidComm: 1
 /** Lines iscsiadm prints when it cannot ask systemd or iscsid; noise for the user. */
 const NOISE = /System has not been booted with systemd|Failed to connect to bus|can not connect to iSCSI daemon \(111\)|retrying discovery login/;
 
+const AUTH_FAILED = /Authentication failure|authoriz(ation|e) fail|auth(entication)? failed/i;
+
+/** Whether a refused login was about CHAP: 'required' (none given) or 'rejected' (given, wrong). */
+export function chapProblem(code: number, output: string, chapGiven: boolean): 'required' | 'rejected' | undefined {
+  if (code !== CODE.authFailed && !AUTH_FAILED.test(output)) return undefined;
+  return chapGiven ? 'rejected' : 'required';
+}
+
 export function explainIscsiFailure(code: number, rawOutput: string, ctx: FailureContext): string {
   const output = rawOutput.split('\n').filter((l) => !NOISE.test(l)).join('\n');
   const iscsidDown = /can not connect to iSCSI daemon/.test(rawOutput);
@@ -29,7 +37,7 @@ export function explainIscsiFailure(code: number, rawOutput: string, ctx: Failur
   if (code === 127 || /iscsiadm: (command )?not found|No such file or directory.*iscsiadm/.test(output)) {
     return `iscsiadm is not installed on ${ctx.host}: install open-iscsi (apt install open-iscsi)`;
   }
-  if (code === CODE.authFailed || /Authentication failure|authoriz(ation|e) fail|auth(entication)? failed/i.test(output)) {
+  if (code === CODE.authFailed || AUTH_FAILED.test(output)) {
     const advice = ctx.chapAdvice ?? 'disk.iscsi.chap in the inventory';
     if (ctx.chapGiven === false) return `${ctx.portal} requires CHAP for ${target}: give the target's CHAP user and password (${advice})`;
     if (ctx.chapGiven === true) return `${ctx.portal} rejected the CHAP user/password for ${target}: check them against the target's CHAP settings on the NAS (${advice})`;

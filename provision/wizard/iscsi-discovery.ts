@@ -27,18 +27,14 @@ export interface ChapCredentials { user: string; password: string }
 
 export type IscsiDiscover = (portal: string, chap?: ChapCredentials) => Promise<FoundTarget[]>;
 
-/** explain.ts's wording for a login the NAS refused for want of (right) CHAP credentials. */
-const CHAP_REQUIRED = /requires CHAP|rejected the login/;
-const CHAP_REJECTED = /rejected the CHAP user\/password/;
-
 export function foundTarget(x: DiscoveryTarget, portal: string): FoundTarget {
   const problem = x.problem;
   return {
     target: x.target,
     portal,
     luns: (x.luns ?? []).filter((l) => l.type === 'DIRECT_ACCESS').map((l) => ({ lun: l.lun, ...(l.bytes !== undefined && { bytes: l.bytes }) })),
-    needsChap: problem !== undefined && (CHAP_REQUIRED.test(problem) || CHAP_REJECTED.test(problem)),
-    ...(problem !== undefined && CHAP_REJECTED.test(problem) && { chapRejected: true }),
+    needsChap: x.chap !== undefined,
+    ...(x.chap === 'rejected' && { chapRejected: true }),
     ...(problem !== undefined && { note: problem }),
   };
 }

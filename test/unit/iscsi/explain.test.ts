@@ -1,6 +1,6 @@
 /** iscsiadm / libiscsi failures -> one line saying what to do (outputs as the tools print them). */
-import { expect, test } from 'vitest';
-import { explainIscsiFailure } from '../../../provision/iscsi/explain.ts';
+import { describe, expect, test } from 'vitest';
+import { chapProblem, explainIscsiFailure } from '../../../provision/iscsi/explain.ts';
 
 const ctx = { host: 'marte', portal: '10.0.0.5:3260', target: 'iqn.2004-04.com.qnap:ts-569pro:iscsi.backuprbme.d70ea1', initiator: 'iqn.2004-10.com.linkdest:marte' };
 const NOISE = 'System has not been booted with systemd as init system (PID 1). Can\'t operate.\nFailed to connect to bus: Host is down\niscsiadm: can not connect to iSCSI daemon (111)!\n';
@@ -21,4 +21,16 @@ test.each([
   const line = explainIscsiFailure(code, out, { ...ctx, ...extra });
   expect(line).toMatch(want);
   expect(line).not.toContain('\n');
+});
+
+describe('chapProblem: what the wizard and discover tell apart', () => {
+  test.each([
+    { code: 24, out: 'iscsiadm: Login failed to authenticate with target', given: false, want: 'required' },
+    { code: 24, out: 'iscsiadm: Login failed to authenticate with target', given: true, want: 'rejected' },
+    { code: 1, out: 'iscsi_login failed: Failed to log in to target. Status: Authentication failure(513)', given: false, want: 'required' },
+    { code: 1, out: 'Failed to connect to 10.0.0.1:3260: Connection refused', given: false, want: undefined },
+    { code: 21, out: 'iscsiadm: No portals found', given: true, want: undefined },
+  ])('$out (CHAP given: $given) -> $want', ({ code, out, given, want }) => {
+    expect(chapProblem(code, out, given)).toBe(want);
+  });
 });

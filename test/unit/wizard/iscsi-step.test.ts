@@ -93,21 +93,21 @@ describe('linkdest init, iSCSI with CHAP', () => {
   });
 });
 
-const target = (problem?: string): DiscoveryTarget => ({
+const target = (problem?: string, chap?: DiscoveryTarget['chap']): DiscoveryTarget => ({
   target: SECURE, parts: describeIqn(SECURE), portals: [], ...(problem === undefined ? { luns: [{ lun: 1, type: 'DIRECT_ACCESS', bytes: 5, exact: true }] } : {}), ...(problem !== undefined && { problem }),
+  ...(chap !== undefined && { chap }),
 });
 
 describe('what discovery says about CHAP, as the wizard reads it', () => {
   test.each([
-    { why: 'listed', problem: undefined, needsChap: false, rejected: false },
-    { why: 'CHAP required', problem: `${PORTAL} requires CHAP for target ${SECURE}: give ...`, needsChap: true, rejected: false },
-    { why: 'CHAP refused', problem: `${PORTAL} rejected the CHAP user/password for target ${SECURE}: check ...`, needsChap: true, rejected: true },
-    { why: 'login refused, CHAP unknown', problem: `${PORTAL} rejected the login to ${SECURE}: CHAP is required or ...`, needsChap: true, rejected: false },
+    { why: 'listed', problem: undefined, chap: undefined, needsChap: false, rejected: false },
+    { why: 'CHAP required', problem: `${PORTAL} requires CHAP for target ${SECURE}: give ...`, chap: 'required' as const, needsChap: true, rejected: false },
+    { why: 'CHAP refused', problem: `${PORTAL} rejected the CHAP user/password for target ${SECURE}: check ...`, chap: 'rejected' as const, needsChap: true, rejected: true },
     // iscsi-ls gave up at another target: this one is not known to need CHAP.
-    { why: 'not listed after another target', problem: 'LUNs not listed: iscsi-ls stops at the first target that refuses the login; list again with that target\'s CHAP credentials', needsChap: false, rejected: false },
-    { why: 'libiscsi missing', problem: 'LUNs not listed: install libiscsi-bin on the host (apt install libiscsi-bin) to see LUN numbers and sizes', needsChap: false, rejected: false },
-  ])('$why', ({ problem, needsChap, rejected }) => {
-    const f = foundTarget(target(problem), PORTAL);
+    { why: 'not listed after another target', problem: 'LUNs not listed: iscsi-ls stops at the first target that refuses the login; list again with that target\'s CHAP credentials', chap: undefined, needsChap: false, rejected: false },
+    { why: 'libiscsi missing', problem: 'LUNs not listed: install libiscsi-bin on the host (apt install libiscsi-bin) to see LUN numbers and sizes', chap: undefined, needsChap: false, rejected: false },
+  ])('$why', ({ problem, chap, needsChap, rejected }) => {
+    const f = foundTarget(target(problem, chap), PORTAL);
     expect(f.needsChap).toBe(needsChap);
     expect(f.chapRejected === true).toBe(rejected);
     expect(f.luns).toEqual(problem === undefined ? [{ lun: 1, bytes: 5 }] : []);
