@@ -35,16 +35,25 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     host: hostname(), name: setName(cfg), status: 'ok', startedAt: startedAt.toISOString(), finishedAt: '',
     durationMs: 0, errors: [], warnings: [], pruned: [], snapshotCount: 0, vms: [], logFile: log.file, exitCode: 0,
   };
-  // Lock before anything touches the destination; a second run learns nothing else.
-  const lock = await acquireLock(lockPath(cfg), (m) => log.warn(m));
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     log.error(`received ${sig}: stopping the copy, restarting VMs, reporting`);
     r.errors.push(`interrupted by ${sig}`);
     abort.abort();
   };
+  // Handlers before the lock: a stop that arrives while the lock is being taken (systemd
+  // stopping the unit at once) is still logged, recorded and reported, not a silent death.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Lock before anything touches the destination; a second run learns nothing else.
+  let lock: Awaited<ReturnType<typeof acquireLock>>;
+  try {
+    lock = await acquireLock(lockPath(cfg), (m) => log.warn(m));
+  } catch (e) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    throw e;
+  }
   let vms: VmOutcome[] = [];
   let guard: GuardHandle | undefined;
   let skipped = false;
