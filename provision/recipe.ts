@@ -24,6 +24,7 @@ import { MarkerResource, type MarkerMount } from './resources/marker.ts';
 import { maskSecrets } from './render/mask.ts';
 import { HOST_SMTP_PASSWORD_FILE } from '../inventory/build.ts';
 import { iscsiResourcesFor } from './iscsi/wiring.ts';
+import { byPathLink, portalsOf } from './iscsi/spec.ts';
 
 /** Where the SMTP password lands on the host; the inventory already names it in the runtime config. */
 export const SMTP_PASSWORD_PATH = HOST_SMTP_PASSWORD_FILE;
@@ -43,8 +44,7 @@ export interface Recipe {
 /** The disk as a device path: the inventory's for USB, the by-path link of the LUN for iSCSI. */
 export function diskDevicePath(target: NonNullable<HostSpec['disk']>['target']): string {
   if (target.kind === 'usb') return target.device;
-  const p = target.portals[0]!;
-  return `/dev/disk/by-path/ip-${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}-iscsi-${target.target}-lun-${target.lun}`;
+  return byPathLink(portalsOf(target)[0]!, target.target, target.lun);
 }
 
 function validate(spec: HostSpec): void {
@@ -80,7 +80,7 @@ function destinationMount(spec: HostSpec): MarkerMount {
 export function runtimeConfigFor(spec: HostSpec): RuntimeConfig {
   const target = spec.disk?.target;
   const iscsi = target?.kind === 'iscsi'
-    ? { iscsi: { portals: target.portals.map((p) => `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`), target: target.target, lun: target.lun } }
+    ? { iscsi: { portals: portalsOf(target), target: target.target, lun: target.lun } }
     : {};
   const mail = spec.runtime.report.mail;
   const report = mail && spec.smtp_password
