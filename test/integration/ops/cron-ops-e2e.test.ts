@@ -13,9 +13,11 @@ import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, runCli, sshOf, suit
 const reason = e2eUnavailable();
 const MOUNT = '/mnt/Backup';
 const HOLD = '/tmp/linkdest-e2e-hold';
+/** Written by the pre hook: the run holds the lock and has opened its log. */
+const STARTED = '/tmp/linkdest-e2e-started';
 const SKIP = '/tmp/linkdest-e2e-skip';
 /** Waits while HOLD exists (a run in progress, for as long as the test wants); fails when SKIP exists. */
-const PRE_HOOK = ['sh', '-c', `if [ -e ${SKIP} ]; then echo "skip requested" >&2; exit 3; fi; while [ -e ${HOLD} ]; do sleep 0.2; done`];
+const PRE_HOOK = ['sh', '-c', `if [ -e ${SKIP} ]; then echo "skip requested" >&2; exit 3; fi; : > ${STARTED}; while [ -e ${HOLD} ]; do sleep 0.2; done`];
 
 interface StatusDoc { exit_code: number; hosts: { host: string; result: string; reason?: string; nextRun?: string; snapshots?: number; stale: boolean }[] }
 
@@ -89,12 +91,13 @@ describe.skipIf(reason !== undefined)(suiteTitle('day-two operations on a cron h
 
   test('a run started without --wait outlives the SSH connection; meanwhile restore, a second run and uninstall exit 75', async () => {
     await host.check(['touch', HOLD]);
+    await host.check(['rm', '-f', STARTED]);
     try {
       const started = await cli(['run', host.name]);
       expect(started.code, started.stderr).toBe(0);
       expect(started.stdout).toContain('run started');
       // The CLI has exited and its SSH connection is closed: the run must still be there.
-      await until('the run to hold the lock', async () => (await host.exec(['test', '-e', '/var/lib/linkdest/linkdest.lock'])).code === 0);
+      await until('the run to reach its pre hook', async () => (await host.exec(['test', '-e', STARTED])).code === 0);
       const restore = await cli(['restore', host.name, '/srv/data/cron.txt', '--to', '/root/restore']);
       expect(restore.code).toBe(75);
       expect(restore.stderr.trim()).toMatch(new RegExp(`^linkdest: ${host.name}: restore: lock: a backup run \\(pid \\d+\\) is in progress, so a restore cannot start now; nothing was changed`));

@@ -41,30 +41,36 @@ describe.skipIf(!usable)(`exclusive operations against a running backup${rootNot
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** A config whose pre hook waits while `hold` exists. */
-  function setup(): { config: string; hold: string; state: string; logs: string } {
+  /** A config whose pre hook says it started (the run's log is open by then) and waits while `hold` exists. */
+  function setup(): { config: string; hold: string; started: string; state: string; logs: string } {
     const dir = join(work, `case${++n}`);
     mkdirSync(join(dir, 'dest'), { recursive: true });
     writeFileSync(join(dir, 'dest/.linkdest-backup'), '');
     const hold = join(dir, 'hold');
+    const started = join(dir, 'started');
     const config = join(dir, 'linkdest.json');
     writeFileSync(config, JSON.stringify({
       name: 'set', destination: { path: join(dir, 'dest'), marker: '.linkdest-backup' }, sources: [{ path: join(work, 'src') }],
       retention: { keep_min: 1, min_free_before: 0, min_free_after: 0, min_inodes_before: 0, min_inodes_after: 0 },
       log: { dir: join(dir, 'log'), keep: 10 }, state_dir: join(dir, 'state'),
-      hooks: { pre: [['sh', '-c', 'while [ -e "$0" ]; do sleep 0.1; done', hold]], post: [] },
+      hooks: { pre: [['sh', '-c', ': > "$1"; while [ -e "$0" ]; do sleep 0.1; done', hold, started]], post: [] },
     }));
-    return { config, hold, state: join(dir, 'state'), logs: join(dir, 'log') };
+    return { config, hold, started, state: join(dir, 'state'), logs: join(dir, 'log') };
   }
   const host = (config: string, args: string[]) => execa('node', node(config, args), { reject: false, cwd: root });
 
-  /** Starts a run that blocks in its pre hook; resolves once it holds the lock. */
+  /**
+   * Starts a run that blocks in its pre hook; resolves once the hook runs, so the run holds
+   * the lock and has opened its log (an earlier run's lock file and log dir prove neither).
+   */
   async function heldRun(c: ReturnType<typeof setup>): Promise<{ child: ChildProcess; done: Promise<number | null> }> {
     writeFileSync(c.hold, '');
+    rmSync(c.started, { force: true });
     const child = spawn('node', node(c.config, ['run']), { stdio: 'ignore', cwd: root });
     children.push(child);
     const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    await until('the run to take the lock', () => existsSync(join(c.state, 'linkdest.lock')) && existsSync(c.logs));
+    await until('the run to reach its pre hook', () => existsSync(c.started));
+    expect(existsSync(join(c.state, 'linkdest.lock'))).toBe(true);
     return { child, done };
   }
 
