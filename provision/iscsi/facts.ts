@@ -13,6 +13,7 @@ import { keyValueLines, splitSections } from '../facts/sections.ts';
 import type { Transport } from '../transport/transport.ts';
 import { parseNodeRecord, type NodeRecord } from './node-records.ts';
 import { parsePortalLine } from './parse-sendtargets.ts';
+import { parsePendingRelogins, RELOGIN_PENDING_FILE, type PendingRelogin } from './relogin-pending.ts';
 
 export interface IscsiQuery {
   target: string;
@@ -46,12 +47,16 @@ export interface IscsiFacts {
   sessions: IscsiSession[];
   /** /dev/disk/by-path links of the queried LUN that exist, one per portal at most. */
   byPath: string[];
+  /** The kernel's boot id: a session id means one session only within one boot. */
+  bootId?: string;
+  /** CHAP changes an earlier apply wrote but could not log in with (relogin-pending.ts). */
+  reloginPending?: PendingRelogin[];
 }
 
 export const ISCSI_UNITS = ['iscsid.socket', 'iscsid.service', 'open-iscsi.service', 'iscsi.service'];
 
 export const ISCSI_GATHER_SCRIPT = String.raw`set -u
-nonce=$1 target=$2 lun=$3; shift 3
+nonce=$1 target=$2 lun=$3 pending=$4; shift 4
 LC_ALL=C; export LC_ALL
 PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 sec() { printf '\n@@%s %s\n' "$nonce" "$*"; }
@@ -89,6 +94,10 @@ printf '%s\n' "$records" | while IFS= read -r rec; do
 done
 sec sessions
 iscsiadm -m session 2>/dev/null
+sec boot
+cat /proc/sys/kernel/random/boot_id 2>/dev/null
+sec relogin
+cat -- "$pending" 2>/dev/null
 sec bypath
 for p in "$@"; do
   l="/dev/disk/by-path/ip-$p-iscsi-$target-lun-$lun"
@@ -118,6 +127,7 @@ export function parseIscsiGather(output: string, nonce: string): IscsiFacts {
   }
   const settings: Record<string, NodeRecord> = {};
   for (const s of sections.filter((x) => x.kind === 'settings')) settings[s.arg] = parseNodeRecord(s.body);
+  const bootId = body('boot').trim();
   return {
     hostname: body('hostname').trim(),
     commands,
@@ -128,13 +138,15 @@ export function parseIscsiGather(output: string, nonce: string): IscsiFacts {
     settings,
     sessions: parseIscsiSessions(body('sessions')),
     byPath: body('bypath').split('\n').filter(Boolean),
+    ...(bootId ? { bootId } : {}),
+    reloginPending: parsePendingRelogins(body('relogin')),
   };
 }
 
 export async function gatherIscsiFacts(transport: Transport, query: IscsiQuery): Promise<IscsiFacts> {
   const nonce = randomBytes(12).toString('hex');
   const r = await transport.run(
-    ['sh', '-c', ISCSI_GATHER_SCRIPT, 'linkdest-iscsi-facts', nonce, query.target, String(query.lun), ...query.portals],
+    ['sh', '-c', ISCSI_GATHER_SCRIPT, 'linkdest-iscsi-facts', nonce, query.target, String(query.lun), RELOGIN_PENDING_FILE, ...query.portals],
     { timeoutMs: 60_000 },
   );
   try {

@@ -15,7 +15,8 @@ import type { Change } from './resource.ts';
 import { mutate, type HostApplyContext } from './host-resource.ts';
 import { readSecret } from './secret-file.ts';
 import { NODE_KEYS } from '../iscsi/node-records.ts';
-import { describeSetting, settingChanges, wantedSettings, type ChapValues, type Setting } from '../iscsi/node-settings.ts';
+import { credentialsChanged, describeSetting, settingChanges, wantedSettings, type ChapValues, type Setting } from '../iscsi/node-settings.ts';
+import { NOTE_RELOGIN_SCRIPT, RELOGIN_PENDING_FILE } from '../iscsi/relogin-pending.ts';
 import { iscsiFactsOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
 import { IscsiResource } from './iscsi-resource.ts';
 
@@ -23,6 +24,8 @@ export interface NodeChangeData {
   portal: string;
   create: boolean;
   settings: Setting[];
+  /** New credentials under this live session: noted on the host before the record changes. */
+  liveSession?: { sid: number; boot: string };
 }
 
 const SET_SECRET_SCRIPT = 'IFS= read -r v || [ -n "$v" ] || exit 3\nexec iscsiadm -m node -T "$1" -p "$2" -o update -n "$3" -v "$v"';
@@ -49,7 +52,9 @@ export function nodeChanges(spec: IscsiResourceSpec, facts: IscsiHostFacts, chap
     const exists = f.records.some((r) => r.target === target && samePortal(r.portal, portal));
     const record = exists ? Object.entries(f.settings).find(([p]) => samePortal(p, portal))?.[1] ?? {} : undefined;
     const settings = settingChanges(record, wantedSettings(chap, i === 0));
-    if (!exists || settings.length > 0) out.push({ portal, create: !exists, settings });
+    const session = f.sessions.find((s) => s.target === target && samePortal(s.portal, portal));
+    const live = exists && session && f.bootId && credentialsChanged(settings) ? { liveSession: { sid: session.sid, boot: f.bootId } } : {};
+    if (!exists || settings.length > 0) out.push({ portal, create: !exists, settings, ...live });
   });
   for (const r of f.records) {
     if (r.target !== target || configured.some((p) => samePortal(p, r.portal))) continue;
@@ -87,6 +92,11 @@ export class IscsiNodeResource extends IscsiResource {
       const d = c.data as NodeChangeData;
       const node = ['iscsiadm', '-m', 'node', '-T', target, '-p', d.portal];
       if (d.create) await mutate(ctx, [...node, '-o', 'new']);
+      if (d.liveSession) {
+        const { sid, boot } = d.liveSession;
+        ctx.log(`note in ${RELOGIN_PENDING_FILE} that session ${sid} to ${target} at ${d.portal} must log in again`);
+        await ctx.transport.run(['sh', '-c', NOTE_RELOGIN_SCRIPT, 'linkdest-relogin-note', RELOGIN_PENDING_FILE, target, d.portal, String(sid), boot], { mutating: true });
+      }
       for (const s of d.settings) {
         if (s.secret === undefined) {
           await mutate(ctx, [...node, '-o', 'update', '-n', s.key, '-v', s.value ?? '']);

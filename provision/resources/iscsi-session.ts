@@ -4,7 +4,8 @@
  * for /dev/disk/by-path/ip-PORTAL-iscsi-TARGET-lun-N instead of sleeping. When the CHAP
  * settings of the record change under a live session, logs out and in again so the new
  * credentials are the ones in use (iscsiadm -o update alone does not touch a session);
- * the backup filesystem is unmounted around that logout (see lun-mounts.ts).
+ * the backup filesystem is unmounted around that logout (see lun-mounts.ts). A re-login an
+ * earlier apply could not finish is offered again (see relogin-pending.ts).
  */
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { Change } from './resource.ts';
@@ -14,6 +15,7 @@ import { chapValues, nodeChanges } from './iscsi-node.ts';
 import { explainIscsiFailure } from '../iscsi/explain.ts';
 import { credentialsChanged } from '../iscsi/node-settings.ts';
 import { LUN_MOUNTS_SCRIPT, lunRelease, parseMountTargets } from '../iscsi/lun-mounts.ts';
+import { CLEAR_RELOGIN_SCRIPT, RELOGIN_PENDING_FILE, reloginPending } from '../iscsi/relogin-pending.ts';
 import { byPathLink, iscsiFactsOf, portalsOf, samePortal, type IscsiHostFacts, type IscsiResourceSpec } from '../iscsi/spec.ts';
 import { IscsiResource } from './iscsi-resource.ts';
 
@@ -37,12 +39,15 @@ export class IscsiSessionResource extends IscsiResource {
     const { target, lun } = this.spec.disk;
     const portal = portalsOf(this.spec.disk)[0]!;
     const link = byPathLink(portal, target, lun);
-    const up = f.sessions.some((s) => s.target === target && samePortal(s.portal, portal));
+    const session = f.sessions.find((s) => s.target === target && samePortal(s.portal, portal));
     const change = (action: Change['action'], summary: string, data: SessionChangeData): Change[] => [{ resource: this.id, action, summary, data }];
-    if (!up) return change('run', `log in to ${target} on ${portal} and wait for ${link}`, { portal, logout: false, login: true });
+    if (!session) return change('run', `log in to ${target} on ${portal} and wait for ${link}`, { portal, logout: false, login: true });
     const primary = nodeChanges(this.spec, facts, chapValues(this.spec)).find((d) => samePortal(d.portal, portal));
     if (primary && credentialsChanged(primary.settings)) {
       return change('update', `log out of ${target} on ${portal} and in again so the new CHAP settings take effect`, { portal, logout: true, login: true });
+    }
+    if (reloginPending(f.reloginPending ?? [], session, f.bootId)) {
+      return change('update', `log out of ${target} on ${portal} and in again: the session still runs on the CHAP settings from before the node record changed (an earlier apply could not log in again)`, { portal, logout: true, login: true });
     }
     if (!f.byPath.includes(link)) return change('run', `wait for ${link} (session is up)`, { portal, logout: false, login: false });
     return [];
@@ -64,6 +69,8 @@ export class IscsiSessionResource extends IscsiResource {
           });
           throw new LinkdestError(why, { host: ctx.host, step: 'iscsi login' });
         }
+        // Whatever an earlier apply noted is done: this session read the record as it is now.
+        await ctx.transport.run(['sh', '-c', CLEAR_RELOGIN_SCRIPT, 'linkdest-relogin-clear', RELOGIN_PENDING_FILE, target], { mutating: true });
       }
       const link = byPathLink(d.portal, target, lun);
       try {
@@ -80,7 +87,7 @@ export class IscsiSessionResource extends IscsiResource {
     const { target, lun } = this.spec.disk;
     const found = await ctx.transport.run(['sh', '-c', LUN_MOUNTS_SCRIPT, 'linkdest-lun-mounts', byPathLink(portal, target, lun)]);
     const release = lunRelease(parseMountTargets(found.stdout), this.spec.backup);
-    const logoutLater = `the node record already has the new CHAP settings: once it is free, \`iscsiadm -m node -T ${target} -p ${portal} --logout\` and the next run logs in with them`;
+    const logoutLater = `the node record already has the new CHAP settings: once the disk is free, apply again (the plan offers the re-login) or \`iscsiadm -m node -T ${target} -p ${portal} --logout\` and the next backup run logs in with them`;
     if (!release.ok) {
       throw new LinkdestError(`cannot log in again with the new CHAP settings: the LUN is mounted at ${release.foreign.join(', ')}, which linkdest does not manage; unmount it (${logoutLater})`, { host: ctx.host, step: 'iscsi login' });
     }

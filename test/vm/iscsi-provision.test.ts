@@ -6,7 +6,8 @@
  * logs in again by itself. Then CHAP is turned on at the NAS under the live session, and
  * later its password changed on both sides: each apply writes the node record and logs out
  * and in again with the new credentials, and the password is never in linkdest's output or
- * anywhere on the guest but open-iscsi's node record.
+ * anywhere on the guest but open-iscsi's node record. The second change first meets a busy
+ * backup disk: apply refuses the re-login, and the next plan still offers it.
  */
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -214,19 +215,39 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
     chapOn = true;
   }, 900_000);
 
-  test('a CHAP password changed on both sides: apply logs in again with the new one only', async (ctx) => {
+  test('a CHAP password changed on both sides while the disk is busy: apply refuses the re-login, the next plan offers it again, then it logs in with the new one only', async (ctx) => {
     if (!chapOn) ctx.skip();
-    const { nas } = g();
+    const { guest, nas } = g();
     const before = await sessionId();
     // The old account goes first: a login with the old password can no longer succeed.
     await nas.setChap(second);
     await writeInventory(second);
+    // A process working in the backup filesystem (a backup in progress) keeps it busy.
+    await guest.exec(['sh', '-c', 'setsid -f sh -c \'cd /mnt/Backup && echo $$ > /run/linkdest-test-busy.pid && exec sleep 900\' </dev/null >/dev/null 2>&1']);
+    await expect.poll(async () => (await guest.exec(['cat', '/run/linkdest-test-busy.pid'], { allowFail: true })).stdout.trim()).toMatch(/^\d+$/);
+    let released = false;
+    try {
+      const refused = await linkdest('apply', '--yes', '-i', inventory);
+      expect(refused.code, refused.output).not.toBe(0);
+      expect(refused.stderr).toMatch(/cannot unmount \/mnt\/Backup to log in again with the new CHAP settings \(is a backup running\?\)/);
+      expect(refused.output).not.toContain(second.password);
+      expect(await sessionId(), 'the busy disk was pulled away').toBe(before);
+      // The record has the new password now; only the note tells the plan the session is older.
+      const again = await linkdest('plan', '-i', inventory);
+      expect(again.output).toMatch(/log out of \S+ on \S+ and in again: the session still runs on the CHAP settings from before the node record changed/);
+      await guest.exec(['sh', '-c', 'kill "$(cat /run/linkdest-test-busy.pid)"; rm -f /run/linkdest-test-busy.pid']);
+      released = true;
+    } finally {
+      if (!released) await guest.exec(['sh', '-c', 'kill "$(cat /run/linkdest-test-busy.pid)"'], { allowFail: true });
+    }
     const result = await linkdest('--debug', 'apply', '--yes', '-i', inventory);
     expect(result.code, result.output).toBe(0);
     expect(result.output).not.toContain(first.password);
     await expectLoggedInAgainWith(second, before!, result.output, 4);
     expect(await filesHolding(first.password), 'the old password is still on the guest').toEqual([]);
+    expect((await guest.exec(['test', '-e', '/var/lib/linkdest/iscsi-relogin-pending'], { allowFail: true })).code, 'the re-login note outlived the re-login').not.toBe(0);
     const planned = await linkdest('plan', '-i', inventory);
     expect(planned.code, planned.output).toBe(0);
+    expect(planned.output).not.toMatch(/log out of/);
   }, 900_000);
 });

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -35,8 +35,10 @@ esac
 chmodSync(join(dir, 'iscsiadm'), 0o755);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test('records, settings with hashed passwords, sessions; the password itself never printed', () => {
-  const out = execFileSync('sh', ['-c', ISCSI_GATHER_SCRIPT, 'gather', 'N0NCE', T, '1', '10.0.0.5:3260'], {
+test('records, settings with hashed passwords, sessions, boot id, relogin notes; the password itself never printed', () => {
+  const pending = join(dir, 'iscsi-relogin-pending');
+  writeFileSync(pending, `${T} 10.0.0.5:3260 3 boot-1\n`);
+  const out = execFileSync('sh', ['-c', ISCSI_GATHER_SCRIPT, 'gather', 'N0NCE', T, '1', pending, '10.0.0.5:3260'], {
     encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` },
   });
   expect(out).not.toContain('not run');
@@ -56,6 +58,8 @@ test('records, settings with hashed passwords, sessions; the password itself nev
   });
   expect(f.sessions).toEqual([{ transport: 'tcp', sid: 3, portal: '10.0.0.5:3260', tpgt: 1, target: T }]);
   expect(f.byPath).toEqual([]);
+  expect(f.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  expect(f.reloginPending).toEqual([{ target: T, portal: '10.0.0.5:3260', sid: 3, boot: 'boot-1' }]);
 });
 
 test('a script cut short is an error, not empty facts', () => {

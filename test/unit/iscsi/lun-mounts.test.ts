@@ -72,14 +72,14 @@ describe('IscsiSessionResource.apply for new CHAP settings', () => {
     const t = new ScriptedTransport('/mnt/Backup\n');
     await resource.apply(relogin, ctx(t));
     expect(mutations(t)).toEqual([
-      'systemctl stop -- mnt-Backup.mount', `${node} --logout`, `${node} --login`, 'systemctl start -- mnt-Backup.mount',
+      'systemctl stop -- mnt-Backup.mount', `${node} --logout`, `${node} --login`, expect.stringContaining('linkdest-relogin-clear'), 'systemctl start -- mnt-Backup.mount',
     ]);
   });
 
   test('not mounted: logout and login only', async () => {
     const t = new ScriptedTransport('');
     await resource.apply(relogin, ctx(t));
-    expect(mutations(t)).toEqual([`${node} --logout`, `${node} --login`]);
+    expect(mutations(t)).toEqual([`${node} --logout`, `${node} --login`, expect.stringContaining('linkdest-relogin-clear')]);
   });
 
   test('busy (a backup running): a one-line error, and the session is left alone', async () => {
