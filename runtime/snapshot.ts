@@ -16,6 +16,7 @@ import { AclXattrUnsupportedError, copySource, DiskFullError } from './engine/co
 import type { RsyncFlags } from './engine/rsync-args.ts';
 import { deleteSnapshot, finishInterruptedDeletes, removeTree } from './prune.ts';
 import { spaceOf } from './space.ts';
+import { mtimePrecision } from './engine/mtime-precision.ts';
 import { testPoint } from './test-points.ts';
 
 export interface SnapshotOptions {
@@ -93,6 +94,10 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
 
   const root = process.getuid?.() === 0;
   const flags = { acls: cfg.rsync.acls, xattrs: cfg.rsync.xattrs };
+  const precision = await mtimePrecision(partial);
+  if (!precision.nanoseconds) {
+    log.info(`${precision.reason}: rsync compares whole seconds, so a file rewritten with the same size within the second of its previous copy is linked to that copy`);
+  }
   const warnings: string[] = [];
   const stats = { files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, bytesUsed: 0 };
   const keys: Record<string, string> = {};
@@ -105,7 +110,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     for (let attempt = 0; ; attempt++) {
       const rsyncFlags: RsyncFlags = {
         ...flags, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
-        extraArgs: cfg.rsync.extra_args, rsh: cfg.rsync.rsh, remote: isRemoteSource(source.path),
+        extraArgs: cfg.rsync.extra_args, rsh: cfg.rsync.rsh, remote: isRemoteSource(source.path), nanoseconds: precision.nanoseconds,
       };
       keys[source.path] = engineKey(cfg, i, flags);
       const samePrev = prevMeta?.engineKeys?.[source.path] === keys[source.path];

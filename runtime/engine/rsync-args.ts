@@ -12,11 +12,14 @@ export interface RsyncFlags {
   extraArgs: string[];
   rsh: string[];
   remote: boolean;
+  /** Compare mtimes to the nanosecond (see mtime-precision.ts). */
+  nanoseconds?: boolean;
 }
 
 export function baseArgs(f: RsyncFlags): string[] {
   return [
     '-aH', ...(f.acls ? ['-A'] : []), ...(f.xattrs ? ['-X'] : []), '--numeric-ids', '--stats',
+    ...(f.nanoseconds ? ['--modify-window=-1'] : []),
     ...(f.oneFileSystem ? ['-x'] : []),
     ...(f.remote ? ['-e', shellQuoteArgv(f.rsh)] : []),
     ...f.excludes.map((e) => `--exclude=${e}`),

@@ -41,8 +41,7 @@ async function withBed(opts: { inodes?: number }, body: (b: Bed) => Promise<void
 
 /**
  * New content of about U bytes: every snapshot costs U of fresh blocks. The size changes
- * too: rsync's quick check compares whole seconds, so a same-size rewrite within the second
- * of the previous copy would be linked, not copied (bare rsync --link-dest does the same).
+ * too, so the change is seen whatever mtime precision the small ext4 keeps.
  */
 let round = 0;
 const changeBig = (src: string): void => writeFileSync(join(src, 'big'), randomBytes(U - 4096 * (++round % 64)));

@@ -13,6 +13,8 @@ describe('rsync argv per pass', () => {
       ['-aH', '-X', '--numeric-ids', '--stats', '-x', '--delete', '--delete-excluded', '--link-dest=/b/old', '/Apps/', '/b/new/']],
     ['remote: -e as one string for rsync\'s splitter', fullMirrorArgs(flags({ remote: true, rsh: ['ssh', '-i', "/k/it's"] }), 'nas:/srv', '/b/new', undefined),
       ['-aH', '-A', '-X', '--numeric-ids', '--stats', '-e', "ssh -i '/k/it''s'", '--delete', '--delete-excluded', 'nas:/srv/', '/b/new/']],
+    ['nanosecond mtimes where host and disk allow', fullMirrorArgs(flags({ nanoseconds: true }), '/Apps', '/b/new', '/b/old'),
+      ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--modify-window=-1', '--delete', '--delete-excluded', '--link-dest=/b/old', '/Apps/', '/b/new/']],
     ['listed, recursive (new directories)', listedArgs(flags({ excludes: ['*.tmp'] }), '/Apps', '/b/new', '/b/old', '/t/new', true),
       ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--exclude=*.tmp', '-r', '--files-from=/t/new', '--from0', '--link-dest=/b/old', '/Apps/', '/b/new/']],
     ['the top directory alone: its children excluded before any user rule', rootDirArgs(flags({ excludes: ['cache/'], extraArgs: ['--include=keep'] }), '/Apps', '/b/new'),

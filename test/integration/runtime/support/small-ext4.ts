@@ -23,7 +23,8 @@ async function must(argv: string[]): Promise<string> {
   return r.stdout.trim();
 }
 
-export async function makeSmallExt4(opts: { mib: number; inodes?: number }): Promise<SmallExt4> {
+/** `inodeSize` 128 makes an ext4 that stores whole-second timestamps only. */
+export async function makeSmallExt4(opts: { mib: number; inodes?: number; inodeSize?: 128 | 256 }): Promise<SmallExt4> {
   const dir = await mkdtemp(join(tmpdir(), 'linkdest-ext4-'));
   const mnt = join(dir, 'mnt');
   await must(['mkdir', mnt]);
@@ -37,7 +38,7 @@ export async function makeSmallExt4(opts: { mib: number; inodes?: number }): Pro
   try {
     await must(['truncate', '-s', `${opts.mib}M`, image]);
     device = await must(['losetup', '--find', '--show', image]);
-    await must(['mkfs.ext4', '-q', '-F', '-m', '0', '-b', '4096', ...(opts.inodes ? ['-N', String(opts.inodes)] : []), device]);
+    await must(['mkfs.ext4', '-q', '-F', '-m', '0', '-b', '4096', ...(opts.inodes ? ['-N', String(opts.inodes)] : []), ...(opts.inodeSize ? ['-I', String(opts.inodeSize)] : []), device]);
     await must(['mount', device, mnt]);
     await writeFile(join(mnt, '.linkdest-backup'), '');
   } catch (e) {
