@@ -41,6 +41,8 @@ export interface VmOutcome {
   stopped: boolean;
   restarted: boolean;
   error?: string;
+  /** Something the admin should know that did not stop the backup (a paused VM left paused). */
+  warning?: string;
 }
 
 export interface RunResult {

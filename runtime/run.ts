@@ -94,7 +94,10 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
         r.errors.push(`restarting VMs: ${e.message}`);
         return vms;
       });
-      for (const v of r.vms) if (v.error && !reported.has(v.domain)) r.warnings.push(`VM ${v.domain}: ${v.error}`);
+      for (const v of r.vms) {
+        if (v.error && !reported.has(v.domain)) r.warnings.push(`VM ${v.domain}: ${v.error}`);
+        if (v.warning) r.warnings.push(`VM ${v.domain}: ${v.warning}`);
+      }
     }
     const status: RunStatus = skipped ? 'skipped' : r.errors.length > 0 ? 'failed' : r.warnings.length > 0 ? 'warning' : 'ok';
     r.status = status;

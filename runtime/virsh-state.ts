@@ -24,3 +24,12 @@ export function parseDomstate(stdout: string): DomainState | undefined {
 export function isActive(state: DomainState): boolean {
   return state !== 'shut off' && state !== 'crashed';
 }
+
+/**
+ * States in which the guest runs no instructions, so its disks do not change while it
+ * stays there, and in which a shutdown request cannot work (the guest cannot act on ACPI
+ * until resumed). The admin chose that state; the run leaves it alone.
+ */
+export function isFrozen(state: DomainState): boolean {
+  return state === 'paused' || state === 'pmsuspended';
+}

@@ -1,14 +1,16 @@
 /**
  * Stopping the VMs whose disks live in the sources before the snapshot, and starting them
  * again afterwards, whatever happened in between. A VM that will not stop is never forced
- * off (that is a power cut for the guest); the run skips the backup and says why.
+ * off (that is a power cut for the guest); the run skips the backup and says why. A paused
+ * (or guest-suspended) VM cannot act on a shutdown request and writes nothing while it
+ * stays so: it is left as the admin left it, the copy goes ahead, and the run warns.
  */
 import type { RuntimeConfig } from './config.ts';
 import { lastLine, run } from './exec.ts';
 import type { Logger } from './logger.ts';
 import { pollUntil } from './poll.ts';
 import type { VmOutcome } from './run-result.ts';
-import { isActive, parseDomstate, type DomainState } from './virsh-state.ts';
+import { isActive, isFrozen, parseDomstate, type DomainState } from './virsh-state.ts';
 
 export type VmConfig = RuntimeConfig['vms'];
 
@@ -31,6 +33,11 @@ async function stopOne(cfg: VmConfig, domain: string, log: Logger): Promise<VmOu
   if ('error' in read) {
     log.error(`VM ${domain}: cannot read its state: ${read.error}`);
     return { domain, initialState: 'unknown', wasRunning: false, stopped: false, restarted: false, error: `cannot read state: ${read.error}` };
+  }
+  if (isFrozen(read.state)) {
+    const warning = `${read.state}: left ${read.state}, not shut down (it could not act on it); its disks are copied as they were when it was ${read.state}, like after a power cut at that moment. Shut it down or resume it for a clean copy`;
+    log.warn(`VM ${domain} ${warning}`);
+    return { domain, initialState: read.state, wasRunning: false, stopped: false, restarted: false, warning };
   }
   const outcome: VmOutcome = { domain, initialState: read.state, wasRunning: isActive(read.state), stopped: false, restarted: false };
   if (!outcome.wasRunning) {
@@ -63,7 +70,18 @@ export async function stopVms(cfg: VmConfig, log: Logger): Promise<{ outcomes: V
   return { outcomes, allStopped: outcomes.every((o) => o.error === undefined) };
 }
 
+/** A VM left paused must still be paused after the copy, or the copy may be torn. */
+async function recheckFrozen(cfg: VmConfig, o: VmOutcome, log: Logger): Promise<VmOutcome> {
+  const read = await domainState(cfg, o.domain);
+  const now = 'state' in read ? read.state : 'unknown';
+  if (now === o.initialState) return o;
+  const warning = `${o.warning ?? ''}; it became ${now} while the backup ran, so its disks may have changed while they were copied`;
+  log.warn(`VM ${o.domain} became ${now} while the backup ran: its disks may have changed while they were copied`);
+  return { ...o, warning };
+}
+
 async function startOne(cfg: VmConfig, o: VmOutcome, log: Logger): Promise<VmOutcome> {
+  if (isFrozen(o.initialState as DomainState)) return recheckFrozen(cfg, o, log);
   if (!o.wasRunning) return o;
   const read = await domainState(cfg, o.domain);
   if ('state' in read && isActive(read.state)) {

@@ -71,7 +71,7 @@ export function formatSummary(r: RunResult): string {
   }
   lines.push(`Snapshots kept: ${r.snapshotCount}`);
   for (const vm of r.vms) {
-    const did = [vm.stopped ? 'stopped' : vm.wasRunning ? 'not stopped' : 'was not running', vm.restarted ? 'restarted' : '']
+    const did = [vm.stopped ? 'stopped' : vm.wasRunning ? 'not stopped' : vm.warning ? 'left as it was' : 'was not running', vm.restarted ? 'restarted' : '']
       .filter(Boolean).join(', ');
     lines.push(`VM ${vm.domain}: was ${vm.initialState}, ${did}${vm.error ? ` (error: ${vm.error})` : ''}`);
   }

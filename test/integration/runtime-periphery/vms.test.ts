@@ -29,6 +29,7 @@ describe.skipIf(!usable)(`VMs stopped and restarted around the backup (libvirt t
     await lv.defineDomain('mailserver', { start: true });
     await lv.defineDomain('stubborn', { start: true, onPoweroff: 'restart' });
     await lv.defineDomain('spare', { start: false });
+    await lv.defineDomain('frozen', { start: true });
   });
   afterAll(async () => { await lv?.stop(); });
 
@@ -58,6 +59,28 @@ describe.skipIf(!usable)(`VMs stopped and restarted around the backup (libvirt t
     expect(await state('stubborn')).toBe('running');
     const after = await startVms(outcomes, vmCfg(['stubborn']), log);
     expect(after[0]!.restarted).toBe(false);
+  });
+
+  test('a paused VM: no shutdown sent, the copy may go ahead with a warning, still paused afterwards', async () => {
+    await lv.virsh('suspend', 'frozen');
+    const log = memoryLogger();
+    const { outcomes, allStopped } = await stopVms(vmCfg(['frozen']), log);
+    expect(allStopped).toBe(true);
+    expect(outcomes[0]).toMatchObject({ domain: 'frozen', initialState: 'paused', wasRunning: false, stopped: false,
+      warning: expect.stringMatching(/^paused: left paused, not shut down .*copied as they were when it was paused.*Shut it down or resume it for a clean copy$/) });
+    expect(log.lines.some((l) => l.includes('shutdown (attempt'))).toBe(false);
+    const after = await startVms(outcomes, vmCfg(['frozen']), log);
+    expect(after[0]).toMatchObject({ restarted: false, warning: outcomes[0]!.warning });
+    expect(await state('frozen')).toBe('paused');
+  });
+
+  test('a paused VM resumed while the backup ran: the warning says its disks may have changed', async () => {
+    const log = memoryLogger();
+    const { outcomes } = await stopVms(vmCfg(['frozen']), log);
+    await lv.virsh('resume', 'frozen');
+    const after = await startVms(outcomes, vmCfg(['frozen']), log);
+    expect(after[0]!.warning).toMatch(/; it became running while the backup ran, so its disks may have changed while they were copied$/);
+    expect(await state('frozen')).toBe('running');
   });
 
   test('a domain that does not exist is an error in its outcome, and nothing is started for it', async () => {

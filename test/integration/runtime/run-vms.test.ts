@@ -42,6 +42,8 @@ describe.skipIf(!usable)(`VMs around a full run (libvirt test driver)${rootNote(
     lv = await startLibvirtTestDaemon();
     for (const d of ['mail', 'web']) await lv.defineDomain(d, { start: true });
     await lv.defineDomain('stubborn', { start: true, onPoweroff: 'restart' });
+    await lv.defineDomain('paused', { start: true });
+    await lv.virsh('suspend', 'paused');
     smtp = await startSmtpServer();
   });
   afterAll(async () => {
@@ -85,6 +87,22 @@ describe.skipIf(!usable)(`VMs around a full run (libvirt test driver)${rootNote(
     const mail = smtp.received.at(-1)!;
     expect(mail.subject).toMatch(/: SKIPPED \(/);
     expect(mail.body).toContain('Error: VM stubborn: did not shut down after 2 x 1 s (still running): backup skipped');
+    expect(mail.body).toContain('VM mail: was running, stopped, restarted');
+  });
+
+  test('a paused VM beside a running one: the snapshot is taken, the run warns, the paused one stays paused', async () => {
+    const src = join(work, 'src-paused');
+    mkdirSync(src);
+    writeFileSync(join(src, 'disk.img'), 'vm image\n');
+    const cfg = setup(['mail', 'paused'], src);
+    const r = await runNightly(cfg, fast);
+    expect([r.status, r.exitCode]).toEqual(['warning', 2]);
+    expect(r.snapshot).toBeDefined();
+    expect(readFileSync(join(r.snapshot!, src, 'disk.img'), 'utf8')).toBe('vm image\n');
+    expect(r.warnings).toEqual([expect.stringMatching(/^VM paused: paused: left paused, not shut down/)]);
+    expect([await state('mail'), await state('paused')]).toEqual(['running', 'paused']);
+    const mail = smtp.received.at(-1)!;
+    expect(mail.body).toContain('VM paused: was paused, left as it was');
     expect(mail.body).toContain('VM mail: was running, stopped, restarted');
   });
 
