@@ -9,6 +9,7 @@ import type { RuntimeConfig } from './config.ts';
 import type { RunResult, RunStatus, VmOutcome } from './run-result.ts';
 import { LinkdestError } from './errors.ts';
 import { acquireLock } from './lock.ts';
+import { existsSync } from 'node:fs';
 import { createLogger } from './log.ts';
 import { setName } from './layout.ts';
 import { backup } from './backup.ts';
@@ -98,6 +99,11 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
         if (v.error && !reported.has(v.domain)) r.warnings.push(`VM ${v.domain}: ${v.error}`);
         if (v.warning) r.warnings.push(`VM ${v.domain}: ${v.warning}`);
       }
+    }
+    const logProblem = log.fileError();
+    if (logProblem) {
+      r.warnings.push(`log: ${logProblem}`);
+      if (r.logFile && !existsSync(r.logFile)) delete r.logFile;
     }
     const status: RunStatus = skipped ? 'skipped' : r.errors.length > 0 ? 'failed' : r.warnings.length > 0 ? 'warning' : 'ok';
     r.status = status;

@@ -149,4 +149,30 @@ describe.skipIf(reason !== undefined)(suiteTitle('day-two operations on a cron h
     expect(doc.hosts[0]).toMatchObject({ result: 'skipped', snapshots: 2, stale: false });
     expect(doc.hosts[0]!.reason).toMatch(/^hook sh \(arguments in the log\) failed \(exit 3\): backup skipped/);
   });
+
+  test('a log directory that cannot be written (read-only): the backup still runs, run --wait shows the runtime\'s own warning, status says why', async () => {
+    const logs = '/var/log/linkdest';
+    const before = await out(host, ['ls', logs]);
+    // A filesystem remounted read-only after errors, the way a dying disk leaves /var/log.
+    await host.check(['mount', '--bind', logs, logs]);
+    try {
+      await host.check(['mount', '-o', 'remount,bind,ro', logs]);
+      const r = await cli(['run', host.name, '--wait']);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
+      // No log file to follow: what the runtime said on stderr is what the admin sees.
+      const said = r.stdout.split('\n').filter((l) => l.startsWith(`${host.name}: linkdest-runtime: `));
+      expect(said, r.stdout).toEqual([
+        expect.stringMatching(new RegExp(`^${host.name}: linkdest-runtime: warning: cannot write the log file ${logs}/linkdest-[\\d_-]+\\.log: EROFS: read-only file system; this run's log is only on stdout and in the report$`)),
+      ]);
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      await host.exec(['umount', logs]);
+    }
+    expect(await out(host, ['ls', logs])).toBe(before);
+    expect(await record()).toMatchObject({ status: 'warning', exitCode: 2, warnings: [expect.stringMatching(/^log: cannot write the log file .*EROFS: read-only file system/)] });
+    const doc = await status();
+    expect(doc.hosts[0]).toMatchObject({ result: 'warning', snapshots: 3, stale: false });
+    expect(doc.hosts[0]!.reason).toMatch(/^log: cannot write the log file/);
+    expect(await out(host, ['sh', '-c', 'ls -d /tmp/linkdest-run.* 2>/dev/null'])).toBe('');
+  });
 });

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execa } from 'execa';
 import { listSet } from '../../../runtime/layout.ts';
 import { pollUntil } from '../../../runtime/poll.ts';
 import { runNightly } from '../../../runtime/run.ts';
@@ -104,6 +105,32 @@ describe.skipIf(!usable)(`VMs around a full run (libvirt test driver)${rootNote(
     const mail = smtp.received.at(-1)!;
     expect(mail.body).toContain('VM paused: was paused, left as it was');
     expect(mail.body).toContain('VM mail: was running, stopped, restarted');
+  });
+
+  test('the log directory turns read-only mid-run: nothing throws, the VMs come back, the snapshot is taken, the report has the whole log', async () => {
+    const src = join(work, 'src-rolog');
+    mkdirSync(src);
+    writeFileSync(join(src, 'disk.img'), 'vm image\n');
+    const cfg = setup(['mail'], src);
+    cfg.report.mail!.style = 'all';
+    const logs = cfg.log.dir;
+    mkdirSync(logs, { recursive: true });
+    await execa('mount', ['--bind', logs, logs]);
+    try {
+      // The pre hook runs once the log file exists: every later write to it fails.
+      cfg.hooks.pre = [['mount', '-o', 'remount,bind,ro', logs]];
+      const r = await runNightly(cfg, fast);
+      expect([r.status, r.exitCode]).toEqual(['warning', 2]);
+      expect(r.warnings).toEqual([expect.stringMatching(/^log: cannot write the log file .*: EROFS: read-only file system; this run's log is only on stdout and in the report$/)]);
+      expect(r.snapshot).toBeDefined();
+      expect(r.vms.find((v) => v.domain === 'mail')).toMatchObject({ stopped: true, restarted: true });
+      expect(await state('mail')).toBe('running');
+      const body = smtp.received.at(-1)!.body;
+      expect(body).toMatch(/VM mail: start/); // logged after the file was given up, still in the report
+      expect(readdirSync(logs).map((f) => readFileSync(join(logs, f), 'utf8')).join('')).not.toMatch(/VM mail: start/);
+    } finally {
+      await execa('umount', [logs]);
+    }
   });
 
   test('SIGTERM while rsync copies: rsync stopped, VMs restarted, lock released, partial kept, report sent, exit 1', async () => {
