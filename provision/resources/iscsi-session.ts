@@ -1,5 +1,6 @@
 /**
- * A session to the target on the first configured portal, and the LUN's by-path link.
+ * A session to the target on the first configured portal (or the later one a run failed
+ * over to), and the LUN's by-path link.
  * Logs in with `-T TARGET -p PORTAL` only (never every record of the target), then polls
  * for /dev/disk/by-path/ip-PORTAL-iscsi-TARGET-lun-N instead of sleeping. When the CHAP
  * settings of the record change under a live session, logs out and in again so the new
@@ -37,9 +38,13 @@ export class IscsiSessionResource extends IscsiResource {
   check(facts: IscsiHostFacts): Change[] {
     const f = iscsiFactsOf(facts, this.spec.host);
     const { target, lun } = this.spec.disk;
-    const portal = portalsOf(this.spec.disk)[0]!;
+    const configured = portalsOf(this.spec.disk);
+    // A session the run failed over to (a later configured portal) is kept: logging in on
+    // the first as well would give the host two disks for one LUN. The boot goes back to the first.
+    const on = (p: string) => f.sessions.find((s) => s.target === target && samePortal(s.portal, p));
+    const portal = configured.find((p) => on(p) !== undefined) ?? configured[0]!;
+    const session = on(portal);
     const link = byPathLink(portal, target, lun);
-    const session = f.sessions.find((s) => s.target === target && samePortal(s.portal, portal));
     const change = (action: Change['action'], summary: string, data: SessionChangeData): Change[] => [{ resource: this.id, action, summary, data }];
     if (!session) return change('run', `log in to ${target} on ${portal} and wait for ${link}`, { portal, logout: false, login: true });
     const primary = nodeChanges(this.spec, facts, chapValues(this.spec)).find((d) => samePortal(d.portal, portal));

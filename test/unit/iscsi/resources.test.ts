@@ -90,6 +90,30 @@ describe('iSCSI resources check()', () => {
     ]);
   });
 
+  describe('a run failed over to the second configured portal', () => {
+    const P2 = '10.0.0.6:3260';
+    const two = (): IscsiResourceSpec => ({ ...spec(), disk: { ...spec().disk, portals: [{ address: '10.0.0.5', port: 3260 }, { address: '10.0.0.6', port: 3260 }] } });
+    const failedOver = (passwordHash: string): IscsiFacts => ({
+      ...converged,
+      records: [{ portal: P, tpgt: 1, target: T }, { portal: P2, tpgt: 1, target: T }],
+      settings: { [P]: record('automatic', hash(PASSWORD)), [P2]: record('manual', passwordHash) },
+      sessions: [{ transport: 'tcp', sid: 2, portal: P2, tpgt: 1, target: T }],
+      byPath: [`/dev/disk/by-path/ip-${P2}-iscsi-${T}-lun-1`],
+    });
+
+    test('its session is kept: no second login on the first portal (two disks for one LUN)', () => {
+      expect(summaries(withIscsi(failedOver(hash(PASSWORD))), two())).toEqual([]);
+    });
+
+    test('new CHAP settings log out and in again on the portal the session is on', () => {
+      const facts = withIscsi({ ...failedOver(hash('old-password-1')), settings: { [P]: record('automatic', hash('old-password-1')), [P2]: record('manual', hash('old-password-1')) } });
+      const changes = all(two()).flatMap((r) => r.check(facts));
+      expect(changes.filter((c) => c.resource.startsWith('iscsi-session')).map((c) => [c.summary, (c.data as { portal: string }).portal])).toEqual([
+        [`log out of ${T} on ${P2} and in again so the new CHAP settings take effect`, P2],
+      ]);
+    });
+  });
+
   test('startup manual on our record: set automatic, no new login (credentials unchanged)', () => {
     const facts = withIscsi({ ...converged, settings: { [P]: record('manual', hash(PASSWORD)) } });
     expect(summaries(facts)).toEqual([`iscsi-node:${T}: set node.startup=automatic on the node record of ${T} at ${P}`]);
