@@ -1,12 +1,14 @@
 /**
- * A session to the target on the first configured portal (or the later one a run failed
- * over to), and the LUN's by-path link.
+ * A session to the target on the first configured portal, and the LUN's by-path link.
  * Logs in with `-T TARGET -p PORTAL` only (never every record of the target), then polls
  * for /dev/disk/by-path/ip-PORTAL-iscsi-TARGET-lun-N instead of sleeping. When the CHAP
  * settings of the record change under a live session, logs out and in again so the new
  * credentials are the ones in use (iscsiadm -o update alone does not touch a session);
  * the backup filesystem is unmounted around that logout (see lun-mounts.ts). A re-login an
- * earlier apply could not finish is offered again (see relogin-pending.ts).
+ * earlier apply could not finish is offered again (see relogin-pending.ts). A session a
+ * backup run failed over to (a later configured portal) is moved back to the first rather
+ * than joined by a second login there, which would give the host two disks for one LUN;
+ * if the first portal still refuses, the session goes back where it was.
  */
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { Change } from './resource.ts';
@@ -24,9 +26,13 @@ export interface SessionChangeData {
   portal: string;
   logout: boolean;
   login: boolean;
+  /** A move: the later portal a run failed over to, logged out of before the login on `portal`. */
+  from?: string;
 }
 
 export const LUN_LINK_TIMEOUT_S = 60;
+
+const CHAP_PURPOSE = 'to log in again with the new CHAP settings';
 
 export class IscsiSessionResource extends IscsiResource {
   readonly id: string;
@@ -38,14 +44,16 @@ export class IscsiSessionResource extends IscsiResource {
   check(facts: IscsiHostFacts): Change[] {
     const f = iscsiFactsOf(facts, this.spec.host);
     const { target, lun } = this.spec.disk;
-    const configured = portalsOf(this.spec.disk);
-    // A session the run failed over to (a later configured portal) is kept: logging in on
-    // the first as well would give the host two disks for one LUN. The boot goes back to the first.
+    const [portal, ...later] = portalsOf(this.spec.disk) as [string, ...string[]];
     const on = (p: string) => f.sessions.find((s) => s.target === target && samePortal(s.portal, p));
-    const portal = configured.find((p) => on(p) !== undefined) ?? configured[0]!;
     const session = on(portal);
     const link = byPathLink(portal, target, lun);
     const change = (action: Change['action'], summary: string, data: SessionChangeData): Change[] => [{ resource: this.id, action, summary, data }];
+    const failedOver = session ? undefined : later.find((p) => on(p) !== undefined);
+    if (failedOver) {
+      return change('update', `move the session to ${target} from ${failedOver} (a backup run failed over to it) back to ${portal}: unmount the backup disk, log out there, log in on ${portal} (back on ${failedOver} if ${portal} refuses)`,
+        { portal, logout: false, login: true, from: failedOver });
+    }
     if (!session) return change('run', `log in to ${target} on ${portal} and wait for ${link}`, { portal, logout: false, login: true });
     const primary = nodeChanges(this.spec, facts, chapValues(this.spec)).find((d) => samePortal(d.portal, portal));
     if (primary && credentialsChanged(primary.settings)) {
@@ -59,49 +67,74 @@ export class IscsiSessionResource extends IscsiResource {
   }
 
   async apply(changes: Change[], ctx: HostApplyContext): Promise<void> {
-    const { target, lun } = this.spec.disk;
+    const { target } = this.spec.disk;
     for (const c of changes) {
       const d = c.data as SessionChangeData;
-      const node = ['iscsiadm', '-m', 'node', '-T', target, '-p', d.portal];
-      const remount = d.logout ? await this.releaseLun(ctx, d.portal) : [];
-      if (d.logout) await mutate(ctx, [...node, '--logout']);
+      const away = d.from ?? (d.logout ? d.portal : undefined);
+      const remount = away ? await this.releaseLun(ctx, away, d.from ? `to move the session back to ${d.portal}` : CHAP_PURPOSE) : [];
+      if (away) await mutate(ctx, [...this.node(away), '--logout']);
       if (d.login) {
-        ctx.log(`${node.join(' ')} --login`);
-        const r = await ctx.transport.run([...node, '--login'], { allowFailure: true, mutating: true, timeoutMs: 180_000 });
-        if (r.code !== 0) {
-          const why = explainIscsiFailure(r.code, `${r.stderr}\n${r.stdout}`, {
-            host: ctx.host, portal: d.portal, target, chapGiven: this.spec.disk.chap !== undefined, chapAdvice: 'disk.iscsi.chap in the inventory',
-          });
-          throw new LinkdestError(why, { host: ctx.host, step: 'iscsi login' });
+        const refused = await this.login(ctx, d.portal);
+        if (refused !== undefined && d.from !== undefined) {
+          // The first portal is still down: the disk must not stay away because of it.
+          const back = await this.login(ctx, d.from);
+          if (back === undefined) {
+            await this.waitForLink(ctx, d.from);
+            for (const argv of remount) await mutate(ctx, argv);
+          }
+          throw new LinkdestError(`${refused}; ${back === undefined ? `the session is back on ${d.from}` : `and logging in on ${d.from} again failed too: ${back}`}`, { host: ctx.host, step: 'iscsi login' });
         }
+        if (refused !== undefined) throw new LinkdestError(refused, { host: ctx.host, step: 'iscsi login' });
         // Whatever an earlier apply noted is done: this session read the record as it is now.
         await ctx.transport.run(['sh', '-c', CLEAR_RELOGIN_SCRIPT, 'linkdest-relogin-clear', RELOGIN_PENDING_FILE, target], { mutating: true });
       }
-      const link = byPathLink(d.portal, target, lun);
-      try {
-        await waitForBlockDevice(ctx, link, '', LUN_LINK_TIMEOUT_S);
-      } catch {
-        throw new LinkdestError(`logged in to ${target} on ${d.portal} but ${link} did not appear within ${LUN_LINK_TIMEOUT_S} s: check that LUN ${lun} exists on the NAS and is mapped to this target`, { host: ctx.host, step: 'iscsi login' });
-      }
+      await this.waitForLink(ctx, d.portal);
       for (const argv of remount) await mutate(ctx, argv);
     }
   }
 
+  private node(portal: string): string[] {
+    return ['iscsiadm', '-m', 'node', '-T', this.spec.disk.target, '-p', portal];
+  }
+
+  /** Logs in on `portal`; the reason in one line when it is refused. */
+  private async login(ctx: HostApplyContext, portal: string): Promise<string | undefined> {
+    const argv = [...this.node(portal), '--login'];
+    ctx.log(argv.join(' '));
+    const r = await ctx.transport.run(argv, { allowFailure: true, mutating: true, timeoutMs: 180_000 });
+    if (r.code === 0) return undefined;
+    return explainIscsiFailure(r.code, `${r.stderr}\n${r.stdout}`, {
+      host: ctx.host, portal, target: this.spec.disk.target, chapGiven: this.spec.disk.chap !== undefined, chapAdvice: 'disk.iscsi.chap in the inventory',
+    });
+  }
+
+  private async waitForLink(ctx: HostApplyContext, portal: string): Promise<void> {
+    const { target, lun } = this.spec.disk;
+    const link = byPathLink(portal, target, lun);
+    try {
+      await waitForBlockDevice(ctx, link, '', LUN_LINK_TIMEOUT_S);
+    } catch {
+      throw new LinkdestError(`logged in to ${target} on ${portal} but ${link} did not appear within ${LUN_LINK_TIMEOUT_S} s: check that LUN ${lun} exists on the NAS and is mapped to this target`, { host: ctx.host, step: 'iscsi login' });
+    }
+  }
+
   /** Unmounts the LUN's filesystem before a logout; returns how to mount it again. */
-  private async releaseLun(ctx: HostApplyContext, portal: string): Promise<string[][]> {
+  private async releaseLun(ctx: HostApplyContext, portal: string, purpose: string): Promise<string[][]> {
     const { target, lun } = this.spec.disk;
     const found = await ctx.transport.run(['sh', '-c', LUN_MOUNTS_SCRIPT, 'linkdest-lun-mounts', byPathLink(portal, target, lun)]);
     const release = lunRelease(parseMountTargets(found.stdout), this.spec.backup);
-    const logoutLater = `the node record already has the new CHAP settings: once the disk is free, apply again (the plan offers the re-login) or \`iscsiadm -m node -T ${target} -p ${portal} --logout\` and the next backup run logs in with them`;
+    const later = purpose === CHAP_PURPOSE
+      ? `the node record already has the new CHAP settings: once the disk is free, apply again (the plan offers the re-login) or \`iscsiadm -m node -T ${target} -p ${portal} --logout\` and the next backup run logs in with them`
+      : 'nothing was changed: apply again once the disk is free';
     if (!release.ok) {
-      throw new LinkdestError(`cannot log in again with the new CHAP settings: the LUN is mounted at ${release.foreign.join(', ')}, which linkdest does not manage; unmount it (${logoutLater})`, { host: ctx.host, step: 'iscsi login' });
+      throw new LinkdestError(`cannot log out of ${target} on ${portal} ${purpose}: the LUN is mounted at ${release.foreign.join(', ')}, which linkdest does not manage; unmount it (${later})`, { host: ctx.host, step: 'iscsi login' });
     }
     for (const argv of release.unmount) {
       ctx.log(argv.join(' '));
       const r = await ctx.transport.run(argv, { allowFailure: true, mutating: true, timeoutMs: 120_000 });
       if (r.code !== 0) {
         const why = `${r.stderr}\n${r.stdout}`.trim().split('\n').pop() ?? '';
-        throw new LinkdestError(`cannot unmount ${this.spec.backup?.mountpoint} to log in again with the new CHAP settings (is a backup running?): ${why}; ${logoutLater}`, { host: ctx.host, step: 'iscsi login' });
+        throw new LinkdestError(`cannot unmount ${this.spec.backup?.mountpoint} ${purpose} (is a backup running?): ${why}; ${later}`, { host: ctx.host, step: 'iscsi login' });
       }
     }
     return release.remount;

@@ -88,6 +88,34 @@ describe('IscsiSessionResource.apply for new CHAP settings', () => {
     expect(mutations(t).some((m) => m.includes('--logout'))).toBe(false);
   });
 
+  describe('moving a failed-over session back to the first portal', () => {
+    const P2 = '10.0.0.6:3260';
+    const node2 = `iscsiadm -m node -T ${T} -p ${P2}`;
+    const move = [{ resource: resource.id, action: 'update' as const, summary: 'move back', data: { portal: P, logout: false, login: true, from: P2 } }];
+
+    test('unmount, log out of the later portal, log in on the first, mount again', async () => {
+      const t = new ScriptedTransport('/mnt/Backup\n');
+      await resource.apply(move, ctx(t));
+      expect(mutations(t)).toEqual([
+        'systemctl stop -- mnt-Backup.mount', `${node2} --logout`, `${node} --login`, expect.stringContaining('linkdest-relogin-clear'), 'systemctl start -- mnt-Backup.mount',
+      ]);
+    });
+
+    test('the first portal still refuses: back on the later one, the disk mounted again, one line saying both', async () => {
+      const t = new ScriptedTransport('/mnt/Backup\n', [`${node} --login`]);
+      await expect(resource.apply(move, ctx(t))).rejects.toThrow(new RegExp(`; the session is back on ${P2.replace(/\./g, '\\.')}$`));
+      expect(mutations(t)).toEqual([
+        'systemctl stop -- mnt-Backup.mount', `${node2} --logout`, `${node} --login`, `${node2} --login`, 'systemctl start -- mnt-Backup.mount',
+      ]);
+    });
+
+    test('busy: nothing is logged out, and the error says nothing changed', async () => {
+      const t = new ScriptedTransport('/mnt/Backup\n', ['systemctl stop -- mnt-Backup.mount']);
+      await expect(resource.apply(move, ctx(t))).rejects.toThrow(/cannot unmount \/mnt\/Backup to move the session back to .*is a backup running\?.*nothing was changed: apply again once the disk is free$/);
+      expect(mutations(t).some((m) => m.includes('--logout'))).toBe(false);
+    });
+  });
+
   test('mounted somewhere linkdest does not manage: refused before any change', async () => {
     const t = new ScriptedTransport('/media/copy\n');
     await expect(resource.apply(relogin, ctx(t))).rejects.toThrow(/mounted at \/media\/copy, which linkdest does not manage/);

@@ -101,16 +101,13 @@ describe('iSCSI resources check()', () => {
       byPath: [`/dev/disk/by-path/ip-${P2}-iscsi-${T}-lun-1`],
     });
 
-    test('its session is kept: no second login on the first portal (two disks for one LUN)', () => {
-      expect(summaries(withIscsi(failedOver(hash(PASSWORD))), two())).toEqual([]);
-    });
-
-    test('new CHAP settings log out and in again on the portal the session is on', () => {
-      const facts = withIscsi({ ...failedOver(hash('old-password-1')), settings: { [P]: record('automatic', hash('old-password-1')), [P2]: record('manual', hash('old-password-1')) } });
-      const changes = all(two()).flatMap((r) => r.check(facts));
-      expect(changes.filter((c) => c.resource.startsWith('iscsi-session')).map((c) => [c.summary, (c.data as { portal: string }).portal])).toEqual([
-        [`log out of ${T} on ${P2} and in again so the new CHAP settings take effect`, P2],
-      ]);
+    test('no second login on the first portal (two disks for one LUN): the session is moved back', () => {
+      const changes = all(two()).flatMap((r) => r.check(withIscsi(failedOver(hash(PASSWORD)))));
+      expect(changes.map((c) => [c.resource, c.summary, c.data])).toEqual([[
+        `iscsi-session:${T}`,
+        `move the session to ${T} from ${P2} (a backup run failed over to it) back to ${P}: unmount the backup disk, log out there, log in on ${P} (back on ${P2} if ${P} refuses)`,
+        { portal: P, logout: false, login: true, from: P2 },
+      ]]);
     });
   });
 
