@@ -67,7 +67,7 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
   };
 
   /** The inventory; with `chap`, the password goes to a 0600 file it names. */
-  const writeInventory = async (chap?: ChapAccount) => {
+  const writeInventory = async (chap?: ChapAccount, portals?: string[]) => {
     const { guest, nas } = g();
     const secretFile = join(dir, 'chap-secret');
     if (chap) {
@@ -78,7 +78,7 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
       hosts: {
         vm: {
           ssh: { host: guest.host, port: guest.port, user: 'root', identity: guest.identity, known_hosts: guest.knownHosts },
-          disk: { iscsi: { portal: nas.portal, target: nas.iqn, lun: nas.lun, ...(chap ? { chap: { user: chap.user, password_file: secretFile } } : {}) } },
+          disk: { iscsi: { portal: portals ?? nas.portal, target: nas.iqn, lun: nas.lun, ...(chap ? { chap: { user: chap.user, password_file: secretFile } } : {}) } },
           sources: ['/srv/data'],
           // The defaults (30G free) are for a real NAS; on a 512 MiB LUN every run would warn.
           retention: { min_free_before: '10M', min_free_after: '10M', min_inodes_before: 1000, min_inodes_after: 1000 },
@@ -131,7 +131,7 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
     const image = await ensureVmImage((line) => console.log(line));
     dir = await mkdtemp(join(tmpdir(), `${TMP_PREFIX}inv-`));
     nas = await startNas({ sizeMiB: 512 });
-    guest = await bootGuest({ image, guestfwd: [nas.guestfwd] });
+    guest = await bootGuest({ image, guestfwd: [nas.guestfwd, nas.secondGuestfwd] });
     inventory = join(dir, 'linkdest.yml');
     console.log(`vm: guest reached ssh after ${guest.bootSeconds[0]} s`);
     await guest.exec(['sh', '-c', 'mkdir -p /srv/data/sub && echo hello > /srv/data/sub/a.txt && head -c 1M /dev/urandom > /srv/data/blob']);
@@ -193,6 +193,7 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
   const first: ChapAccount = { user: 'backup', password: `c1-${randomBytes(9).toString('base64url')}` };
   const second: ChapAccount = { user: 'backup', password: `c2-${randomBytes(9).toString('base64url')}` };
   let chapOn = false;
+  let chapNow: ChapAccount | undefined;
 
   test('CHAP turned on under a live session: apply writes the record and logs in again with it', async (ctx) => {
     if (!applied) ctx.skip();
@@ -245,9 +246,37 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
     expect(result.output).not.toContain(first.password);
     await expectLoggedInAgainWith(second, before!, result.output, 4);
     expect(await filesHolding(first.password), 'the old password is still on the guest').toEqual([]);
+    chapNow = second;
     expect((await guest.exec(['test', '-e', '/var/lib/linkdest/iscsi-relogin-pending'], { allowFail: true })).code, 'the re-login note outlived the re-login').not.toBe(0);
     const planned = await linkdest('plan', '-i', inventory);
     expect(planned.code, planned.output).toBe(0);
     expect(planned.output).not.toMatch(/log out of/);
+  }, 900_000);
+
+  test('a run failed over to the second portal: the next apply moves the session back, one session, nothing lost', async (ctx) => {
+    if (!applied) ctx.skip();
+    const { guest, nas } = g();
+    await writeInventory(chapNow, [nas.portal, nas.secondPortal]);
+    const added = await linkdest('apply', '--yes', '-i', inventory);
+    expect(added.code, added.output).toBe(0);
+    // What a failover leaves behind: no session on the first portal, one on the second.
+    await guest.exec(['systemctl', 'stop', 'mnt-Backup.mount']);
+    await guest.exec(['iscsiadm', '-m', 'node', '-T', nas.iqn, '-p', nas.portal, '--logout']);
+    await guest.exec(['iscsiadm', '-m', 'node', '-T', nas.iqn, '-p', nas.secondPortal, '--login']);
+    await runBackup(); // the run uses the session where it is
+    const count = (await snapshots()).length;
+    const planned = await linkdest('plan', '-i', inventory);
+    expect(planned.output).toContain(`move the session to ${nas.iqn} from ${nas.secondPortal} (a backup run failed over to it) back to ${nas.portal}`);
+    const moved = await linkdest('apply', '--yes', '-i', inventory);
+    expect(moved.code, moved.output).toBe(0);
+    const sessions = (await guest.exec(['iscsiadm', '-m', 'session'])).stdout.split('\n').filter((l) => l.includes(nas.iqn));
+    expect(sessions, 'two sessions to one LUN').toEqual([expect.stringContaining(`${nas.portal},1 ${nas.iqn}`)]);
+    const kernel = await guest.exec(['dmesg']);
+    expect(kernel.stdout.split('\n').filter((l) => DISK_TROUBLE.test(l)), 'the move pulled the disk from under the filesystem').toEqual([]);
+    await runBackup();
+    expect(await snapshots()).toHaveLength(count + 1);
+    const again = await linkdest('plan', '-i', inventory);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).not.toMatch(/move the session|log in to/);
   }, 900_000);
 });

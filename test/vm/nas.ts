@@ -15,6 +15,8 @@ import { NETNS_PREFIX, removeStaleVmLeftovers, TMP_PREFIX } from './stale.ts';
 
 export const QNAP_IQN = 'iqn.2004-04.com.qnap:ts-569pro:iscsi.backuprbme.d70ea1';
 export const NAS_ADDRESS = '10.0.2.100';
+/** A second way to the same tgtd, as a NAS with two network ports offers one. */
+export const NAS_SECOND_ADDRESS = '10.0.2.101';
 export const NAS_PORT = 3260;
 /** tgt keeps LUN 0 for its controller; the disk is LUN 1. */
 export const NAS_LUN = 1;
@@ -37,6 +39,9 @@ export interface Nas {
   lun: number;
   /** The `guestfwd=...` option for QEMU's `-netdev user`. */
   guestfwd: string;
+  /** The same target at a second address (a second NIC of the NAS), and its guestfwd. */
+  secondPortal: string;
+  secondGuestfwd: string;
   /** The tgtd log, for failure messages. */
   logFile: string;
   /**
@@ -120,6 +125,8 @@ export async function startNas(opts: NasOptions = {}): Promise<Nas> {
     iqn: QNAP_IQN,
     lun: NAS_LUN,
     guestfwd: `guestfwd=tcp:${NAS_ADDRESS}:${NAS_PORT}-cmd:ip netns exec ${netns} socat STDIO TCP:${NAS_ADDRESS}:${NAS_PORT}`,
+    secondPortal: `${NAS_SECOND_ADDRESS}:${NAS_PORT}`,
+    secondGuestfwd: `guestfwd=tcp:${NAS_SECOND_ADDRESS}:${NAS_PORT}-cmd:ip netns exec ${netns} socat STDIO TCP:${NAS_ADDRESS}:${NAS_PORT}`,
     logFile,
     setChap: bindAccount,
     async stop() {
