@@ -103,6 +103,7 @@ export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostS
       ...(s.ssh?.user !== undefined && { user: s.ssh.user }),
       ...(s.ssh?.identity !== undefined && { identity: expandPath(s.ssh.identity, ctx.dir, ctx.home) }),
       ...(s.ssh?.known_hosts !== undefined && { known_hosts: expandPath(s.ssh.known_hosts, ctx.dir, ctx.home) }),
+      ...(s.ssh?.jump !== undefined && { jump: s.ssh.jump }),
     }
     : undefined;
   const smtpPassword = s.report?.mail ? secretRef(s.report.mail.smtp, ctx) : undefined;

@@ -18,6 +18,11 @@ export interface SshSpec {
   identity?: string;
   /** OpenSSH known_hosts file checked strictly. Default ~/.ssh/known_hosts. */
   known_hosts?: string;
+  /**
+   * Jump hosts `[user@]host[:port]` as written, nearest to this machine first (ProxyJump);
+   * [] means none, even when ~/.ssh/config names one. Absent: ~/.ssh/config decides.
+   */
+  jump?: string[];
 }
 
 export interface UsbDiskSpec {

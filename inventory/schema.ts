@@ -10,6 +10,7 @@ import {
   localPath, mailAddress, port, schedule, simpleName, size, sourcePath, userName,
 } from './fields.ts';
 import { parsePortal, targetNameProblem } from './iscsi.ts';
+import { parseJumpSpec } from './jump-spec.ts';
 
 const strict = <T extends z.ZodRawShape>(shape: T, error?: string) => z.object(shape, error === undefined ? undefined : { error }).strict();
 /** A reason pointing at the key (the map that lacks something), not at its value. */
@@ -103,6 +104,19 @@ const reportSchema = strict({
   metrics_file: absPath.optional(),
 });
 
+/** A jump host `[user@]host[:port]`, a chain of them (a list or `a,b`, nearest first) or `none`. */
+const jumpHop = line.superRefine((s, ctx) => {
+  const p = parseJumpSpec(s);
+  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
+});
+const sshJump = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
+  z.array(jumpHop, { error: 'expected "[user@]host[:port]", a list of them, or none' }).min(1, 'expected a jump host, or none')
+    .superRefine((hops, ctx) => {
+      const none = hops.findIndex((h) => h.toLowerCase() === 'none');
+      if (none >= 0 && hops.length > 1) ctx.addIssue({ code: 'custom', path: [none], message: '"none" cannot be part of a chain of jump hosts' });
+    })
+    .transform((hops) => (hops.length === 1 && hops[0]!.toLowerCase() === 'none' ? [] : hops)));
+
 export const hostSettingsSchema = strict({
   connection: z.enum(['ssh', 'local']).optional(),
   ssh: strict({
@@ -111,6 +125,7 @@ export const hostSettingsSchema = strict({
     user: userName.optional(),
     identity: localPath.optional(),
     known_hosts: localPath.optional(),
+    jump: sshJump.optional(),
   }).optional(),
   become: z.boolean().optional(),
   install_packages: z.boolean().optional(),

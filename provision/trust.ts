@@ -46,7 +46,8 @@ function targetOf(spec: HostSpec, o: TrustOptions): SshTarget {
   } catch (err) {
     throw fail(`cannot read ssh config: ${(err as Error).message}`);
   }
-  return resolveSshTarget(spec, config, { homeDir: home, localUser: userInfo().username, env: {} });
+  // The environment gives the agent to the jump hosts; the target itself gets no credentials.
+  return resolveSshTarget(spec, config, { homeDir: home, localUser: userInfo().username, env: process.env });
 }
 
 /** The key the host offers. Without credentials the handshake ends at the key check or the login. */
@@ -54,6 +55,8 @@ export async function fetchOfferedKey(spec: HostSpec, target: SshTarget, debug =
   const t = new SshTransport({
     name: spec.name, host: target.host, port: target.port, user: target.user, identityFiles: [],
     knownHostsFiles: target.knownHostsFiles, become: false,
+    // Behind a jump, the key is fetched through it (the jump's own key must be trusted already).
+    ...(target.jumps ? { jumps: target.jumps } : {}),
     ...(debug ? { debug: (line: string) => process.stderr.write(`${spec.name}: ssh: ${line}\n`) } : {}),
   });
   try {

@@ -9,7 +9,8 @@ import type { HostSpec } from '../../inventory/host-spec.ts';
 import { LinkdestError } from '../../runtime/errors.ts';
 import { LocalTransport } from './local.ts';
 import { expandTokens, loadSshConfig, resolveSshConfig, type SshConfigDirective } from './ssh-config.ts';
-import { type IdentityFile, SshTransport } from './ssh.ts';
+import { parseJumpSpec } from '../../inventory/jump-spec.ts';
+import { type IdentityFile, type JumpHop, SshTransport } from './ssh.ts';
 import type { Transport } from './transport.ts';
 
 export interface OpenTransportOptions {
@@ -30,6 +31,8 @@ export interface SshTarget {
   knownHostsFiles: string[];
   agent?: string;
   become: boolean;
+  /** Jump hosts, nearest to this machine first; absent when the host is reached directly. */
+  jumps?: JumpHop[];
 }
 
 export interface TargetContext {
@@ -41,15 +44,19 @@ export interface TargetContext {
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 const GLOBAL_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
 const SYSTEM_SSH_CONFIG = '/etc/ssh/ssh_config';
+/** ProxyJump of a jump host's own config is followed this deep (OpenSSH has no limit but loops). */
+const MAX_JUMP_NESTING = 8;
+
+type Fail = (message: string) => LinkdestError;
 
 /** Where and as whom to connect; pure apart from the parsed config handed in. */
 export function resolveSshTarget(spec: HostSpec, config: readonly SshConfigDirective[], ctx: TargetContext): SshTarget {
-  const fail = (message: string): LinkdestError => new LinkdestError(message, { host: spec.name, step: 'connect' });
+  const fail: Fail = (message) => new LinkdestError(message, { host: spec.name, step: 'connect' });
   const ssh = spec.ssh;
   if (ssh === undefined) throw fail(`connection is ssh but no ssh settings are given (${spec.origin})`);
   const resolved = resolveSshConfig(config, ssh.host, { homeDir: ctx.homeDir, localUser: ctx.localUser });
-  if (resolved.proxy !== undefined) {
-    throw fail(`~/.ssh/config gives ${ssh.host} "${resolved.proxy}", which linkdest does not support; connect to the host directly`);
+  if (ssh.jump === undefined && resolved.proxyCommand !== undefined) {
+    throw fail(`~/.ssh/config gives ${ssh.host} "${resolved.proxyCommand}", which linkdest does not support; connect to the host directly or use ssh.jump`);
   }
   const port = ssh.port ?? resolved.port ?? 22;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw fail(`invalid ssh port ${port} (${spec.origin})`);
@@ -69,7 +76,52 @@ export function resolveSshTarget(spec: HostSpec, config: readonly SshConfigDirec
   const target: SshTarget = { host: resolved.hostName, port, user, identityFiles, knownHostsFiles, become: spec.become && user !== 'root' };
   const agent = ctx.env.SSH_AUTH_SOCK;
   if (agent !== undefined && agent !== '') target.agent = agent;
+  const hops = ssh.jump ?? resolved.proxyJump ?? [];
+  if (hops.length > 0) target.jumps = resolveJumps(hops, config, ctx, { knownHostsFiles, agent: target.agent }, fail);
   return target;
+}
+
+/**
+ * Each hop through ~/.ssh/config exactly as the target is (HostName, Port, User, IdentityFile,
+ * UserKnownHostsFile); its known_hosts are the target's unless its own config names others.
+ * Like ssh -J, only the first hop's own ProxyJump is followed: later hops are reached through it.
+ */
+function resolveJumps(
+  written: readonly string[],
+  config: readonly SshConfigDirective[],
+  ctx: TargetContext,
+  inherit: { knownHostsFiles: string[]; agent: string | undefined },
+  fail: Fail,
+  seen: string[] = [],
+): JumpHop[] {
+  const hops = written.map((text): JumpHop => {
+    const parsed = parseJumpSpec(text);
+    if (typeof parsed === 'string') throw fail(`jump host "${text}": ${parsed}`);
+    const r = resolveSshConfig(config, parsed.host, { homeDir: ctx.homeDir, localUser: ctx.localUser });
+    const user = parsed.user ?? r.user ?? ctx.localUser;
+    const ids = r.identityFiles.length > 0 ? r.identityFiles : DEFAULT_IDENTITIES.map((f) => join(ctx.homeDir, '.ssh', f));
+    const hop: JumpHop = {
+      name: parsed.host,
+      host: r.hostName,
+      port: parsed.port ?? r.port ?? 22,
+      user,
+      identityFiles: ids.map((path) => ({ path, required: false })),
+      knownHostsFiles: r.userKnownHostsFiles.length > 0 ? [...r.userKnownHostsFiles, GLOBAL_KNOWN_HOSTS] : inherit.knownHostsFiles,
+    };
+    if (inherit.agent !== undefined) hop.agent = inherit.agent;
+    return hop;
+  });
+  const first = hops[0];
+  if (first === undefined) return [];
+  const own = resolveSshConfig(config, first.name, { homeDir: ctx.homeDir, localUser: ctx.localUser });
+  if (own.proxyCommand !== undefined) {
+    throw fail(`~/.ssh/config gives jump host ${first.name} "${own.proxyCommand}", which linkdest does not support`);
+  }
+  if (own.proxyJump === undefined || own.proxyJump.length === 0) return hops;
+  if (seen.includes(first.name) || seen.length >= MAX_JUMP_NESTING) {
+    throw fail(`~/.ssh/config ProxyJump loops through ${[...seen, first.name].join(' -> ')}`);
+  }
+  return [...resolveJumps(own.proxyJump, config, ctx, inherit, fail, [...seen, first.name]), ...hops];
 }
 
 /** A transport for this host; not yet connected (connect() or the first command does). */

@@ -3,12 +3,13 @@
  * name a host by its ssh alias exactly as `ssh alias` would. Like OpenSSH, the first value
  * obtained for a keyword wins (IdentityFile accumulates), `Host` lines take patterns with
  * `*`, `?` and `!`, and `Include` splices files in (globs in the last path component).
- * Not supported: `Match` blocks other than `Match all` (their settings are ignored) and
- * proxies (`ProxyJump`/`ProxyCommand` are reported so the caller can refuse them).
+ * `ProxyJump` is returned as its list of hops; `ProxyCommand` is reported so the caller can
+ * refuse it. Not supported: `Match` blocks other than `Match all` (their settings are ignored).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { matchPattern, matchPatternList } from './host-pattern.ts';
+import { splitJumpList } from '../../inventory/jump-spec.ts';
 
 export interface SshConfigDirective {
   /** Lower-cased keyword. */
@@ -26,8 +27,10 @@ export interface ResolvedSshConfig {
   user?: string;
   identityFiles: string[];
   userKnownHostsFiles: string[];
-  /** `ProxyJump ...` or `ProxyCommand ...` when the config asks for one. */
-  proxy?: string;
+  /** `ProxyJump a,b` as [a, b], nearest hop first, each hop as written. */
+  proxyJump?: string[];
+  /** The `ProxyCommand ...` line when the config asks for one. */
+  proxyCommand?: string;
 }
 
 export interface SshConfigContext {
@@ -134,8 +137,9 @@ export function expandTokens(value: string, tokens: Record<string, string>, home
 export function resolveSshConfig(directives: readonly SshConfigDirective[], alias: string, ctx: SshConfigContext): ResolvedSshConfig {
   const first = new Map<string, string[]>();
   const identities: string[] = [];
+  const applies = (d: SshConfigDirective): boolean => d.conditions.every((patterns) => matchPatternList(patterns, alias, { caseInsensitive: true }));
   for (const d of directives) {
-    if (!d.conditions.every((patterns) => matchPatternList(patterns, alias, { caseInsensitive: true }))) continue;
+    if (!applies(d)) continue;
     if (d.keyword === 'identityfile') {
       if (d.args[0] !== undefined) identities.push(d.args[0]);
     } else if (!first.has(d.keyword)) {
@@ -156,12 +160,11 @@ export function resolveSshConfig(directives: readonly SshConfigDirective[], alia
   };
   if (port !== undefined) resolved.port = port;
   if (user !== undefined) resolved.user = user;
-  for (const k of ['proxyjump', 'proxycommand']) {
-    const v = first.get(k);
-    if (v && v.length > 0 && v[0]?.toLowerCase() !== 'none') {
-      resolved.proxy = `${k === 'proxyjump' ? 'ProxyJump' : 'ProxyCommand'} ${v.join(' ')}`;
-      break;
-    }
+  // OpenSSH keeps whichever of ProxyJump / ProxyCommand comes first; `none` ends the search too.
+  const proxy = directives.find((d) => (d.keyword === 'proxyjump' || d.keyword === 'proxycommand') && d.args.length > 0 && applies(d));
+  if (proxy !== undefined && proxy.args[0]?.toLowerCase() !== 'none') {
+    if (proxy.keyword === 'proxycommand') resolved.proxyCommand = `ProxyCommand ${proxy.args.join(' ')}`;
+    else resolved.proxyJump = splitJumpList(proxy.args.join(','));
   }
   return resolved;
 }

@@ -76,9 +76,10 @@ describe('resolveSshConfig', () => {
     expect(resolveSshConfig(directives, 'web', ctx).user).toBe('admin');
   });
 
-  test('a proxy is reported', () => {
-    expect(resolveSshConfig(directives, 'jump-1', ctx).proxy).toBe('ProxyJump bastion');
-    expect(resolveSshConfig(directives, 'web', ctx).proxy).toBeUndefined();
+  test('ProxyJump is returned as its hops; hosts without one have none', () => {
+    expect(resolveSshConfig(directives, 'jump-1', ctx).proxyJump).toEqual(['bastion']);
+    expect(resolveSshConfig(directives, 'web', ctx).proxyJump).toBeUndefined();
+    expect(resolveSshConfig(directives, 'web', ctx).proxyCommand).toBeUndefined();
   });
 
   test('no config: the alias is the address, nothing else is set', () => {
