@@ -20,20 +20,8 @@ import { describeConnectFailure } from './connect-failure.ts';
 
 export type { IdentityFile } from './ssh-auth.ts';
 
-/** One jump host, resolved like a target; `name` is how the user wrote it (alias or address). */
-export interface JumpHop {
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  identityFiles: IdentityFile[];
-  agent?: string;
-  knownHostsFiles: string[];
-}
-
-export interface SshTransportOptions {
-  /** Inventory name, used in errors. */
-  name: string;
+/** Where and as whom to log in, and how to check the host: a target or a jump host alike. */
+export interface SshEndpoint {
   /** Address actually connected to (after ssh_config HostName). */
   host: string;
   port: number;
@@ -43,6 +31,16 @@ export interface SshTransportOptions {
   agent?: string;
   /** Checked strictly; the first one is the file named in "how to accept" hints. */
   knownHostsFiles: string[];
+}
+
+/** One jump host, resolved like a target; `name` is how the user wrote it (alias or address). */
+export interface JumpHop extends SshEndpoint {
+  name: string;
+}
+
+export interface SshTransportOptions extends SshEndpoint {
+  /** Inventory name, used in errors. */
+  name: string;
   /** Prefix commands with `sudo -n --` (the caller decides: only for non-root users). */
   become: boolean;
   readyTimeoutMs?: number;

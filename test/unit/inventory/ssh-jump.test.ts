@@ -17,7 +17,7 @@ const bad: [string, string, string, string][] = [
       h:
         ssh:
           jump: bastion:70000
-        sources: [/data]`, '4:13', 'hosts.h.ssh.jump[0]: port "70000" is not between 1 and 65535'],
+        sources: [/data]`, '4:13', 'hosts.h.ssh.jump[0]: port 70000 is not between 1 and 65535'],
   ['IPv6 without brackets', yml`
     hosts:
       h:

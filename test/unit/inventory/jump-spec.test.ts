@@ -23,9 +23,9 @@ describe('parseJumpSpec', () => {
 
   test.each([
     ['-oProxyCommand=x', 'expected [user@]host[:port]'],
-    ['bastion:0', 'port "0" is not between 1 and 65535'],
+    ['bastion:0', 'port 0 is not between 1 and 65535'],
     ['bastion:', 'port "" is not between 1 and 65535'],
-    ['bastion:99999', 'port "99999"'],
+    ['bastion:99999', 'port 99999'],
     ['2001:db8::1', 'write an IPv6 address in brackets'],
     ['[bastion]:22', '"bastion" is not an IPv6 address'],
     ['a b@bastion', '"a b" is not a user name'],
