@@ -10,6 +10,8 @@ export interface SshAnswers {
   port: number;
   user: string;
   identity?: string;
+  /** Jump hosts, nearest first; absent: direct (or ProxyJump from ~/.ssh/config). */
+  jump?: string[];
   /** As written in the inventory, relative to it: ./known_hosts */
   known_hosts: string;
 }
@@ -93,7 +95,10 @@ function targetFragment(t: TargetAnswers): Record<string, unknown> {
 
 /** The value of `hosts.NAME` in linkdest.yml. */
 export function hostFragment(a: WizardAnswers, inherited: Inherited = {}): Record<string, unknown> {
-  const ssh = { host: a.ssh.host, port: a.ssh.port, user: a.ssh.user, ...(a.ssh.identity && { identity: a.ssh.identity }), known_hosts: a.ssh.known_hosts };
+  const ssh = {
+    host: a.ssh.host, port: a.ssh.port, user: a.ssh.user, ...(a.ssh.identity && { identity: a.ssh.identity }),
+    ...(a.ssh.jump && a.ssh.jump.length > 0 && { jump: a.ssh.jump.length === 1 ? a.ssh.jump[0] : a.ssh.jump }), known_hosts: a.ssh.known_hosts,
+  };
   const out: Record<string, unknown> = { ssh, disk: targetFragment(a.target) };
   if (!same(a.mountpoint, inherited.mountpoint ?? DEFAULTS.mountpoint)) out.mountpoint = a.mountpoint;
   out.sources = a.sources;

@@ -11,7 +11,7 @@ import type { Answer } from './ask.ts';
 export interface InitFlags {
   inventory: string;
   yes?: boolean;
-  host?: string; name?: string; user?: string; port?: string; identity?: string; hostKeyFingerprint?: string; edit?: boolean;
+  host?: string; name?: string; user?: string; port?: string; identity?: string; jump?: string; hostKeyFingerprint?: string; edit?: boolean;
   target?: string; disk?: string; formatConfirm?: string; adopt?: boolean; filesystem?: string; mountpoint: string;
   iscsiPortal?: string; iscsiTarget?: string; iscsiLun?: string; chapUser?: string; chapPasswordFile?: string;
   source?: string[]; vm?: string[];
@@ -31,6 +31,7 @@ export function addInitFlags(cmd: Command): Command {
     .option('--user <user>', 'SSH user (default: root)')
     .option('--port <n>', 'SSH port (default: 22)')
     .option('--identity <file>', 'SSH private key (default: ssh-agent and ~/.ssh/id_*)')
+    .option('--jump <[user@]host[:port],...>', 'reach the host through this jump host (bastion), a chain comma-separated (default: direct, or ProxyJump from ~/.ssh/config)')
     .option('--host-key-fingerprint <SHA256:...>', 'trust an unknown host key only if it has this fingerprint')
     .option('--no-edit', 'stop if the host is already in the inventory (default: offer to edit it)')
     .option('--target <usb|iscsi>', 'backup target kind (default: usb; --disk implies usb, --iscsi-* imply iscsi)')
@@ -86,7 +87,7 @@ export function presetsFromFlags(f: InitFlags, explicit: (key: keyof InitFlags) 
   const retentionGiven = [f.keepMin, f.minFreeBefore, f.minFreeAfter, f.minInodesBefore, f.minInodesAfter].some((v) => v !== undefined);
   const bool = (key: keyof InitFlags): boolean | undefined => (explicit(key) ? Boolean(f[key]) : undefined);
   return {
-    host: f.host, name: f.name, user: f.user, port: f.port, identity: f.identity, edit: bool('edit'),
+    host: f.host, name: f.name, user: f.user, port: f.port, identity: f.identity, jump: f.jump, edit: bool('edit'),
     target: f.target ?? impliedTarget(f), disk: f.disk, 'format-confirm': f.formatConfirm, adopt: bool('adopt'), filesystem: f.filesystem,
     'iscsi-portal': f.iscsiPortal, 'iscsi-target': f.iscsiTarget, 'iscsi-lun': f.iscsiLun,
     chap: f.chapUser !== undefined ? true : undefined, 'chap-user': f.chapUser, 'chap-password': secretFrom(f.chapPasswordFile, '--chap-password-file'),

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { expandPath } from '../../inventory/build.ts';
 import { InventoryError } from '../../inventory/errors.ts';
 import { hostAddress, simpleName } from '../../inventory/fields.ts';
+import { parseJumpSpec, splitJumpList } from '../../inventory/jump-spec.ts';
 import { parseInventory } from '../../inventory/load.ts';
 import { EXIT, LinkdestError } from '../../runtime/errors.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -94,13 +95,19 @@ export async function runInit(o: InitOptions, d: InitDeps): Promise<number> {
       validate: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 65535) || 'expected a port 1-65535',
     }));
     const identity = (await ask.input({ id: 'identity', message: 'Private key file (empty: ssh-agent and ~/.ssh/id_*):', default: str(ssh.identity) ?? '' })).trim();
+    const jumpText = (await ask.input({
+      id: 'jump', message: 'Jump host (bastion) to go through, [user@]host[:port], several comma-separated (empty: direct):',
+      default: Array.isArray(ssh.jump) ? ssh.jump.map(String).join(',') : str(ssh.jump) ?? '',
+      validate: (v) => splitJumpList(v).map(parseJumpSpec).find((p): p is string => typeof p === 'string') ?? true,
+    })).trim();
+    const jump = splitJumpList(jumpText);
     const knownRel = str(ssh.known_hosts) ?? './known_hosts';
     const knownAbs = expandPath(knownRel, dir, home);
     const spec = connectionSpec(name, {
-      host: address, port, user, known_hosts: knownAbs,
+      host: address, port, user, known_hosts: knownAbs, ...(jump.length > 0 && { jump }),
       ...(identity && { identity: isAbsolute(identity) || identity.startsWith('~') ? expandPath(identity, dir, home) : resolve(identity) }),
     });
-    ask.say(`Connecting to ${user}@${address}:${port}...`);
+    ask.say(`Connecting to ${user}@${address}:${port}${jump.length > 0 ? ` through ${jump.join(', ')}` : ''}...`);
     connected = await d.connect(spec, ask, o.connect ?? {});
     const probe = d.probe(connected.transport);
     const facts = await probe.facts();
@@ -125,7 +132,7 @@ export async function runInit(o: InitOptions, d: InitDeps): Promise<number> {
     const report = await askReport({ ask, host: name, inventoryDir: dir, secrets, send: d.sendMail, existing: obj(existing?.report) });
 
     const answers: WizardAnswers = {
-      name, ssh: { host: address, port, user, ...(identity && { identity }), known_hosts: knownRel },
+      name, ssh: { host: address, port, user, ...(identity && { identity }), ...(jump.length > 0 && { jump }), known_hosts: knownRel },
       target, mountpoint: o.mountpoint, sources, vms, schedule, retention, ...report,
     };
     const fragment = hostFragment(answers, obj(view.defaults));

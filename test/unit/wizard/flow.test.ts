@@ -35,6 +35,18 @@ describe('linkdest init, USB disk', () => {
     expect(h.rec.backups).toBe(1);
   });
 
+  test('a host behind a bastion: the jump is checked, used to connect, and written to the inventory', async () => {
+    const h = harness({ ...base, jump: seq('bastion:99999', 'admin@bastion:2222, inner'), disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0' });
+    const connect = h.deps.connect;
+    const seen: (string[] | undefined)[] = [];
+    h.deps.connect = async (spec, ask, o) => { seen.push(spec.ssh?.jump); return connect(spec, ask, o); };
+    expect(await runInit(opts(), h.deps)).toBe(0);
+    expect(h.prompts.questions('jump')).toHaveLength(1); // asked once; the bad port was refused at the prompt
+    expect(seen).toEqual([['admin@bastion:2222', 'inner']]);
+    const inv = parse(await readFile(join(dir, 'linkdest.yml'), 'utf8'));
+    expect(inv.hosts.marte.ssh).toEqual({ host: 'marte.lan', port: 22, user: 'root', jump: ['admin@bastion:2222', 'inner'], known_hosts: './known_hosts' });
+  });
+
   test('every prompt has a default or says how to skip it; defaults are stated', async () => {
     const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0' });
     await runInit(opts(), h.deps);
