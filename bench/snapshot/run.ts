@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writ
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { copySource } from '../../runtime/engine/copy-source.ts';
+import { mtimePrecision } from '../../runtime/engine/mtime-precision.ts';
 import { createLogger } from '../../runtime/log.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 50_000);
@@ -17,7 +18,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'linkdest-bench-'));
 const src = join(work, 'src');
 const log = createLogger({ stdout: false });
-const flags = { acls: false, xattrs: false, oneFileSystem: false, excludes: [], extraArgs: [], rsh: ['ssh'], remote: false };
+const flags = { acls: false, xattrs: false, oneFileSystem: false, excludes: [], extraArgs: [], rsh: ['ssh'], remote: false, nanoseconds: false };
 let seed = 42;
 const rand = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
 const sizes = [200, 2_000, 8_000, 16_000, 34_000];
@@ -47,6 +48,8 @@ function mutate(files: string[]): void {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const files = generate();
+// As a run does it: nanosecond mtimes where this rsync and filesystem keep them (runtime/snapshot.ts).
+flags.nanoseconds = (await mtimePrecision(work)).nanoseconds;
 const prev = join(work, 'prev');
 const prevStartedMs = Date.now();
 await copySource({ source: src, flags, dest: prev, destDirty: false }, log);
@@ -54,7 +57,7 @@ await new Promise((r) => setTimeout(r, 1100));
 mutate(files);
 await new Promise((r) => setTimeout(r, 1100));
 const du = execFileSync('du', ['-sh', src], { encoding: 'utf8' }).split('\t')[0];
-console.log(`tree: ${FILES} files, ${du}; change 1%, add 0.5%, delete 0.5%; rsync ${execFileSync('rsync', ['--version'], { encoding: 'utf8' }).split('\n')[0]}`);
+console.log(`tree: ${FILES} files, ${du}; change 1%, add 0.5%, delete 0.5%; rsync ${execFileSync('rsync', ['--version'], { encoding: 'utf8' }).split('\n')[0]}; linkdest compares mtimes ${flags.nanoseconds ? 'to the nanosecond' : 'in whole seconds'}`);
 
 const t = { a: [] as number[], b: [] as number[], linkdest: [] as number[], rm: [] as number[] };
 for (let r = 0; r < ROUNDS; r++) {

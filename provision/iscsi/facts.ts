@@ -31,6 +31,12 @@ export interface IscsiUnit {
   active: string;
 }
 
+/** A SysV init script of open-iscsi: whether /etc/init.d/NAME exists, its rc links (rcS.d/K01iscsid). */
+export interface SysvScript {
+  present: boolean;
+  links: string[];
+}
+
 export interface IscsiFacts {
   hostname: string;
   /** iscsiadm, iscsi-iname, iscsi-ls... -> path, when present. */
@@ -51,7 +57,23 @@ export interface IscsiFacts {
   bootId?: string;
   /** CHAP changes an earlier apply wrote but could not log in with (relogin-pending.ts). */
   reloginPending?: PendingRelogin[];
+  /** Hosts without systemd (boot-services.ts): iscsid and open-iscsi SysV scripts by name. */
+  sysvScripts?: Record<string, SysvScript>;
+  /** OpenRC runlevels holding iscsid (/etc/runlevels/NAME/iscsid). */
+  openrcRunlevels?: string[];
+  /** OpenRC is the running init (/run/openrc exists). */
+  openrcRunning?: boolean;
+  /** Raw AUTOSTARTTARGETS value in /etc/conf.d/iscsid (last assignment); undefined when unset. */
+  openrcAutostart?: string;
+  /** iscsid runs now: pidof, or /run/iscsid.pid names a live iscsid. */
+  iscsidRunning?: boolean;
 }
+
+/**
+ * Exit 0 when iscsid runs: pidof, else the pid in its pidfile is an iscsid (a stale pidfile's
+ * pid may belong to another process by now). Also run by apply right after a start.
+ */
+export const ISCSID_RUNNING_SH = 'pidof iscsid >/dev/null 2>&1 || { p=$(sed -n 1p /run/iscsid.pid 2>/dev/null) && [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = iscsid ]; }';
 
 export const ISCSI_UNITS = ['iscsid.socket', 'iscsid.service', 'open-iscsi.service', 'iscsi.service'];
 
@@ -61,7 +83,7 @@ LC_ALL=C; export LC_ALL
 PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 sec() { printf '\n@@%s %s\n' "$nonce" "$*"; }
 sec commands
-for c in iscsiadm iscsi-iname iscsi-ls iscsi-readcapacity16 systemctl; do
+for c in iscsiadm iscsi-iname iscsi-ls iscsi-readcapacity16 systemctl update-rc.d rc-update rc-service; do
   p=$(command -v "$c" 2>/dev/null) && printf '%s %s\n' "$c" "$p"
 done
 sec hostname
@@ -72,6 +94,25 @@ for u in ${ISCSI_UNITS.join(' ')}; do
   sec "unit $u"
   [ -d /run/systemd/system ] && systemctl show -p LoadState -p UnitFileState -p ActiveState -- "$u" 2>/dev/null
 done
+sec openrc
+[ -d /run/openrc ] && echo running
+for s in iscsid open-iscsi; do
+  sec "sysv $s"
+  [ -f "/etc/init.d/$s" ] && echo script
+  for l in /etc/rc?.d/[SK][0-9][0-9]"$s"; do
+    { [ -L "$l" ] || [ -e "$l" ]; } && printf 'link %s\n' "\${l#/etc/}"
+  done
+done
+sec runlevels
+for l in /etc/runlevels/*/iscsid; do
+  { [ -L "$l" ] || [ -e "$l" ]; } || continue
+  l=\${l%/iscsid}
+  printf '%s\n' "\${l##*/}"
+done
+sec autostart
+[ -f /etc/conf.d/iscsid ] && sed -n 's/^[[:space:]]*AUTOSTARTTARGETS=//p' /etc/conf.d/iscsid | tail -n 1
+sec iscsid
+{ ${ISCSID_RUNNING_SH}; } && echo running
 command -v iscsiadm >/dev/null 2>&1 || { sec end; exit 0; }
 hashed() {
   while IFS= read -r line; do
@@ -128,6 +169,12 @@ export function parseIscsiGather(output: string, nonce: string): IscsiFacts {
   const settings: Record<string, NodeRecord> = {};
   for (const s of sections.filter((x) => x.kind === 'settings')) settings[s.arg] = parseNodeRecord(s.body);
   const bootId = body('boot').trim();
+  const sysvScripts: Record<string, SysvScript> = {};
+  for (const s of sections.filter((x) => x.kind === 'sysv')) {
+    const lines = s.body.split('\n');
+    sysvScripts[s.arg] = { present: lines.includes('script'), links: lines.filter((l) => l.startsWith('link ')).map((l) => l.slice(5)) };
+  }
+  const autostart = sections.find((s) => s.kind === 'autostart')?.body.split('\n').filter(Boolean).pop();
   return {
     hostname: body('hostname').trim(),
     commands,
@@ -140,6 +187,11 @@ export function parseIscsiGather(output: string, nonce: string): IscsiFacts {
     byPath: body('bypath').split('\n').filter(Boolean),
     ...(bootId ? { bootId } : {}),
     reloginPending: parsePendingRelogins(body('relogin')),
+    sysvScripts,
+    openrcRunlevels: body('runlevels').split('\n').filter(Boolean),
+    openrcRunning: body('openrc').trim() === 'running',
+    ...(autostart !== undefined ? { openrcAutostart: autostart } : {}),
+    iscsidRunning: body('iscsid').trim() === 'running',
   };
 }
 

@@ -4,10 +4,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { ISCSI_GATHER_SCRIPT, parseIscsiGather } from '../../../provision/iscsi/facts.ts';
 
 const T = 'iqn.2004-04.com.qnap:ts-569pro:iscsi.backuprbme.d70ea1';
@@ -60,6 +60,58 @@ test('records, settings with hashed passwords, sessions, boot id, relogin notes;
   expect(f.byPath).toEqual([]);
   expect(f.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
   expect(f.reloginPending).toEqual([{ target: T, portal: '10.0.0.5:3260', sid: 3, boot: 'boot-1' }]);
+});
+
+/** The machine's own rc links of a script, as the gather should report them (rcS.d/K01iscsid). */
+function machineLinks(script: string): string[] {
+  const dirs = readdirSync('/etc').filter((d) => /^rc.\.d$/.test(d)).sort();
+  return dirs.flatMap((d) => readdirSync(join('/etc', d)).filter((n) => new RegExp(`^[SK]\\d\\d${script.replace('-', '\\-')}$`).test(n)).sort().map((n) => `${d}/${n}`));
+}
+
+describe('init facts for hosts without systemd', () => {
+  const tools = mkdtempSync(join(tmpdir(), 'linkdest-iscsi-init-'));
+  afterAll(() => rmSync(tools, { recursive: true, force: true }));
+  const gather = (pidofExit: number) => {
+    mkdirSync(join(tools, String(pidofExit)), { recursive: true });
+    const bin = join(tools, String(pidofExit));
+    for (const c of ['update-rc.d', 'rc-update', 'rc-service']) {
+      writeFileSync(join(bin, c), '#!/bin/sh\necho "must not run" >&2; exit 9\n');
+      chmodSync(join(bin, c), 0o755);
+    }
+    writeFileSync(join(bin, 'pidof'), `#!/bin/sh\n[ "$*" = iscsid ] || exit 9\nexit ${pidofExit}\n`);
+    chmodSync(join(bin, 'pidof'), 0o755);
+    const out = execFileSync('sh', ['-c', ISCSI_GATHER_SCRIPT, 'gather', 'N0NCE', T, '1', join(tools, 'none'), '10.0.0.5:3260'], {
+      encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${dir}:${process.env.PATH ?? ''}` },
+    });
+    return { bin, f: parseIscsiGather(out, 'N0NCE') };
+  };
+
+  test('init tools found on PATH (never run), SysV scripts and links as this machine has them, iscsid running per pidof', () => {
+    const { bin, f } = gather(0);
+    expect([f.commands['update-rc.d'], f.commands['rc-update'], f.commands['rc-service']]).toEqual(['update-rc.d', 'rc-update', 'rc-service'].map((c) => join(bin, c)));
+    for (const s of ['iscsid', 'open-iscsi']) {
+      expect(f.sysvScripts?.[s]).toEqual({ present: existsSync(`/etc/init.d/${s}`), links: machineLinks(s) });
+    }
+    expect(f.iscsidRunning).toBe(true);
+    expect(f.openrcRunning).toBe(existsSync('/run/openrc'));
+    expect(f.openrcRunlevels).toEqual(existsSync('/etc/runlevels') ? expect.any(Array) : []);
+  });
+
+  test('pidof finds no iscsid and /run/iscsid.pid names no live iscsid: not running', () => {
+    const comm = (pid: string) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    const live = existsSync('/run/iscsid.pid') && comm(readFileSync('/run/iscsid.pid', 'utf8').split('\n')[0]!.trim()) === 'iscsid';
+    expect(gather(1).f.iscsidRunning).toBe(live);
+  });
+
+  test('OpenRC sections as an Alpine host prints them: runlevels, the last AUTOSTARTTARGETS, running', () => {
+    const out = ['', '@@N0NCE commands', 'rc-update /sbin/rc-update', 'rc-service /sbin/rc-service', 'iscsiadm /usr/bin/iscsiadm',
+      '@@N0NCE openrc', 'running', '@@N0NCE sysv iscsid', 'script', '@@N0NCE sysv open-iscsi',
+      '@@N0NCE runlevels', 'boot', 'default', '@@N0NCE autostart', '"yes"', '@@N0NCE iscsid', '@@N0NCE end', ''].join('\n');
+    expect(parseIscsiGather(out, 'N0NCE')).toMatchObject({
+      sysvScripts: { iscsid: { present: true, links: [] }, 'open-iscsi': { present: false, links: [] } },
+      openrcRunning: true, openrcRunlevels: ['boot', 'default'], openrcAutostart: '"yes"', iscsidRunning: false,
+    });
+  });
 });
 
 test('a script cut short is an error, not empty facts', () => {
