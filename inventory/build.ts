@@ -118,6 +118,7 @@ export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostS
     ...(s.disk && { disk: diskOf(s.disk, ctx) }),
     mountpoint: s.mountpoint ?? DEFAULTS.mountpoint,
     mount: s.mount ?? DEFAULTS.mount,
+    ...(s.mount === undefined && { mountDefaulted: true }),
     marker: s.marker ?? DEFAULTS.marker,
     schedule: s.schedule ?? DEFAULTS.schedule,
     ...(smtpPassword && { smtp_password: smtpPassword }),

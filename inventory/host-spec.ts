@@ -57,6 +57,8 @@ export interface HostSpec {
   };
   mountpoint: string;
   mount: 'automount' | 'fstab' | 'static';
+  /** `mount` was not set: automount on systemd hosts, fstab on the others (decided from facts). */
+  mountDefaulted?: boolean;
   marker: string;
   /** systemd OnCalendar expression (cron hosts get the equivalent crontab line). */
   schedule: string;

@@ -65,6 +65,10 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   } catch (e) {
     throw withHost(e, spec.name, 'facts');
   }
+  if (spec.mountDefaulted && spec.mount === 'automount' && spec.disk !== undefined && !facts.systemd) {
+    // Known only now: without systemd the default mount is an fstab line (one more round trip, once).
+    return planHost({ ...spec, mount: 'fstab', mountDefaulted: false }, transport, opts);
+  }
   const changes: Change[] = [];
   for (const r of resources) {
     try {

@@ -1,6 +1,6 @@
 /**
- * A host without systemd (the test bed's 'sshd-only' init): apply writes an fstab line and
- * /etc/cron.d/linkdest; running the cron command by hand makes a snapshot; a changed
+ * A host without systemd (the test bed's 'sshd-only' init) and no `mount:` in the inventory:
+ * apply writes an fstab line (the default there) and /etc/cron.d/linkdest; running the cron command by hand makes a snapshot; a changed
  * fstab line is shown by plan and repaired by apply.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -47,7 +47,7 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: a host without 
           ssh: sshOf(host),
           disk: { usb: { device: disk.device }, label: 'cronbackup' },
           mountpoint: MOUNT,
-          mount: 'fstab',
+          // No `mount:`: without systemd the default is an fstab line.
           schedule: '*-*-* 02:30:00',
           sources: ['/srv/data'],
           retention: SMALL_DISK_RETENTION,
