@@ -94,6 +94,7 @@ describe.skipIf(reason !== undefined)(title, () => {
       { expect: 'Name of this host', send: `h1${KEY.enter}` },
       { expect: 'SSH user', send: KEY.enter },
       { expect: 'SSH port', send: KEY.enter },
+      { expect: 'Jump host', send: KEY.enter },
       { expect: 'right fingerprint', send: `y${KEY.enter}` },
       // --disk answers "USB or iSCSI?" as well.
       { expect: 'To erase it, type', send: `yes${KEY.enter}` },
@@ -116,6 +117,7 @@ describe.skipIf(reason !== undefined)(title, () => {
       { expect: 'SSH user', send: KEY.enter },
       { expect: 'SSH port', send: KEY.enter },
       { expect: 'Private key file', send: `${bed.identity}${KEY.enter}` },
+      { expect: 'Jump host', send: KEY.enter },
       { expect: 'right fingerprint', send: `y${KEY.enter}` },
       { expect: 'Where should the backups go', send: KEY.enter },
       { expect: 'Which disk', send: KEY.enter },
