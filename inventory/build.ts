@@ -22,6 +22,8 @@ export const DEFAULTS = {
 
 /** Where the provisioner installs the SMTP password on the host (mode 0600, root). */
 export const HOST_SMTP_PASSWORD_FILE = '/etc/linkdest/smtp-password';
+/** Where the provisioner installs the webhook URL (a secret: it holds the token) on the host. */
+export const HOST_WEBHOOK_URL_FILE = '/etc/linkdest/webhook-url';
 
 export interface BuildContext {
   name: string;
@@ -48,6 +50,10 @@ function secretRef(o: Secretish, ctx: BuildContext): SecretRef | undefined {
   return undefined;
 }
 
+function webhookUrlRef(w: NonNullable<NonNullable<HostSettings['report']>['webhook']>, ctx: BuildContext): SecretRef | undefined {
+  return secretRef({ password_file: w.url_file, password_env: w.url_env }, ctx);
+}
+
 function diskOf(d: NonNullable<HostSettings['disk']>, ctx: BuildContext): HostSpec['disk'] {
   const common = { filesystem: d.filesystem ?? DEFAULTS.filesystem, label: d.label ?? DEFAULTS.label };
   if (d.usb) return { target: { kind: 'usb', device: d.usb.device }, ...common };
@@ -62,6 +68,7 @@ function diskOf(d: NonNullable<HostSettings['disk']>, ctx: BuildContext): HostSp
 
 function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
   const mail = s.report?.mail;
+  const webhook = s.report?.webhook;
   return {
     name: s.name ?? ctx.name,
     destination: { path: s.mountpoint ?? DEFAULTS.mountpoint },
@@ -77,6 +84,7 @@ function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
     report: s.report && {
       healthcheck_url: s.report.healthcheck_url,
       metrics_file: s.report.metrics_file,
+      webhook: webhook && { url_file: HOST_WEBHOOK_URL_FILE, when: webhook.when, timeout_s: webhook.timeout },
       mail: mail && {
         to: mail.to, from: mail.from, style: mail.style,
         smtp: {
@@ -107,6 +115,7 @@ export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostS
     }
     : undefined;
   const smtpPassword = s.report?.mail ? secretRef(s.report.mail.smtp, ctx) : undefined;
+  const webhookUrl = s.report?.webhook ? webhookUrlRef(s.report.webhook, ctx) : undefined;
   const spec: HostSpec = {
     name: ctx.name,
     groups: ctx.groups,
@@ -122,6 +131,7 @@ export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostS
     marker: s.marker ?? DEFAULTS.marker,
     schedule: s.schedule ?? DEFAULTS.schedule,
     ...(smtpPassword && { smtp_password: smtpPassword }),
+    ...(webhookUrl && { webhook_url: webhookUrl }),
     runtime,
     origin: ctx.origin,
   };

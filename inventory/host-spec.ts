@@ -64,6 +64,8 @@ export interface HostSpec {
   schedule: string;
   /** SMTP password by reference; the runtime config only names the file it is copied to. */
   smtp_password?: SecretRef;
+  /** Webhook URL by reference; the runtime config only names the file it is copied to. */
+  webhook_url?: SecretRef;
   /**
    * The runtime's own settings (sources, exclude, vms, retention, report, hooks, log...),
    * fully defaulted. `destination` is derived by the provisioner from disk/mount/marker.

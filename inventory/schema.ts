@@ -93,6 +93,27 @@ const smtpSchema = withSecret({
   user: line.optional(),
 }, true);
 
+/**
+ * A chat or alerting webhook. Its URL holds the token, so like a password it is only
+ * referenced: url_file or url_env, exactly one. `url:` is there only to refuse it by name.
+ */
+const webhookSchema = strict({
+  url_file: localPath.optional(),
+  url_env: envName.optional(),
+  url: z.unknown().optional(),
+  when: z.enum(['always', 'problems']).optional(),
+  timeout: duration.optional(),
+}).superRefine((w, ctx) => {
+  if (w.url !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['url'], params: atKey,
+      message: 'the webhook URL is a secret, never written in the inventory: use url_file (a file only you can read) or url_env (an environment variable)' });
+  } else if (w.url_file !== undefined && w.url_env !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['url_env'], message: 'use url_file or url_env, not both', params: atKey });
+  } else if (w.url_file === undefined && w.url_env === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected url_file or url_env', params: atKey });
+  }
+});
+
 const reportSchema = strict({
   mail: strict({
     to: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(mailAddress).min(1, 'expected at least one address')),
@@ -102,6 +123,7 @@ const reportSchema = strict({
   }).optional(),
   healthcheck_url: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
   metrics_file: absPath.optional(),
+  webhook: webhookSchema.optional(),
 });
 
 /** A jump host `[user@]host[:port]`, a chain of them (a list or `a,b`, nearest first) or `none`. */

@@ -22,12 +22,14 @@ import { CONFIG_PATH, RUNTIME_PATH, ScheduleResource } from './resources/schedul
 import { UnitStateResource } from './resources/unit-state.ts';
 import { MarkerResource, type MarkerMount } from './resources/marker.ts';
 import { maskSecrets } from './render/mask.ts';
-import { HOST_SMTP_PASSWORD_FILE } from '../inventory/build.ts';
+import { HOST_SMTP_PASSWORD_FILE, HOST_WEBHOOK_URL_FILE } from '../inventory/build.ts';
 import { iscsiResourcesFor } from './iscsi/wiring.ts';
 import { byPathLink, portalsOf } from './iscsi/spec.ts';
 
 /** Where the SMTP password lands on the host; the inventory already names it in the runtime config. */
 export const SMTP_PASSWORD_PATH = HOST_SMTP_PASSWORD_FILE;
+/** Where the webhook URL (it holds the token) lands on the host. */
+export const WEBHOOK_URL_PATH = HOST_WEBHOOK_URL_FILE;
 const LABEL_MAX: Record<string, number> = { ext4: 16, xfs: 12, btrfs: 255 };
 
 export interface RecipeInputs {
@@ -83,9 +85,11 @@ export function runtimeConfigFor(spec: HostSpec): RuntimeConfig {
     ? { iscsi: { portals: portalsOf(target), target: target.target, lun: target.lun } }
     : {};
   const mail = spec.runtime.report.mail;
-  const report = mail && spec.smtp_password
+  const withMail = mail && spec.smtp_password
     ? { ...spec.runtime.report, mail: { ...mail, smtp: { ...mail.smtp, password_file: SMTP_PASSWORD_PATH } } }
     : spec.runtime.report;
+  const webhook = withMail.webhook;
+  const report = webhook && spec.webhook_url ? { ...withMail, webhook: { ...webhook, url_file: WEBHOOK_URL_PATH } } : withMail;
   const config = { ...spec.runtime, report, destination: { path: spec.mountpoint, marker: spec.marker, mount: destinationMount(spec), ...iscsi } };
   try {
     return parseRuntimeConfig(config, `${spec.origin} (runtime config of ${spec.name})`);
@@ -124,6 +128,9 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   r.push(new FileResource({ path: CONFIG_PATH, mode: 0o600, mask: maskSecrets }, `${JSON.stringify(config, null, 2)}\n`));
   if (spec.smtp_password && config.report.mail) {
     r.push(new SecretFileResource(SMTP_PASSWORD_PATH, spec.smtp_password, `host ${spec.name}: smtp_password`));
+  }
+  if (spec.webhook_url && config.report.webhook) {
+    r.push(new SecretFileResource(WEBHOOK_URL_PATH, spec.webhook_url, `host ${spec.name}: webhook url`));
   }
   r.push(new ScheduleResource({ schedule: spec.schedule, randomizedDelaySec: 120 }));
   if (disk && spec.mount !== 'fstab') {

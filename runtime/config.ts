@@ -79,6 +79,18 @@ export const mailSchema = z.object({
   smtp: smtpSchema,
 }).strict();
 
+/**
+ * A chat or alerting webhook (Slack, Mattermost, Discord, ntfy...). Its URL is a secret (the
+ * path holds the token), so only the file holding it is named here.
+ */
+export const webhookSchema = z.object({
+  /** File (0600) holding the URL. */
+  url_file: absPath,
+  /** problems: only warning, failed and skipped runs (like mail style errors). */
+  when: z.enum(['always', 'problems']).default('problems'),
+  timeout_s: z.number().positive().max(600).default(10),
+}).strict();
+
 export const runtimeConfigSchema = z.object({
   version: z.literal(1).default(1),
   /** Snapshot set name: DEST/NAME/YYYY-MM-DD_HH-MM-SS. Defaults to the host name. */
@@ -114,6 +126,7 @@ export const runtimeConfigSchema = z.object({
     healthcheck_url: z.string().url().optional(),
     /** Prometheus node_exporter textfile, written after every run. */
     metrics_file: absPath.optional(),
+    webhook: webhookSchema.optional(),
   }).strict().default({}),
   log: z.object({
     dir: absPath.default('/var/log/linkdest'),

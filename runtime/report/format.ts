@@ -3,6 +3,7 @@
  * all: summary and the full log, every night; report: the summary, every night;
  * errors: summary and full log, only when the run did not end ok.
  */
+import { basename } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
 import type { RunResult, RunStatus, SpaceInfo } from '../run-result.ts';
 import { formatBytes } from '../size.ts';
@@ -77,6 +78,19 @@ export function formatSummary(r: RunResult): string {
   }
   if (r.logFile) lines.push(`Log file: ${r.logFile}`);
   return lines.join('\n');
+}
+
+/**
+ * The run in one paragraph, for chat (webhook): the summary's first line, the snapshot, time,
+ * space added and the first problem.
+ */
+export function formatParagraph(r: RunResult): string {
+  const facts = [r.snapshot ? `Snapshot ${basename(r.snapshot)}` : 'No snapshot written', `took ${formatDuration(r.durationMs)}`];
+  if (r.stats) facts.push(`${formatBytes(r.stats.bytesUsed ?? r.stats.bytesTransferred)} added`);
+  const problems = [...r.errors.map((e) => `Error: ${e}`), ...r.warnings.map((w) => `Warning: ${w}`)];
+  const more = problems.length - 1;
+  const first = problems.length === 0 ? '' : ` ${problems[0]}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}`;
+  return `Backup ${r.name} on ${r.host}: ${STATUS_WORD[r.status]}. ${facts.join(', ')}.${first}`;
 }
 
 export function formatMail(r: RunResult, style: MailStyle, logText: string): MailContent {

@@ -11,6 +11,7 @@ import { ping } from './healthcheck.ts';
 import { MailError, deliverMail, type MailOptions, type OutgoingMail } from './mail.ts';
 import { writeMetricsFile } from './metrics.ts';
 import { flushSpool, spoolDir, spoolMail } from './spool.ts';
+import { postWebhook } from './webhook.ts';
 
 export interface ReportOptions {
   /** Total time reportFinish keeps retrying an undeliverable mail before spooling it (default 120 s). */
@@ -59,11 +60,13 @@ async function deliverWithRetry(mail: OutgoingMail, cfg: NonNullable<RuntimeConf
   }
 }
 
-async function mailReport(result: RunResult, cfg: RuntimeConfig, log: Logger, opts: ReportOptions): Promise<void> {
+/** `undelivered`: reports that failed before the mail (the webhook), named at its end. */
+async function mailReport(result: RunResult, cfg: RuntimeConfig, log: Logger, opts: ReportOptions, undelivered: readonly string[]): Promise<void> {
   const mail = cfg.report.mail;
   if (!mail || !shouldMail(mail.style, result.status)) return;
   const content = formatMail(result, mail.style, log.text());
-  const out: OutgoingMail = { from: mail.from, to: mail.to, ...content, date: result.finishedAt };
+  const notes = undelivered.map((w) => `Not delivered: ${w}\n`).join('');
+  const out: OutgoingMail = { from: mail.from, to: mail.to, subject: content.subject, text: `${content.text}${notes}`, date: result.finishedAt };
   const dir = spoolDir(cfg.state_dir);
   const err = await deliverWithRetry(out, mail, log, opts);
   if (err) {
@@ -81,9 +84,12 @@ async function mailReport(result: RunResult, cfg: RuntimeConfig, log: Logger, op
   });
 }
 
-/** Metrics file, healthcheck success/fail, then the mail (which may wait for the server). */
+/**
+ * Metrics file, healthcheck success/fail, webhook, then the mail (which may wait for the
+ * server, and names a webhook that failed). None of them changes the run's status.
+ */
 export async function reportFinish(result: RunResult, cfg: RuntimeConfig, log: Logger, opts: ReportOptions = {}): Promise<void> {
-  const { metrics_file: metrics, healthcheck_url: url } = cfg.report;
+  const { metrics_file: metrics, healthcheck_url: url, webhook } = cfg.report;
   if (metrics) {
     await writeMetricsFile(metrics, result).catch((e: unknown) => log.warn(`cannot write metrics file ${metrics}: ${errText(e)}`));
   }
@@ -91,5 +97,15 @@ export async function reportFinish(result: RunResult, cfg: RuntimeConfig, log: L
     const failed = result.status === 'failed' || result.status === 'skipped';
     await ping(url, failed ? 'fail' : 'success', log, formatSummary(result), opts.healthcheckTimeoutMs);
   }
-  await mailReport(result, cfg, log, opts).catch((e: unknown) => log.error(`mail report failed: ${errText(e)}`));
+  const undelivered: string[] = [];
+  if (webhook) {
+    const warning = await postWebhook(webhook, result, log, [...cfg.hooks.pre, ...cfg.hooks.post])
+      .catch(() => {
+        // Not the error's text: it could quote the URL.
+        log.warn('webhook: internal error');
+        return 'webhook: internal error';
+      });
+    if (warning) undelivered.push(warning);
+  }
+  await mailReport(result, cfg, log, opts, undelivered).catch((e: unknown) => log.error(`mail report failed: ${errText(e)}`));
 }

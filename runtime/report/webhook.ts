@@ -1,0 +1,136 @@
+/**
+ * The run posted as JSON to a chat or alerting webhook (Slack and Mattermost show `text`,
+ * Discord `content`; the structured fields are there for anything that parses them).
+ * The URL is a secret (its path or query holds the token): it is read from a file at each
+ * run and nothing printed ever shows more of it than the scheme and host.
+ * Like the healthcheck ping, a webhook that fails is a warning in the log only.
+ */
+import { readFile } from 'node:fs/promises';
+import type { RuntimeConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { hideHookArguments } from '../ops/last-run.ts';
+import type { RunResult, RunStatus, SnapshotStats, SpaceInfo } from '../run-result.ts';
+import { formatParagraph } from './format.ts';
+
+export type WebhookConfig = NonNullable<RuntimeConfig['report']['webhook']>;
+
+export interface WebhookPayload {
+  text: string;
+  content: string;
+  host: string;
+  name: string;
+  status: RunStatus;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  snapshot: string | null;
+  errors: string[];
+  warnings: string[];
+  stats: SnapshotStats | null;
+  spaceAfter: SpaceInfo | null;
+}
+
+/** Discord refuses `content` over 2000 characters; Slack cuts long text anyway. */
+export const TEXT_MAX = 1900;
+
+export function shouldPost(when: WebhookConfig['when'], status: RunStatus): boolean {
+  return when === 'always' || status !== 'ok';
+}
+
+/**
+ * Pure: the JSON body. Hook arguments are cut from the messages as in last-run.json: a chat
+ * channel is read by more people than the root-only log.
+ */
+export function webhookPayload(r: RunResult, hooks: readonly (readonly string[])[] = []): WebhookPayload {
+  const errors = hideHookArguments(r.errors, hooks);
+  const warnings = hideHookArguments(r.warnings, hooks);
+  const full = formatParagraph({ ...r, errors, warnings });
+  const text = full.length > TEXT_MAX ? `${full.slice(0, TEXT_MAX - 3)}...` : full;
+  return {
+    text, content: text,
+    host: r.host, name: r.name, status: r.status, exitCode: r.exitCode,
+    startedAt: r.startedAt, finishedAt: r.finishedAt, durationMs: r.durationMs,
+    snapshot: r.snapshot ?? null, errors, warnings,
+    stats: r.stats ?? null, spaceAfter: r.spaceAfter ?? null,
+  };
+}
+
+/** Pure: the part of a webhook URL that may be shown (scheme, host, port), never path or query. */
+export function shownOrigin(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
+const CODE_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/**
+ * Pure: why a fetch failed, from its error's code only. fetch's own messages are not shown:
+ * some of them quote the URL.
+ */
+export function failureReason(e: unknown, timedOut: boolean, timeoutS: number): string {
+  if (timedOut) return `no answer within ${timeoutS} s`;
+  const cause = (e as { cause?: { code?: unknown } } | undefined)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code === undefined) return 'request failed';
+  return CODE_WORDS[code] ?? code;
+}
+
+/** The URL from its file, or the one-line reason it cannot be used (never its content). */
+export async function readWebhookUrl(file: string): Promise<URL | string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+  const value = text.trim();
+  if (value === '') return `${file} is empty`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${file} does not hold a URL`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${file} does not hold an http(s) URL`;
+  // fetch refuses them, with a message that quotes the URL.
+  if (url.username !== '' || url.password !== '') return `${file}: a URL with user:password@ cannot be used`;
+  return url;
+}
+
+/**
+ * Posts the run when `when` says so. Returns the warning (already logged) when it was not
+ * delivered, undefined when it was or nothing was due.
+ */
+export async function postWebhook(cfg: WebhookConfig, r: RunResult, log: Logger, hooks: readonly (readonly string[])[] = []): Promise<string | undefined> {
+  if (!shouldPost(cfg.when, r.status)) return undefined;
+  const url = await readWebhookUrl(cfg.url_file);
+  const fail = (why: string): string => {
+    const warning = `webhook: ${why}`;
+    log.warn(warning);
+    return warning;
+  };
+  if (typeof url === 'string') return fail(url);
+  const signal = AbortSignal.timeout(cfg.timeout_s * 1000);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(webhookPayload(r, hooks)),
+      signal,
+    });
+    // Read (and drop) the answer so the connection is released before the run exits.
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) return fail(`HTTP ${res.status} (${shownOrigin(url)})`);
+    log.info(`webhook: posted to ${shownOrigin(url)}`);
+    return undefined;
+  } catch (e) {
+    return fail(`${failureReason(e, signal.aborted, cfg.timeout_s)} (${shownOrigin(url)})`);
+  }
+}
