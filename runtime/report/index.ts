@@ -11,7 +11,7 @@ import { ping } from './healthcheck.ts';
 import { MailError, deliverMail, type MailOptions, type OutgoingMail } from './mail.ts';
 import { writeMetricsFile } from './metrics.ts';
 import { flushSpool, spoolDir, spoolMail } from './spool.ts';
-import { postWebhook } from './webhook.ts';
+import { flushWebhookSpool, postWebhook } from './webhook.ts';
 
 export interface ReportOptions {
   /** Total time reportFinish keeps retrying an undeliverable mail before spooling it (default 120 s). */
@@ -24,10 +24,11 @@ export interface ReportOptions {
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Healthcheck /start, then one try at every spooled report from earlier runs. */
+/** Healthcheck /start, then one try at every spooled report (webhook, mail) from earlier runs. */
 export async function reportStart(cfg: RuntimeConfig, log: Logger, opts: ReportOptions = {}): Promise<void> {
-  const { healthcheck_url: url, mail } = cfg.report;
+  const { healthcheck_url: url, mail, webhook } = cfg.report;
   if (url) await ping(url, 'start', log, '', opts.healthcheckTimeoutMs);
+  if (webhook) await flushWebhookSpool(webhook, cfg.state_dir, log);
   if (mail) {
     try {
       await flushSpool(spoolDir(cfg.state_dir), (m) => deliverMail(m, mail.smtp, opts.mail), log);
@@ -99,7 +100,7 @@ export async function reportFinish(result: RunResult, cfg: RuntimeConfig, log: L
   }
   const undelivered: string[] = [];
   if (webhook) {
-    const warning = await postWebhook(webhook, result, log, [...cfg.hooks.pre, ...cfg.hooks.post])
+    const warning = await postWebhook(webhook, result, log, [...cfg.hooks.pre, ...cfg.hooks.post], cfg.state_dir)
       .catch(() => {
         // Not the error's text: it could quote the URL.
         log.warn('webhook: internal error');

@@ -3,14 +3,16 @@
  * Discord `content`; the structured fields are there for anything that parses them).
  * The URL is a secret (its path or query holds the token): it is read from a file at each
  * run and nothing printed ever shows more of it than the scheme and host.
- * Like the healthcheck ping, a webhook that fails is a warning in the log only.
+ * Like the healthcheck ping, a webhook that fails is a warning in the log only; a post that
+ * may pass later waits in a spool, as an undelivered mail does.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import type { RuntimeConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { hideHookArguments } from '../ops/last-run.ts';
 import type { RunResult, RunStatus, SnapshotStats, SpaceInfo } from '../run-result.ts';
 import { formatParagraph } from './format.ts';
+import { flushSpool, listSpool, spoolItem, webhookSpoolDir } from './spool.ts';
 
 export type WebhookConfig = NonNullable<RuntimeConfig['report']['webhook']>;
 
@@ -104,33 +106,81 @@ export async function readWebhookUrl(file: string): Promise<URL | string> {
   return url;
 }
 
-/**
- * Posts the run when `when` says so. Returns the warning (already logged) when it was not
- * delivered, undefined when it was or nothing was due.
- */
-export async function postWebhook(cfg: WebhookConfig, r: RunResult, log: Logger, hooks: readonly (readonly string[])[] = []): Promise<string | undefined> {
-  if (!shouldPost(cfg.when, r.status)) return undefined;
+export class WebhookError extends Error {
+  /** Worth trying again later (no answer, 5xx, 429, the URL file not usable yet). */
+  constructor(message: string, readonly transient: boolean) {
+    super(message);
+  }
+}
+
+/** Pure: a 5xx, 408 or 429 may pass later; any other refusal will not. */
+export function transientStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+/** One POST; resolves with the origin it reached, or throws a WebhookError safe to show. */
+export async function sendPayload(cfg: WebhookConfig, payload: WebhookPayload): Promise<string> {
   const url = await readWebhookUrl(cfg.url_file);
-  const fail = (why: string): string => {
-    const warning = `webhook: ${why}`;
-    log.warn(warning);
-    return warning;
-  };
-  if (typeof url === 'string') return fail(url);
+  if (typeof url === 'string') throw new WebhookError(url, true);
   const signal = AbortSignal.timeout(cfg.timeout_s * 1000);
+  let res: Response;
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(webhookPayload(r, hooks)),
-      signal,
-    });
+    res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload), signal });
     // Read (and drop) the answer so the connection is released before the run exits.
     await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) return fail(`HTTP ${res.status} (${shownOrigin(url)})`);
-    log.info(`webhook: posted to ${shownOrigin(url)}`);
-    return undefined;
   } catch (e) {
-    return fail(`${failureReason(e, signal.aborted, cfg.timeout_s)} (${shownOrigin(url)})`);
+    throw new WebhookError(`${failureReason(e, signal.aborted, cfg.timeout_s)} (${shownOrigin(url)})`, true);
   }
+  if (!res.ok) throw new WebhookError(`HTTP ${res.status} (${shownOrigin(url)})`, transientStatus(res.status));
+  return shownOrigin(url);
+}
+
+/** Payloads kept for a later run; beyond this many, the oldest go (a webhook gone for good). */
+export const WEBHOOK_SPOOL_MAX = 50;
+
+interface Spooled { date: string; payload: WebhookPayload }
+
+const spooledName = (s: Spooled): string => `of the run at ${s.payload.startedAt} (${s.payload.status})`;
+
+/** Older payloads that waited, oldest first; a refused one (4xx) is dropped. */
+export async function flushWebhookSpool(cfg: WebhookConfig, stateDir: string, log: Logger): Promise<void> {
+  await flushSpool<Spooled>(webhookSpoolDir(stateDir), async (s) => { await sendPayload(cfg, s.payload); }, log, { name: spooledName, dropRefused: true })
+    .catch(() => log.warn('webhook: cannot read its spool'));
+}
+
+async function keep(stateDir: string, r: RunResult, payload: WebhookPayload, log: Logger): Promise<boolean> {
+  const dir = webhookSpoolDir(stateDir);
+  try {
+    await spoolItem(dir, r.finishedAt || new Date().toISOString(), { date: r.finishedAt, payload } satisfies Spooled);
+    const all = await listSpool(dir);
+    for (const old of all.slice(0, Math.max(0, all.length - WEBHOOK_SPOOL_MAX))) {
+      await rm(old, { force: true });
+      log.warn(`webhook: more than ${WEBHOOK_SPOOL_MAX} reports waiting; dropped the oldest`);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Posts the run when `when` says so. A post that may pass later (no answer, 5xx) is kept in
+ * state_dir/spool-webhook and sent first thing by the next runs; after a post gets through,
+ * older ones that waited go too. Returns the warning (already logged) when it was not
+ * delivered, undefined when it was or nothing was due.
+ */
+export async function postWebhook(cfg: WebhookConfig, r: RunResult, log: Logger, hooks: readonly (readonly string[])[] = [], stateDir?: string): Promise<string | undefined> {
+  if (!shouldPost(cfg.when, r.status)) return undefined;
+  const payload = webhookPayload(r, hooks);
+  try {
+    log.info(`webhook: posted to ${await sendPayload(cfg, payload)}`);
+  } catch (e) {
+    const err = e instanceof WebhookError ? e : new WebhookError('internal error', false);
+    const kept = err.transient && stateDir !== undefined && await keep(stateDir, r, payload, log);
+    const warning = `webhook: ${err.message}${kept ? '; kept for the next run' : ''}`;
+    log.warn(warning);
+    return warning;
+  }
+  if (stateDir !== undefined) await flushWebhookSpool(cfg, stateDir, log);
+  return undefined;
 }

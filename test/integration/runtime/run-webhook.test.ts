@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -16,10 +16,12 @@ import type { RuntimeConfig, RuntimeConfigInput } from '../../../runtime/config.
 import { runNightly } from '../../../runtime/run.ts';
 import type { RunResult } from '../../../runtime/run-result.ts';
 import { lastRunPath } from '../../../runtime/ops/last-run.ts';
+import { webhookSpoolDir } from '../../../runtime/report/spool.ts';
+import { WEBHOOK_SPOOL_MAX } from '../../../runtime/report/webhook.ts';
 import { startSmtpServer, type SmtpTestServer } from '../runtime-periphery/support/smtp-test-server.ts';
 import { runConfig } from './support/run-config.ts';
 
-type Answer = 'ok' | 'error' | 'never';
+type Answer = 'ok' | 'error' | 'gone' | 'never';
 interface Received { method: string; url: string; contentType: string; body: Record<string, unknown> }
 
 /** Records every request; answers 204, 500 or never, as the test sets `answer`. */
@@ -36,6 +38,7 @@ async function startHookServer(): Promise<{ server: Server; port: number; receiv
       });
       if (answer.mode === 'ok') res.writeHead(204).end();
       else if (answer.mode === 'error') res.writeHead(500).end('internal error');
+      else if (answer.mode === 'gone') res.writeHead(404).end('no such hook');
       // 'never': the request hangs until the client gives up.
     });
   });
@@ -144,9 +147,9 @@ describe('webhook reports of full runs', () => {
   });
 
   test.each([
-    ['the server answers 500', 'error', /^webhook: HTTP 500 \(http:\/\/127\.0\.0\.1:\d+\)$/],
-    ['connection refused', 'refused', /^webhook: connection refused \(http:\/\/127\.0\.0\.1:\d+\)$/],
-    ['the server never answers', 'never', /^webhook: no answer within 0\.5 s \(http:\/\/127\.0\.0\.1:\d+\)$/],
+    ['the server answers 500', 'error', /^webhook: HTTP 500 \(http:\/\/127\.0\.0\.1:\d+\); kept for the next run$/],
+    ['connection refused', 'refused', /^webhook: connection refused \(http:\/\/127\.0\.0\.1:\d+\); kept for the next run$/],
+    ['the server never answers', 'never', /^webhook: no answer within 0\.5 s \(http:\/\/127\.0\.0\.1:\d+\); kept for the next run$/],
   ] as const)('%s: one warning line, the backup still ok (exit 0), no trace of the URL', async (_name, mode, warning) => {
     let port = hook.port;
     if (mode === 'refused') {
@@ -170,7 +173,51 @@ describe('webhook reports of full runs', () => {
     expect(JSON.parse(t.lastRun)).toMatchObject({ status: 'ok', exitCode: 0, warnings: [] });
     expect(t.mail).toMatch(/linkdest \S+ set: ok \(/);
     expect(t.mail.split('\n').filter((l) => l.startsWith('Not delivered: webhook: '))).toHaveLength(1);
-    expectNoSecret(t);
+    const spooled = readdirSync(webhookSpoolDir(cfg.state_dir)).map((f) => readFileSync(join(webhookSpoolDir(cfg.state_dir), f), 'utf8'));
+    expect(spooled).toHaveLength(1);
+    expectNoSecret({ ...t, spool: spooled.join('') });
+  });
+
+  test('a post kept after a 500 goes first at the next run, oldest first; the spool is then empty', async () => {
+    hook.answer.mode = 'error';
+    const cfg = setup(hookUrl(), { when: 'always' });
+    const first = await runNightly(cfg, fast);
+    const dir = webhookSpoolDir(cfg.state_dir);
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(statSync(join(dir, readdirSync(dir)[0]!)).mode & 0o777).toBe(0o600);
+    hook.answer.mode = 'ok';
+    const before = hook.received.length;
+    await new Promise((r) => setTimeout(r, 1100)); // the next snapshot gets a later name
+    const second = await runNightly(cfg, fast);
+    const got = hook.received.slice(before).map((x) => x.body.startedAt);
+    expect(got).toEqual([first.startedAt, second.startedAt]);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(readFileSync(second.logFile!, 'utf8')).toContain(`delivered spooled report of the run at ${first.startedAt} (ok)`);
+  });
+
+  test(`at most ${WEBHOOK_SPOOL_MAX} posts wait: beyond that the oldest is dropped, with a warning`, async () => {
+    hook.answer.mode = 'error';
+    const cfg = setup(hookUrl(), { when: 'always' });
+    const dir = webhookSpoolDir(cfg.state_dir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const old = Array.from({ length: WEBHOOK_SPOOL_MAX }, (_, i) => `20200101T0000${String(i).padStart(2, '0')}-1-x.json`);
+    for (const f of old) writeFileSync(join(dir, f), '{"date":"","payload":{"startedAt":"old","status":"ok"}}\n', { mode: 0o600 });
+    // The start of the run tries them (500: kept), then the run's own post fails and is kept too.
+    const r = await runNightly(cfg, fast);
+    const left = readdirSync(dir).sort();
+    expect(left).toHaveLength(WEBHOOK_SPOOL_MAX);
+    expect(left).not.toContain(old[0]);
+    expect(left).toContain(old[1]);
+    expect(readFileSync(r.logFile!, 'utf8')).toContain(`webhook: more than ${WEBHOOK_SPOOL_MAX} reports waiting; dropped the oldest`);
+  });
+
+  test('a refusal (HTTP 404: the hook is gone) is not kept: it would never pass', async () => {
+    hook.answer.mode = 'gone';
+    const cfg = setup(hookUrl(), { when: 'always' });
+    const r = await runNightly(cfg, fast);
+    expect(r).toMatchObject({ status: 'ok', exitCode: 0 });
+    expect(readFileSync(r.logFile!, 'utf8')).toMatch(/warn +webhook: HTTP 404 \(http:\/\/127\.0\.0\.1:\d+\)$/m);
+    expect(existsSync(webhookSpoolDir(cfg.state_dir)) ? readdirSync(webhookSpoolDir(cfg.state_dir)) : []).toEqual([]);
   });
 
   test('an unreadable URL file is a warning naming the file, and the run stays ok', async () => {

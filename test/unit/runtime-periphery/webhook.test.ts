@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { failureReason, readWebhookUrl, shouldPost, shownOrigin, TEXT_MAX, webhookPayload } from '../../../runtime/report/webhook.ts';
+import { failureReason, readWebhookUrl, shouldPost, shownOrigin, TEXT_MAX, transientStatus, webhookPayload } from '../../../runtime/report/webhook.ts';
 import { runResult } from './run-result-fixture.ts';
 
 describe('shouldPost', () => {
@@ -111,5 +111,11 @@ describe('readWebhookUrl: the file on the host', () => {
 
   test('a missing file', async () => {
     expect(await readWebhookUrl(join(dir, 'absent'))).toBe(`cannot read ${join(dir, 'absent')}: ENOENT`);
+  });
+});
+
+describe('transientStatus: what is kept for the next run', () => {
+  test.each([[500, true], [502, true], [503, true], [429, true], [408, true], [400, false], [401, false], [403, false], [404, false], [410, false]])('HTTP %i -> %s', (status, want) => {
+    expect(transientStatus(status)).toBe(want);
   });
 });
