@@ -49,6 +49,8 @@ export interface WizardAnswers {
   retention: RetentionAnswers;
   mail?: MailAnswers;
   healthcheck_url?: string;
+  /** `{url_file}` relative to the inventory (the URL itself is a secret), or the host's own settings kept. */
+  webhook?: Record<string, unknown>;
 }
 
 /** rbme.conf's defaults: MIN_KEEP_OLD_BACKUPS=30, MIN_FREE 30/40 GB, MIN_INODES 100k/300k. */
@@ -118,6 +120,7 @@ export function hostFragment(a: WizardAnswers, inherited: Inherited = {}): Recor
     };
   }
   if (a.healthcheck_url) report.healthcheck_url = a.healthcheck_url;
+  if (a.webhook) report.webhook = a.webhook;
   if (Object.keys(report).length > 0) out.report = report;
   return out;
 }

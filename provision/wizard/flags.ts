@@ -17,7 +17,7 @@ export interface InitFlags {
   source?: string[]; vm?: string[];
   time?: string; keepMin?: string; minFreeBefore?: string; minFreeAfter?: string; minInodesBefore?: string; minInodesAfter?: string;
   mailTo?: string; mailFrom?: string; smtpHost?: string; smtpPort?: string; smtpSecurity?: string; smtpUser?: string; smtpPasswordFile?: string;
-  testMail?: boolean; healthcheckUrl?: string; apply?: boolean; firstBackup?: boolean;
+  testMail?: boolean; healthcheckUrl?: string; webhook?: boolean; webhookUrlFile?: string; apply?: boolean; firstBackup?: boolean;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -62,6 +62,8 @@ export function addInitFlags(cmd: Command): Command {
     .option('--smtp-password-file <file>', 'file holding the SMTP password (copied to a 0600 file beside the inventory)')
     .option('--no-test-mail', 'do not send a test mail (default: send one from this machine; if it fails, --yes keeps the settings)')
     .option('--healthcheck-url <url>', 'URL pinged at every run (default: none)')
+    .option('--no-webhook', 'no chat/alerting webhook (default: asked, no)')
+    .option('--webhook-url-file <file>', 'file holding a chat/alerting webhook URL for runs with problems (copied to a 0600 file beside the inventory; default: none)')
     .option('--no-apply', 'write linkdest.yml and show the plan, but do not apply it (default: ask, --yes applies)')
     .option('--no-first-backup', 'do not run the first backup after applying (default: ask, --yes runs it)');
 }
@@ -97,6 +99,7 @@ export function presetsFromFlags(f: InitFlags, explicit: (key: keyof InitFlags) 
     'min-inodes-before': f.minInodesBefore, 'min-inodes-after': f.minInodesAfter,
     'mail-to': f.mailTo, 'mail-from': f.mailFrom, 'smtp-host': f.smtpHost, 'smtp-port': f.smtpPort,
     'smtp-security': f.smtpSecurity, 'smtp-user': f.smtpUser, 'smtp-password': secretFrom(f.smtpPasswordFile, '--smtp-password-file'),
-    'test-mail': bool('testMail'), 'healthcheck-url': f.healthcheckUrl, apply: bool('apply'), 'first-backup': bool('firstBackup'),
+    'test-mail': bool('testMail'), 'healthcheck-url': f.healthcheckUrl,
+    webhook: f.webhookUrlFile !== undefined ? true : bool('webhook'), 'webhook-url': secretFrom(f.webhookUrlFile, '--webhook-url-file'), apply: bool('apply'), 'first-backup': bool('firstBackup'),
   };
 }

@@ -32,7 +32,7 @@ export interface ReportContext {
   inventoryDir: string;
   secrets: { file: string; content: string }[];
   send: SendMail;
-  existing?: { mail?: { to?: unknown; from?: string; smtp?: { host?: string; port?: number; security?: string; user?: string } }; healthcheck_url?: string };
+  existing?: { mail?: { to?: unknown; from?: string; smtp?: { host?: string; port?: number; security?: string; user?: string } }; healthcheck_url?: string; webhook?: unknown };
 }
 
 const MAIL = /^[^\s@]+@[^\s@]+$/;
@@ -125,7 +125,29 @@ function oneLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
 }
 
-export async function askReport(c: ReportContext): Promise<{ mail?: MailAnswers; healthcheck_url?: string }> {
+/**
+ * A chat or alerting webhook (Slack, Mattermost, Discord...). Its URL holds the token, so it
+ * is asked hidden and kept like a password: a 0600 file beside the inventory, referenced by
+ * `url_file`. A host that has one keeps it (edit the inventory to change it).
+ */
+async function askWebhook(c: ReportContext): Promise<Record<string, unknown> | undefined> {
+  const kept = c.existing?.webhook;
+  if (kept !== null && typeof kept === 'object' && !Array.isArray(kept)) {
+    c.ask.say('Webhook: kept as it is in the inventory.');
+    return kept as Record<string, unknown>;
+  }
+  if (!(await c.ask.confirm({ id: 'webhook', message: 'Also post runs with problems to a chat or alerting webhook (Slack, Mattermost, Discord...)?', default: false }))) return undefined;
+  const url = (await c.ask.password({ id: 'webhook-url', message: 'Webhook URL (not shown, stored in a 0600 file next to linkdest.yml):' })).trim();
+  if (!/^https?:\/\/[^\s/@]+\/?\S*$/.test(url)) {
+    c.ask.say('That is not an http(s):// URL without user:password@; no webhook for now.');
+    return undefined;
+  }
+  const url_file = `./${c.host}.webhook-url`;
+  c.secrets.push({ file: join(c.inventoryDir, url_file), content: url });
+  return { url_file };
+}
+
+export async function askReport(c: ReportContext): Promise<{ mail?: MailAnswers; healthcheck_url?: string; webhook?: Record<string, unknown> }> {
   const { mail, password } = await askMailTested(c);
   if (mail?.smtp.password_file !== undefined && password !== undefined) {
     c.secrets.push({ file: join(c.inventoryDir, mail.smtp.password_file), content: password });
@@ -134,5 +156,6 @@ export async function askReport(c: ReportContext): Promise<{ mail?: MailAnswers;
     id: 'healthcheck-url', message: 'Healthcheck URL to ping at every run (empty: none):', default: c.existing?.healthcheck_url ?? '',
     validate: (v) => v.trim() === '' || /^https?:\/\/\S+$/.test(v.trim()) || 'expected an http(s):// URL',
   })).trim();
-  return { ...(mail && { mail }), ...(url !== '' && { healthcheck_url: url }) };
+  const webhook = await askWebhook(c);
+  return { ...(mail && { mail }), ...(url !== '' && { healthcheck_url: url }), ...(webhook && { webhook }) };
 }

@@ -125,6 +125,7 @@ describe.skipIf(reason !== undefined)(title, () => {
       { expect: 'Time of the daily backup', send: `02:30${KEY.enter}` },
       { expect: 'Mail the backup reports', send: KEY.enter },
       { expect: 'Healthcheck URL', send: KEY.enter },
+      { expect: 'chat or alerting webhook', send: KEY.enter },
       { expect: 'Write ', send: KEY.enter },
       { expect: 'Apply \\d+ changes', send: `y${KEY.enter}` },
       { expect: 'Run the first backup now', send: KEY.enter },

@@ -53,7 +53,7 @@ describe.skipIf(!ready)(`linkdest init with an iSCSI LUN on a tgtd "QNAP", up to
   let nas: FakeQnap;
   let work: string;
   let fingerprint: string;
-  const flags = (dir: string) => ['-i', join(dir, 'linkdest.yml'), '--host', host.address, '--name', 'h1', '--user', 'root', '--port', '22', '--identity', bed.identity, '--jump', '',
+  const flags = (dir: string) => ['-i', join(dir, 'linkdest.yml'), '--host', host.address, '--name', 'h1', '--user', 'root', '--port', '22', '--identity', bed.identity, '--jump', '', '--no-webhook',
     '--host-key-fingerprint', fingerprint, '--target', 'iscsi', '--source', '/srv', '--time', '03:00', ...SMALL,
     '--mail-to', '', '--healthcheck-url', '', '--no-apply'];
   /** Every file init left in `dir`, with its text. */

@@ -50,7 +50,7 @@ describe.skipIf(!ready)(`linkdest init: the test mail through a real SMTP server
 
   test('wrong password: one line, settings asked again; right password: the mail arrives; passwords stay secret', async () => {
     const r = await runOnPty(['node', bin, 'init', '-i', join(dir, 'linkdest.yml'), '--host', host.address, '--name', 'h1', '--user', 'root',
-      '--port', '22', '--identity', bed.identity, '--jump', '', '--host-key-fingerprint', fingerprint, '--disk', disk.device, '--filesystem', 'ext4',
+      '--port', '22', '--identity', bed.identity, '--jump', '', '--no-webhook', '--host-key-fingerprint', fingerprint, '--disk', disk.device, '--filesystem', 'ext4',
       '--source', '/srv', '--time', '03:00', ...SMALL, '--healthcheck-url', '', '--no-apply'], [
       { expect: 'Mail the backup reports to', send: `admin@example.org${KEY.enter}` },
       { expect: 'Sender address', send: KEY.enter },

@@ -169,6 +169,14 @@ describe('linkdest init, existing inventory', () => {
     expect(inv.hosts.marte.mountpoint).toBeUndefined();
   });
 
+  test('a host with a webhook keeps it when edited, without being asked', async () => {
+    await writeFile(join(dir, 'linkdest.yml'), existing.replace('    sources: [/Apps]\n', '    sources: [/Apps]\n    report: { webhook: { url_env: HOOK } }\n'));
+    const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', sources: ['/srv'] });
+    expect(await runInit(opts(), h.deps)).toBe(0);
+    expect(h.prompts.questions('webhook')).toHaveLength(0);
+    expect(parse(await readFile(join(dir, 'linkdest.yml'), 'utf8')).hosts.marte.report).toEqual({ webhook: { url_env: 'HOOK' } });
+  });
+
   test('a new host is appended after the others', async () => {
     await writeFile(join(dir, 'linkdest.yml'), existing);
     const h = harness({ ...base, host: 'giove.lan', disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0' });
@@ -199,6 +207,26 @@ describe('linkdest init, cancelled', () => {
 });
 
 describe('linkdest init, reports', () => {
+  test('a webhook: asked only when wanted, the URL hidden, kept in a 0600 file and referenced, never in linkdest.yml', async () => {
+    const url = 'https://hooks.slack.com/services/T000/B000/s3cr3tT0ken';
+    const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', webhook: true, 'webhook-url': url });
+    expect(await runInit(opts(), h.deps)).toBe(0);
+    expect(h.prompts.questions('webhook-url')[0]).toMatchObject({ kind: 'password' });
+    const text = await readFile(join(dir, 'linkdest.yml'), 'utf8');
+    expect(text).not.toContain('s3cr3tT0ken');
+    expect(parse(text).hosts.marte.report).toEqual({ webhook: { url_file: './marte.webhook-url' } });
+    expect(await readFile(join(dir, 'marte.webhook-url'), 'utf8')).toBe(`${url}\n`);
+    expect((await stat(join(dir, 'marte.webhook-url'))).mode & 0o777).toBe(0o600);
+  });
+
+  test('no webhook by default: the URL is not even asked', async () => {
+    const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0' });
+    expect(await runInit(opts(), h.deps)).toBe(0);
+    expect(h.prompts.questions('webhook')).toHaveLength(1);
+    expect(h.prompts.questions('webhook-url')).toHaveLength(0);
+    expect(parse(await readFile(join(dir, 'linkdest.yml'), 'utf8')).hosts.marte.report).toBeUndefined();
+  });
+
   test('mail with SMTP login: test mail sent with the password, the password stored by reference only', async () => {
     const h = harness({
       ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', 'mail-to': 'admin@example.org', 'smtp-host': 'mail.example.org',
