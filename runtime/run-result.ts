@@ -70,3 +70,6 @@ export interface RunResult {
   logFile?: string;
   exitCode: number;
 }
+
+/** What every account of a run carries (last-run.json, the webhook's payload). */
+export type RunOutline = Pick<RunResult, 'host' | 'name' | 'status' | 'exitCode' | 'startedAt' | 'finishedAt' | 'durationMs' | 'errors' | 'warnings'>;

@@ -10,22 +10,13 @@ import { basename, join } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { compareLogNames } from '../log.ts';
-import type { RunResult, RunStatus } from '../run-result.ts';
+import type { RunOutline, RunResult } from '../run-result.ts';
 import { runIdOf, type RunSummary } from './run-logs.ts';
 
 export const LAST_RUN_FILE = 'last-run.json';
 
-export interface LastRunRecord {
+export interface LastRunRecord extends RunOutline {
   format: 1;
-  host: string;
-  name: string;
-  status: RunStatus;
-  exitCode: number;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  errors: string[];
-  warnings: string[];
   snapshot?: string;
   logFile?: string;
   /**

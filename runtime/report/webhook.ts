@@ -10,25 +10,16 @@ import { readFile, rm } from 'node:fs/promises';
 import type { RuntimeConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { hideHookArguments } from '../ops/last-run.ts';
-import type { RunResult, RunStatus, SnapshotStats, SpaceInfo } from '../run-result.ts';
+import type { RunOutline, RunResult, RunStatus, SnapshotStats, SpaceInfo } from '../run-result.ts';
 import { formatParagraph } from './format.ts';
 import { flushSpool, listSpool, spoolItem, webhookSpoolDir } from './spool.ts';
 
 export type WebhookConfig = NonNullable<RuntimeConfig['report']['webhook']>;
 
-export interface WebhookPayload {
+export interface WebhookPayload extends RunOutline {
   text: string;
   content: string;
-  host: string;
-  name: string;
-  status: RunStatus;
-  exitCode: number;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
   snapshot: string | null;
-  errors: string[];
-  warnings: string[];
   stats: SnapshotStats | null;
   spaceAfter: SpaceInfo | null;
 }
