@@ -100,13 +100,7 @@ export class IscsiServiceResource extends IscsiResource {
 
   /** open-iscsi was installed in this apply: ask systemd which of its units exist now. */
   private async resolveAfterInstall(ctx: HostApplyContext): Promise<UnitAction[]> {
-    const units: Record<string, IscsiUnit> = {};
-    for (const u of ['iscsid.socket', 'iscsid.service', 'open-iscsi.service', 'iscsi.service']) {
-      const r = await ctx.transport.run(['systemctl', 'show', '-p', 'LoadState', '-p', 'UnitFileState', '-p', 'ActiveState', '--', u], { allowFailure: true });
-      const kv = new Map(r.stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-      units[u] = { load: kv.get('LoadState') ?? 'not-found', enabled: kv.get('UnitFileState') ?? '', active: kv.get('ActiveState') ?? 'inactive' };
-    }
-    const actions = iscsiUnitActions({ hostname: '', commands: {}, units, records: [], settings: {}, sessions: [], byPath: [] });
+    const actions = iscsiUnitActions(await gatherIscsiFacts(ctx.transport, this.iscsiQuery));
     if (actions === undefined) throw new LinkdestError('open-iscsi was installed but neither iscsid.socket nor iscsid.service exists', { host: ctx.host, step: 'iscsi' });
     return actions;
   }
