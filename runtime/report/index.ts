@@ -10,7 +10,7 @@ import { formatDuration, formatMail, formatSummary, shouldMail } from './format.
 import { ping } from './healthcheck.ts';
 import { MailError, deliverMail, type MailOptions, type OutgoingMail } from './mail.ts';
 import { writeMetricsFile } from './metrics.ts';
-import { flushSpool, spoolDir, spoolMail } from './spool.ts';
+import { MAIL_SPOOL, flushSpool, spoolDir, spoolMail } from './spool.ts';
 import { flushWebhookSpool, postWebhook } from './webhook.ts';
 
 export interface ReportOptions {
@@ -31,7 +31,7 @@ export async function reportStart(cfg: RuntimeConfig, log: Logger, opts: ReportO
   if (webhook) await flushWebhookSpool(webhook, cfg.state_dir, log);
   if (mail) {
     try {
-      await flushSpool(spoolDir(cfg.state_dir), (m) => deliverMail(m, mail.smtp, opts.mail), log);
+      await flushSpool(spoolDir(cfg.state_dir), (m) => deliverMail(m, mail.smtp, opts.mail), log, MAIL_SPOOL);
     } catch (e) {
       log.warn(`cannot read the report spool: ${errText(e)}`);
     }
@@ -80,7 +80,7 @@ async function mailReport(result: RunResult, cfg: RuntimeConfig, log: Logger, op
     return;
   }
   // The server answers again: older reports that waited can go too.
-  await flushSpool(dir, (m) => deliverMail(m, mail.smtp, opts.mail), log).catch((e: unknown) => {
+  await flushSpool(dir, (m) => deliverMail(m, mail.smtp, opts.mail), log, MAIL_SPOOL).catch((e: unknown) => {
     log.warn(`cannot read the report spool: ${errText(e)}`);
   });
 }

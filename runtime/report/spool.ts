@@ -42,8 +42,8 @@ export interface FlushResult {
 }
 
 export interface SpoolReader<T> {
-  /** How a message is named in the log (mail: its subject). */
-  name?: (m: T) => string;
+  /** How a message is named in the log. */
+  name: (m: T) => string;
   /** A permanent refusal (not `transient`) removes the message instead of keeping it. */
   dropRefused?: boolean;
 }
@@ -53,8 +53,11 @@ export interface SpoolReader<T> {
  * first transient failure (server down). A message that cannot be parsed is kept under a
  * .bad name so it is neither lost nor retried forever.
  */
-export async function flushSpool<T = OutgoingMail>(dir: string, send: (m: T) => Promise<void>, log: Logger, o: SpoolReader<T> = {}): Promise<FlushResult> {
-  const name = o.name ?? ((m: T) => `"${(m as OutgoingMail).subject}"`);
+/** Mails are named by their subject. */
+export const MAIL_SPOOL: SpoolReader<OutgoingMail> = { name: (m) => `"${m.subject}"` };
+
+export async function flushSpool<T>(dir: string, send: (m: T) => Promise<void>, log: Logger, o: SpoolReader<T>): Promise<FlushResult> {
+  const { name } = o;
   let delivered = 0;
   let remaining = 0;
   let serverDown = false;

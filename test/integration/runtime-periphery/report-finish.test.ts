@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseRuntimeConfig } from '../../../runtime/config.ts';
 import { reportFinish, reportStart } from '../../../runtime/report/index.ts';
-import { flushSpool, spoolMail } from '../../../runtime/report/spool.ts';
+import { MAIL_SPOOL, flushSpool, spoolMail } from '../../../runtime/report/spool.ts';
 import { MailError, type OutgoingMail } from '../../../runtime/report/mail.ts';
 import { runResult } from '../../unit/runtime-periphery/run-result-fixture.ts';
 import { memoryLogger } from './support/memory-logger.ts';
@@ -57,7 +57,7 @@ describe('spool', () => {
     await spoolMail(spool, mail('fine'));
     await writeFile(join(spool, '0000-broken.json'), '{"subject": "trunc', { mode: 0o600 });
     const sent: string[] = [];
-    const r = await flushSpool(spool, async (m) => { sent.push(m.subject); }, memoryLogger());
+    const r = await flushSpool(spool, async (m) => { sent.push(m.subject); }, memoryLogger(), MAIL_SPOOL);
     expect(r).toEqual({ delivered: 1, remaining: 0 });
     expect(sent).toEqual(['fine']);
     expect(await readdir(spool)).toEqual(['0000-broken.json.bad']);
@@ -67,7 +67,7 @@ describe('spool', () => {
     const spool = join(dir, 'state-down', 'spool');
     for (const s of ['one', 'two', 'three']) await spoolMail(spool, mail(s));
     let tries = 0;
-    const r = await flushSpool(spool, async () => { tries++; throw new MailError('ECONNECTION: connect ECONNREFUSED', true); }, memoryLogger());
+    const r = await flushSpool(spool, async () => { tries++; throw new MailError('ECONNECTION: connect ECONNREFUSED', true); }, memoryLogger(), MAIL_SPOOL);
     expect({ tries, ...r }).toEqual({ tries: 1, delivered: 0, remaining: 3 });
     expect(await readdir(spool)).toHaveLength(3);
   });
