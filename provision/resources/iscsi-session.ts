@@ -32,7 +32,8 @@ export interface SessionChangeData {
 
 export const LUN_LINK_TIMEOUT_S = 60;
 
-const CHAP_PURPOSE = 'to log in again with the new CHAP settings';
+/** Why the LUN is released, and what to do when it cannot be (both said in the refusal). */
+interface Release { purpose: string; later: string }
 
 export class IscsiSessionResource extends IscsiResource {
   readonly id: string;
@@ -71,7 +72,7 @@ export class IscsiSessionResource extends IscsiResource {
     for (const c of changes) {
       const d = c.data as SessionChangeData;
       const away = d.from ?? (d.logout ? d.portal : undefined);
-      const remount = away ? await this.releaseLun(ctx, away, d.from ? `to move the session back to ${d.portal}` : CHAP_PURPOSE) : [];
+      const remount = away ? await this.releaseLun(ctx, away, this.releaseFor(d, away)) : [];
       if (away) await mutate(ctx, [...this.node(away), '--logout']);
       if (d.login) {
         const refused = await this.login(ctx, d.portal);
@@ -118,14 +119,20 @@ export class IscsiSessionResource extends IscsiResource {
     }
   }
 
+  /** A move leaves nothing changed when refused; a CHAP re-login leaves the new record behind. */
+  private releaseFor(d: SessionChangeData, away: string): Release {
+    if (d.from) return { purpose: `to move the session back to ${d.portal}`, later: 'nothing was changed: apply again once the disk is free' };
+    return {
+      purpose: 'to log in again with the new CHAP settings',
+      later: `the node record already has the new CHAP settings: once the disk is free, apply again (the plan offers the re-login) or \`iscsiadm -m node -T ${this.spec.disk.target} -p ${away} --logout\` and the next backup run logs in with them`,
+    };
+  }
+
   /** Unmounts the LUN's filesystem before a logout; returns how to mount it again. */
-  private async releaseLun(ctx: HostApplyContext, portal: string, purpose: string): Promise<string[][]> {
+  private async releaseLun(ctx: HostApplyContext, portal: string, { purpose, later }: Release): Promise<string[][]> {
     const { target, lun } = this.spec.disk;
     const found = await ctx.transport.run(['sh', '-c', LUN_MOUNTS_SCRIPT, 'linkdest-lun-mounts', byPathLink(portal, target, lun)]);
     const release = lunRelease(parseMountTargets(found.stdout), this.spec.backup);
-    const later = purpose === CHAP_PURPOSE
-      ? `the node record already has the new CHAP settings: once the disk is free, apply again (the plan offers the re-login) or \`iscsiadm -m node -T ${target} -p ${portal} --logout\` and the next backup run logs in with them`
-      : 'nothing was changed: apply again once the disk is free';
     if (!release.ok) {
       throw new LinkdestError(`cannot log out of ${target} on ${portal} ${purpose}: the LUN is mounted at ${release.foreign.join(', ')}, which linkdest does not manage; unmount it (${later})`, { host: ctx.host, step: 'iscsi login' });
     }
