@@ -6,8 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { lunRelease, parseMountTargets, type BackupMount } from '../../../provision/iscsi/lun-mounts.ts';
 import { IscsiSessionResource } from '../../../provision/resources/iscsi-session.ts';
-import type { HostApplyContext } from '../../../provision/resources/host-resource.ts';
-import type { CommandRecord, RunOptions, RunResult, Transport } from '../../../provision/transport/transport.ts';
+import { applyContext, ScriptedTransport } from '../../support/scripted-transport.ts';
 
 const T = 'iqn.2004-04.com.qnap:ts-569pro:iscsi.backuprbme.d70ea1';
 const P = '10.0.0.5:3260';
@@ -41,22 +40,10 @@ describe('lunRelease', () => {
 });
 
 /** Answers the mount probe with `mounted`; `failing` commands exit 1 with "target is busy". */
-class ScriptedTransport implements Transport {
-  readonly name = 'marte';
-  readonly history: CommandRecord[] = [];
-  constructor(private readonly mounted: string, private readonly failing: string[] = []) {}
-  async connect() {}
-  async close() {}
-  async putFile() {}
-  async getFile() { return undefined; }
-  async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-    const code = this.failing.includes(argv.join(' ')) ? 1 : 0;
-    this.history.push({ argv, mutating: opts.mutating ?? false, code, ms: 0 });
-    if (code !== 0 && !opts.allowFailure) throw new Error(`${argv.join(' ')} failed`);
-    const stdout = argv[3] === 'linkdest-lun-mounts' ? this.mounted : '';
-    return { stdout, stderr: code ? 'umount: /mnt/Backup: target is busy.' : '', code };
-  }
-}
+const host = (mounted: string, failing: string[] = []) => new ScriptedTransport((argv) => {
+  if (failing.includes(argv.join(' '))) return { code: 1, stderr: 'umount: /mnt/Backup: target is busy.' };
+  return argv[3] === 'linkdest-lun-mounts' ? { stdout: mounted } : undefined;
+});
 
 describe('IscsiSessionResource.apply for new CHAP settings', () => {
   const resource = new IscsiSessionResource({
@@ -64,28 +51,26 @@ describe('IscsiSessionResource.apply for new CHAP settings', () => {
     disk: { kind: 'iscsi', portals: [{ address: '10.0.0.5', port: 3260 }], target: T, lun: 1 },
   });
   const relogin = [{ resource: resource.id, action: 'update' as const, summary: 'log in again', data: { portal: P, logout: true, login: true } }];
-  const ctx = (t: Transport): HostApplyContext => ({ transport: t, host: 'marte', log: () => {}, flushHandlers: async () => {}, disk: {} });
-  const mutations = (t: Transport) => t.history.filter((r) => r.mutating).map((r) => r.argv.join(' '));
   const node = `iscsiadm -m node -T ${T} -p ${P}`;
 
   test('a mounted backup disk is unmounted before the logout and mounted again after the login', async () => {
-    const t = new ScriptedTransport('/mnt/Backup\n');
-    await resource.apply(relogin, ctx(t));
-    expect(mutations(t)).toEqual([
+    const t = host('/mnt/Backup\n');
+    await resource.apply(relogin, applyContext(t));
+    expect(t.mutations()).toEqual([
       'systemctl stop -- mnt-Backup.mount', `${node} --logout`, `${node} --login`, expect.stringContaining('linkdest-relogin-clear'), 'systemctl start -- mnt-Backup.mount',
     ]);
   });
 
   test('not mounted: logout and login only', async () => {
-    const t = new ScriptedTransport('');
-    await resource.apply(relogin, ctx(t));
-    expect(mutations(t)).toEqual([`${node} --logout`, `${node} --login`, expect.stringContaining('linkdest-relogin-clear')]);
+    const t = host('');
+    await resource.apply(relogin, applyContext(t));
+    expect(t.mutations()).toEqual([`${node} --logout`, `${node} --login`, expect.stringContaining('linkdest-relogin-clear')]);
   });
 
   test('busy (a backup running): a one-line error, and the session is left alone', async () => {
-    const t = new ScriptedTransport('/mnt/Backup\n', ['systemctl stop -- mnt-Backup.mount']);
-    await expect(resource.apply(relogin, ctx(t))).rejects.toThrow(/cannot unmount \/mnt\/Backup .*is a backup running\?.*target is busy.*--logout/);
-    expect(mutations(t).some((m) => m.includes('--logout'))).toBe(false);
+    const t = host('/mnt/Backup\n', ['systemctl stop -- mnt-Backup.mount']);
+    await expect(resource.apply(relogin, applyContext(t))).rejects.toThrow(/cannot unmount \/mnt\/Backup .*is a backup running\?.*target is busy.*--logout/);
+    expect(t.mutations().some((m) => m.includes('--logout'))).toBe(false);
   });
 
   describe('moving a failed-over session back to the first portal', () => {
@@ -94,31 +79,31 @@ describe('IscsiSessionResource.apply for new CHAP settings', () => {
     const move = [{ resource: resource.id, action: 'update' as const, summary: 'move back', data: { portal: P, logout: false, login: true, from: P2 } }];
 
     test('unmount, log out of the later portal, log in on the first, mount again', async () => {
-      const t = new ScriptedTransport('/mnt/Backup\n');
-      await resource.apply(move, ctx(t));
-      expect(mutations(t)).toEqual([
+      const t = host('/mnt/Backup\n');
+      await resource.apply(move, applyContext(t));
+      expect(t.mutations()).toEqual([
         'systemctl stop -- mnt-Backup.mount', `${node2} --logout`, `${node} --login`, expect.stringContaining('linkdest-relogin-clear'), 'systemctl start -- mnt-Backup.mount',
       ]);
     });
 
     test('the first portal still refuses: back on the later one, the disk mounted again, one line saying both', async () => {
-      const t = new ScriptedTransport('/mnt/Backup\n', [`${node} --login`]);
-      await expect(resource.apply(move, ctx(t))).rejects.toThrow(new RegExp(`; the session is back on ${P2.replace(/\./g, '\\.')}$`));
-      expect(mutations(t)).toEqual([
+      const t = host('/mnt/Backup\n', [`${node} --login`]);
+      await expect(resource.apply(move, applyContext(t))).rejects.toThrow(new RegExp(`; the session is back on ${P2.replace(/\./g, '\\.')}$`));
+      expect(t.mutations()).toEqual([
         'systemctl stop -- mnt-Backup.mount', `${node2} --logout`, `${node} --login`, `${node2} --login`, 'systemctl start -- mnt-Backup.mount',
       ]);
     });
 
     test('busy: nothing is logged out, and the error says nothing changed', async () => {
-      const t = new ScriptedTransport('/mnt/Backup\n', ['systemctl stop -- mnt-Backup.mount']);
-      await expect(resource.apply(move, ctx(t))).rejects.toThrow(/cannot unmount \/mnt\/Backup to move the session back to .*is a backup running\?.*nothing was changed: apply again once the disk is free$/);
-      expect(mutations(t).some((m) => m.includes('--logout'))).toBe(false);
+      const t = host('/mnt/Backup\n', ['systemctl stop -- mnt-Backup.mount']);
+      await expect(resource.apply(move, applyContext(t))).rejects.toThrow(/cannot unmount \/mnt\/Backup to move the session back to .*is a backup running\?.*nothing was changed: apply again once the disk is free$/);
+      expect(t.mutations().some((m) => m.includes('--logout'))).toBe(false);
     });
   });
 
   test('mounted somewhere linkdest does not manage: refused before any change', async () => {
-    const t = new ScriptedTransport('/media/copy\n');
-    await expect(resource.apply(relogin, ctx(t))).rejects.toThrow(/mounted at \/media\/copy, which linkdest does not manage/);
-    expect(mutations(t)).toEqual([]);
+    const t = host('/media/copy\n');
+    await expect(resource.apply(relogin, applyContext(t))).rejects.toThrow(/mounted at \/media\/copy, which linkdest does not manage/);
+    expect(t.mutations()).toEqual([]);
   });
 });

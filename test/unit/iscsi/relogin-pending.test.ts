@@ -16,8 +16,7 @@ import {
 import type { IscsiFacts } from '../../../provision/iscsi/facts.ts';
 import { IscsiNodeResource, type NodeChangeData } from '../../../provision/resources/iscsi-node.ts';
 import { IscsiSessionResource } from '../../../provision/resources/iscsi-session.ts';
-import type { HostApplyContext } from '../../../provision/resources/host-resource.ts';
-import type { CommandRecord, RunOptions, RunResult, Transport } from '../../../provision/transport/transport.ts';
+import { applyContext, ScriptedTransport } from '../../support/scripted-transport.ts';
 import type { IscsiResourceSpec } from '../../../provision/iscsi/spec.ts';
 import { makeFacts } from '../provision/make-facts.ts';
 
@@ -119,25 +118,12 @@ describe('plan and apply around a refused re-login', () => {
     expect(changes).toEqual([]);
   });
 
-  class Recorder implements Transport {
-    readonly name = 'marte';
-    readonly history: CommandRecord[] = [];
-    async connect() {}
-    async close() {}
-    async putFile() {}
-    async getFile() { return undefined; }
-    async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-      this.history.push({ argv, mutating: opts.mutating ?? false, code: 0, ms: 0 });
-      return { stdout: '', stderr: '', code: 0 };
-    }
-  }
-  const ctx = (t: Transport): HostApplyContext => ({ transport: t, host: 'marte', log: () => {}, flushHandlers: async () => {}, disk: {} });
-  const tags = (t: Recorder) => t.history.filter((r) => r.mutating).map((r) => (r.argv[0] === 'sh' ? r.argv[3] : r.argv.at(-1)));
+  const tags = (t: ScriptedTransport) => t.history.filter((r) => r.mutating).map((r) => (r.argv[0] === 'sh' ? r.argv[3] : r.argv.at(-1)));
 
   test('apply notes the session before it writes the password; the re-login clears the note', async () => {
-    const t = new Recorder();
-    await node.apply(node.check({ ...makeFacts(), iscsi: facts('old-password-1', []) }), ctx(t));
-    await sess.apply([{ resource: sess.id, action: 'update', summary: '', data: { portal: P, logout: true, login: true } }], ctx(t));
+    const t = new ScriptedTransport();
+    await node.apply(node.check({ ...makeFacts(), iscsi: facts('old-password-1', []) }), applyContext(t));
+    await sess.apply([{ resource: sess.id, action: 'update', summary: '', data: { portal: P, logout: true, login: true } }], applyContext(t));
     expect(tags(t)).toEqual(['linkdest-relogin-note', 'linkdest-iscsi-secret', '--logout', '--login', 'linkdest-relogin-clear']);
     const note = t.history.find((r) => r.argv[3] === 'linkdest-relogin-note')!.argv.slice(4);
     expect(note).toEqual([RELOGIN_PENDING_FILE, T, P, '4', BOOT]);

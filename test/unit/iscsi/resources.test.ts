@@ -1,8 +1,8 @@
 /** iSCSI resources: inventory spec + facts -> exact changes (blank, converged, CHAP change, other portal). */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { HostApplyContext, HostResource } from '../../../provision/resources/host-resource.ts';
-import type { CommandRecord, RunOptions, RunResult, Transport } from '../../../provision/transport/transport.ts';
+import type { HostResource } from '../../../provision/resources/host-resource.ts';
+import { applyContext, ScriptedTransport } from '../../support/scripted-transport.ts';
 import { LinkdestError } from '../../../runtime/errors.ts';
 import type { IscsiFacts } from '../../../provision/iscsi/facts.ts';
 import type { IscsiHostFacts, IscsiResourceSpec } from '../../../provision/iscsi/spec.ts';
@@ -155,32 +155,19 @@ describe('iscsi:service on hosts without systemd (SysV init; OpenRC argv in boot
   const service = () => new IscsiServiceResource(spec());
 
   /** Answers the iSCSI gather with `gather` and the iscsid check with `iscsidCheck`; records everything. */
-  class Host implements Transport {
-    readonly name = 'marte';
-    readonly history: CommandRecord[] = [];
-    constructor(private readonly iscsidCheck: number, private readonly gather = '') {}
-    async connect() {}
-    async close() {}
-    async putFile() {}
-    async getFile() { return undefined; }
-    async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-      this.history.push({ argv, mutating: opts.mutating ?? false, code: 0, ms: 0 });
-      if (argv[3] === 'linkdest-iscsi-facts') return { stdout: this.gather.replaceAll('NONCE', argv[4]!), stderr: '', code: 0 };
-      if (argv[0] === 'sh' && argv[2]!.includes('pidof iscsid')) return { stdout: '', stderr: '', code: this.iscsidCheck };
-      return { stdout: '', stderr: '', code: 0 };
-    }
-  }
-  const ctx = (t: Transport): HostApplyContext => ({ transport: t, host: 'marte', log: () => {}, flushHandlers: async () => {}, disk: {} });
-  const ran = (t: Host) => t.history.filter((r) => r.mutating).map((r) => r.argv.join(' '));
+  const host = (iscsidCheck: number, gather = '') => new ScriptedTransport((argv) => {
+    if (argv[3] === 'linkdest-iscsi-facts') return { stdout: gather.replaceAll('NONCE', argv[4]!) };
+    return argv[0] === 'sh' && argv[2]!.includes('pidof iscsid') ? { code: iscsidCheck } : undefined;
+  });
 
   test('SysV as Debian installs open-iscsi (disabled K01 links), iscsid stopped: enable both at boot, start iscsid only', async () => {
     const f = noSystemd({ ...converged, commands: sysvCommands, units: {}, sysvScripts: sysvLinks('K'), iscsidRunning: false });
     const changes = service().check(f);
     expect(changes.map((c) => c.summary)).toEqual(['enable iscsid and open-iscsi at boot (update-rc.d)', 'start iscsid (/etc/init.d/iscsid start)']);
-    const t = new Host(0);
-    await service().apply(changes, ctx(t));
-    expect(ran(t)).toEqual(['update-rc.d iscsid enable', 'update-rc.d open-iscsi enable', '/etc/init.d/iscsid start']);
-    expect(ran(t).join('\n')).not.toContain('open-iscsi start');
+    const t = host(0);
+    await service().apply(changes, applyContext(t));
+    expect(t.mutations()).toEqual(['update-rc.d iscsid enable', 'update-rc.d open-iscsi enable', '/etc/init.d/iscsid start']);
+    expect(t.mutations().join('\n')).not.toContain('open-iscsi start');
   });
 
   test('SysV converged (S links, iscsid running): no change from any iSCSI resource', () => {
@@ -189,7 +176,7 @@ describe('iscsi:service on hosts without systemd (SysV init; OpenRC argv in boot
 
   test('the start exits 0 but iscsid is gone a second later: one line naming the command and the likely cause', async () => {
     const f = noSystemd({ ...converged, commands: sysvCommands, units: {}, sysvScripts: sysvLinks('S'), iscsidRunning: false });
-    const e = await service().apply(service().check(f), ctx(new Host(1))).then(() => undefined, (x: unknown) => x);
+    const e = await service().apply(service().check(f), applyContext(host(1))).then(() => undefined, (x: unknown) => x);
     expect(e).toBeInstanceOf(LinkdestError);
     expect((e as Error).message).toBe('iscsid is not running after `/etc/init.d/iscsid start`: it exits at once when the kernel has no iSCSI initiator (iscsi_tcp, NETLINK_ISCSI); see the system log');
   });
@@ -201,9 +188,9 @@ describe('iscsi:service on hosts without systemd (SysV init; OpenRC argv in boot
     const gather = ['@@NONCE commands', 'iscsiadm /usr/sbin/iscsiadm', 'update-rc.d /usr/sbin/update-rc.d', '@@NONCE openrc',
       '@@NONCE sysv iscsid', 'script', 'link rcS.d/K01iscsid', '@@NONCE sysv open-iscsi', 'script', 'link rcS.d/S01open-iscsi',
       '@@NONCE iscsid', '@@NONCE end', ''].join('\n');
-    const t = new Host(0, gather);
-    await service().apply(changes, ctx(t));
-    expect(ran(t)).toEqual(['update-rc.d iscsid enable', '/etc/init.d/iscsid start']);
+    const t = host(0, gather);
+    await service().apply(changes, applyContext(t));
+    expect(t.mutations()).toEqual(['update-rc.d iscsid enable', '/etc/init.d/iscsid start']);
   });
 
   test('no systemd and no init tool linkdest knows: one line saying what to do', () => {

@@ -8,27 +8,12 @@ import { applyHost, type ApplyEvent } from '../../../provision/apply.ts';
 import type { HostPlan } from '../../../provision/plan.ts';
 import type { Change } from '../../../provision/resources/resource.ts';
 import type { HostApplyContext, HostResource } from '../../../provision/resources/host-resource.ts';
-import type { CommandRecord, RunOptions, Transport } from '../../../provision/transport/transport.ts';
+import { ScriptedTransport } from '../../support/scripted-transport.ts';
 import { makeFacts } from './make-facts.ts';
 import { runtimeConfigFor } from '../../../provision/recipe.ts';
 import { makeSpec } from './make-spec.ts';
 
-class RecordingTransport implements Transport {
-  readonly name = 'h1';
-  readonly history: CommandRecord[] = [];
-  async connect() {}
-  async close() {}
-  async run(argv: readonly string[], opts: RunOptions = {}) {
-    this.history.push({ argv, mutating: opts.mutating ?? false, code: 0, ms: 0 });
-    return { stdout: '', stderr: '', code: 0 };
-  }
-  async putFile(path: string) {
-    this.history.push({ argv: ['putFile', path], mutating: true, code: 0, ms: 0 });
-  }
-  async getFile() {
-    return undefined;
-  }
-}
+const recording = () => new ScriptedTransport(undefined, 'h1');
 
 function resource(id: string, log: string[], opts: { start?: boolean; fail?: boolean } = {}): HostResource {
   return {
@@ -53,7 +38,7 @@ const change = (resource: string, summary: string, notify = false): Change => ({
 describe('applyHost', () => {
   test('unit files, then ONE daemon-reload, then starts', async () => {
     const log: string[] = [];
-    const t = new RecordingTransport();
+    const t = recording();
     const rs = [resource('a', log), resource('b', log), resource('start1', log, { start: true }), resource('start2', log, { start: true })];
     const result = await applyHost(plan(rs, [change('a', 'unit a', true), change('b', 'unit b', true), change('start1', 's1'), change('start2', 's2')]), t);
     expect(t.history.map((r) => r.argv.join(' '))).toEqual(['touch a', 'touch b', 'systemctl daemon-reload', 'touch start1', 'touch start2']);
@@ -62,16 +47,16 @@ describe('applyHost', () => {
   });
 
   test('a reload still pending at the end runs once; none without systemd', async () => {
-    const t = new RecordingTransport();
+    const t = recording();
     await applyHost(plan([resource('a', [])], [change('a', 'x', true), change('a', 'y', true)]), t);
     expect(t.history.map((r) => r.argv.join(' '))).toEqual(['touch a', 'systemctl daemon-reload']);
-    const cron = new RecordingTransport();
+    const cron = recording();
     await applyHost(plan([resource('a', [])], [change('a', 'x', true)], false), cron);
     expect(cron.history.map((r) => r.argv.join(' '))).toEqual(['touch a']);
   });
 
   test('a converged plan runs nothing', async () => {
-    const t = new RecordingTransport();
+    const t = recording();
     const events: ApplyEvent[] = [];
     await applyHost(plan([resource('a', []), resource('b', [], { start: true })], []), t, { onEvent: (e) => events.push(e) });
     expect(t.history).toEqual([]);
@@ -79,7 +64,7 @@ describe('applyHost', () => {
   });
 
   test('a failure stops the run with host, step and one line; later resources untouched', async () => {
-    const t = new RecordingTransport();
+    const t = recording();
     const events: ApplyEvent[] = [];
     const p = plan([resource('a', [], { fail: true }), resource('b', [])], [change('a', 'x'), change('b', 'y')]);
     await expect(applyHost(p, t, { onEvent: (e) => events.push(e) })).rejects.toMatchObject({ host: 'h1', step: 'a', message: 'disk full' });
