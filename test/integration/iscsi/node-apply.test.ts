@@ -19,6 +19,7 @@ import type { HostApplyContext, HostResource } from '../../../provision/resource
 import type { HostSpec } from '../../../inventory/host-spec.ts';
 import { iscsiResourcesFor, withIscsiFacts } from '../../../provision/iscsi/wiring.ts';
 import { parseNodeRecord } from '../../../provision/iscsi/node-records.ts';
+import { applyContext } from '../../support/scripted-transport.ts';
 import { startHosts, type Testbed, type TestHost } from '../../testbed/index.ts';
 import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 
@@ -38,7 +39,7 @@ describe.skipIf(!ready)(`iSCSI node record and CHAP written on a test-bed host${
 
   const facts = async () => withIscsiFacts(transport, await gatherFacts(transport, emptyQuery()), resources);
   const byId = (id: string) => resources.find((r) => r.id === id)!;
-  const ctx = (): HostApplyContext => ({ transport, host: 'host1', log: () => {}, flushHandlers: async () => {}, disk: {} });
+  const ctx = (): HostApplyContext => applyContext(transport, 'host1');
   const check = async (ids: string[]) => {
     const f = await facts();
     return ids.flatMap((id) => byId(id).check(f));

@@ -20,6 +20,7 @@ import { emptyQuery } from '../../../provision/facts/types.ts';
 import type { HostApplyContext, HostResource } from '../../../provision/resources/host-resource.ts';
 import type { HostSpec } from '../../../inventory/host-spec.ts';
 import { iscsiResourcesFor, withIscsiFacts } from '../../../provision/iscsi/wiring.ts';
+import { applyContext } from '../../support/scripted-transport.ts';
 import { startHosts, type Testbed, type TestHost } from '../../testbed/index.ts';
 import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 
@@ -39,7 +40,7 @@ describe.skipIf(!ready)(`iscsid at boot on a SysV-style host without systemd (no
     expect(facts.systemd).toBe(false);
     return service.check(facts);
   };
-  const ctx = (): HostApplyContext => ({ transport, host: 'host1', log: () => {}, flushHandlers: async () => {}, disk: {} });
+  const ctx = (): HostApplyContext => applyContext(transport, 'host1');
   const rcLinks = async () => (await host.check(['sh', '-c', 'cd /etc && ls -d rc?.d/*iscsi*'])).stdout.trim().split('\n');
   const mutations = (from: number) => transport.history.slice(from).filter((c) => c.mutating).map((c) => c.argv.join(' '));
 
