@@ -55,20 +55,22 @@ function withHost(e: unknown, host: string, step: string): unknown {
 }
 
 export async function planHost(spec: HostSpec, transport: Transport, opts: PlanOptions = {}): Promise<HostPlan> {
-  const { resources, config } = buildRecipe(spec, {
+  const inputs = {
     runtimeBundle: loadBundle(spec, opts.runtimeBundle),
     ...(opts.formatConfirm !== undefined ? { formatConfirm: opts.formatConfirm } : {}),
-  });
+  };
+  // An unset `mount` is an automount with systemd and an fstab line without, which only the
+  // facts tell: both recipes' questions go into the one round trip, then the facts choose.
+  const fstabToo = spec.mountDefaulted === true && spec.mount === 'automount' && spec.disk !== undefined;
+  const recipes = [spec, ...(fstabToo ? [{ ...spec, mount: 'fstab' as const, mountDefaulted: false }] : [])].map((s) => buildRecipe(s, inputs));
+  const asked = recipes.flatMap((r) => r.resources);
   let facts: Facts;
   try {
-    facts = await gatherHostFacts(transport, resources, () => gatherFacts(transport, mergeQueries(resources.map((r) => r.query))));
+    facts = await gatherHostFacts(transport, asked, () => gatherFacts(transport, mergeQueries(asked.map((r) => r.query))));
   } catch (e) {
     throw withHost(e, spec.name, 'facts');
   }
-  if (spec.mountDefaulted && spec.mount === 'automount' && spec.disk !== undefined && !facts.systemd) {
-    // Known only now: without systemd the default mount is an fstab line (one more round trip, once).
-    return planHost({ ...spec, mount: 'fstab', mountDefaulted: false }, transport, opts);
-  }
+  const { resources, config } = recipes[fstabToo && !facts.systemd ? 1 : 0]!;
   const changes: Change[] = [];
   for (const r of resources) {
     try {
