@@ -20,7 +20,9 @@ export const count = z.number().int().nonnegative();
 export const port = z.number().int().min(1, 'expected a port 1-65535').max(65535, 'expected a port 1-65535');
 export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 export const hostAddress = line.regex(/^[^\s-]\S*$/, 'expected a host name or address (no spaces, not starting with "-")');
-export const userName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/, 'expected a user name');
+/** A login name as useradd allows it (a trailing $ for machine accounts). */
+export const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/;
+export const userName = z.string().regex(USER_NAME, 'expected a user name');
 export const mailAddress = line.regex(/^[^\s@]+@[^\s@]+$/, 'expected a mail address like admin@example.org');
 /** A command as words, e.g. [systemctl, stop, nginx]: never a shell string. */
 export const argv = z.array(z.string(), { error: 'expected a command as a list of words, e.g. [systemctl, stop, nginx]' })

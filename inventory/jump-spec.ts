@@ -4,6 +4,7 @@
  * to this machine; `none` means no jump. Shared by the inventory (`ssh.jump`) and
  * ~/.ssh/config (`ProxyJump`), so both accept exactly the same text.
  */
+import { USER_NAME } from './fields.ts';
 import { splitHostPort } from './host-port.ts';
 
 export interface JumpSpec {
@@ -14,7 +15,6 @@ export interface JumpSpec {
 }
 
 const HOST = /^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?$/;
-const USER = /^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/;
 
 /** `admin@bastion:2222` -> {user, host, port}; a string is the reason it is not one. */
 export function parseJumpSpec(text: string): JumpSpec | string {
@@ -22,7 +22,7 @@ export function parseJumpSpec(text: string): JumpSpec | string {
   const at = body.lastIndexOf('@');
   const user = at >= 0 ? body.slice(0, at) : undefined;
   const rest = at >= 0 ? body.slice(at + 1) : body;
-  if (user !== undefined && !USER.test(user)) return `"${user}" is not a user name`;
+  if (user !== undefined && !USER_NAME.test(user)) return `"${user}" is not a user name`;
   const hp = splitHostPort(rest, { hostPattern: HOST, expected: 'expected [user@]host[:port], e.g. admin@bastion.example.org:2222', v6Example: '[2001:db8::1]:22' });
   if (typeof hp === 'string') return hp;
   return { ...(user !== undefined ? { user } : {}), ...hp };
