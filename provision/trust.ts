@@ -10,7 +10,8 @@ import type { HostSpec } from '../inventory/host-spec.ts';
 import { EXIT, LinkdestError } from '../runtime/errors.ts';
 import { resolveSshTarget, type SshTarget } from './transport/connect.ts';
 import { describeHostKeyProblem } from './transport/host-key-policy.ts';
-import { decideTrust, readSshConfigs } from './transport/host-key-trust.ts';
+import { decideTrust } from './transport/host-key-trust.ts';
+import { readSshConfigs } from './transport/ssh-config.ts';
 import {
   appendKnownHost, checkHostKey, entryMatchesHost, fingerprintSha256, keyTypeOfBlob, knownHostName, readKnownHosts,
 } from './transport/known-hosts.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { HostSpec } from '../../inventory/host-spec.ts';
 import { LinkdestError } from '../../runtime/errors.ts';
 import { LocalTransport } from './local.ts';
-import { expandTokens, loadSshConfig, resolveSshConfig, type SshConfigDirective } from './ssh-config.ts';
+import { expandTokens, readSshConfigs, resolveSshConfig, type SshConfigDirective } from './ssh-config.ts';
 import { parseJumpSpec } from '../../inventory/jump-spec.ts';
 import { type IdentityFile, type JumpHop, SshTransport } from './ssh.ts';
 import type { Transport } from './transport.ts';
@@ -43,7 +43,6 @@ export interface TargetContext {
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 const GLOBAL_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
-const SYSTEM_SSH_CONFIG = '/etc/ssh/ssh_config';
 /** ProxyJump of a jump host's own config is followed this deep (OpenSSH has no limit but loops). */
 const MAX_JUMP_NESTING = 8;
 
@@ -129,20 +128,11 @@ export function openTransport(spec: HostSpec, opts: OpenTransportOptions = {}): 
   if (spec.connection === 'local') return new LocalTransport({ name: spec.name, become: spec.become });
   const homeDir = opts.homeDir ?? homedir();
   const ctx: TargetContext = { homeDir, localUser: opts.localUser ?? userInfo().username, env: opts.env ?? process.env };
-  // Like ssh(1): the user's file first, then the system's; the first value obtained wins.
-  const files: [string, string][] =
-    opts.sshConfigFile === undefined
-      ? [[join(homeDir, '.ssh', 'config'), join(homeDir, '.ssh')], [SYSTEM_SSH_CONFIG, '/etc/ssh']]
-      : opts.sshConfigFile === null
-        ? []
-        : [[opts.sshConfigFile, join(homeDir, '.ssh')]];
-  const config: SshConfigDirective[] = [];
-  for (const [file, baseDir] of files) {
-    try {
-      config.push(...loadSshConfig(file, homeDir, baseDir));
-    } catch (err) {
-      throw new LinkdestError(`cannot read ${file}: ${(err as Error).message}`, { host: spec.name, step: 'connect', cause: err });
-    }
+  let config: SshConfigDirective[];
+  try {
+    config = readSshConfigs(opts.sshConfigFile, homeDir);
+  } catch (err) {
+    throw new LinkdestError(`cannot read ${(err as Error).message}`, { host: spec.name, step: 'connect', cause: err });
   }
   const target = resolveSshTarget(spec, config, ctx);
   return new SshTransport({

@@ -4,22 +4,13 @@
  * host offered, given what known_hosts says about it and the fingerprint the user vouched
  * for. Only an UNKNOWN key can ever be trusted; a changed or revoked one never is.
  */
-import { join } from 'node:path';
 import { fingerprintSha256, type HostKeyVerdict } from './known-hosts.ts';
-import { loadSshConfig, type SshConfigDirective } from './ssh-config.ts';
 
 /** OpenSSH's SHA256 fingerprint as `ssh-keygen -lf` prints it (base64, no padding). */
 export const FINGERPRINT_PATTERN = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 export function isFingerprint(text: string): boolean {
   return FINGERPRINT_PATTERN.test(text);
-}
-
-/** ~/.ssh/config then /etc/ssh/ssh_config, as ssh(1) reads them; null reads none (tests). */
-export function readSshConfigs(sshConfigFile: string | null | undefined, homeDir: string): SshConfigDirective[] {
-  if (sshConfigFile === null) return [];
-  if (sshConfigFile !== undefined) return loadSshConfig(sshConfigFile, homeDir);
-  return [...loadSshConfig(join(homeDir, '.ssh', 'config'), homeDir), ...loadSshConfig('/etc/ssh/ssh_config', homeDir, '/etc/ssh')];
 }
 
 export type TrustDecision =

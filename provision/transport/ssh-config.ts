@@ -127,6 +127,26 @@ export function loadSshConfig(file: string, homeDir: string, baseDir = join(home
   return parseSshConfig(text, file, { baseDir, homeDir, read });
 }
 
+const SYSTEM_SSH_CONFIG = '/etc/ssh/ssh_config';
+
+/**
+ * ~/.ssh/config then /etc/ssh/ssh_config, as ssh(1) reads them (the first value obtained
+ * wins); a given file instead of both; null reads none (tests). An error names its file.
+ */
+export function readSshConfigs(sshConfigFile: string | null | undefined, homeDir: string): SshConfigDirective[] {
+  if (sshConfigFile === null) return [];
+  const files: [string, string][] = sshConfigFile !== undefined
+    ? [[sshConfigFile, join(homeDir, '.ssh')]]
+    : [[join(homeDir, '.ssh', 'config'), join(homeDir, '.ssh')], [SYSTEM_SSH_CONFIG, '/etc/ssh']];
+  return files.flatMap(([file, baseDir]) => {
+    try {
+      return loadSshConfig(file, homeDir, baseDir);
+    } catch (err) {
+      throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
+    }
+  });
+}
+
 /** Expand `~` and the `%` tokens OpenSSH allows in file names and HostName. */
 export function expandTokens(value: string, tokens: Record<string, string>, homeDir: string): string {
   const tilde = value === '~' ? homeDir : value.startsWith('~/') ? join(homeDir, value.slice(2)) : value;
