@@ -19,3 +19,9 @@ export function hasCommand(cmd: string): boolean {
 export function rootNote(): string {
   return isRoot ? '' : ' (needs root: skipped)';
 }
+
+/** Suffix for titles of suites that need programs: "(needs setpriv: skipped)" when one is missing. */
+export function commandNote(...cmds: string[]): string {
+  const missing = cmds.filter((c) => !hasCommand(c));
+  return missing.length === 0 ? '' : ` (needs ${missing.join(', ')}: skipped)`;
+}

@@ -14,13 +14,13 @@ import { LinkdestError } from '../../../runtime/errors.ts';
 import { run, type ExecResult } from '../../../runtime/exec.ts';
 import { ensureDestination } from '../../../runtime/guard.ts';
 import { ensureIscsiSession, listIscsiSessions } from '../../../runtime/iscsi.ts';
-import { hasCommand } from '../../support/needs.ts';
+import { hasCommand, commandNote } from '../../support/needs.ts';
 import { memoryLogger } from './support/memory-logger.ts';
 
 const TARGET = `iqn.2004-04.com.qnap:ts-569pro:iscsi.linkdest-test-${process.pid}`;
 const PORTAL = '127.0.0.1:3260';
 
-describe.skipIf(!hasCommand('iscsiadm'))('iSCSI session step with the real iscsiadm (no kernel initiator here)', () => {
+describe.skipIf(!hasCommand('iscsiadm'))(`iSCSI session step with the real iscsiadm (no kernel initiator here)${commandNote('iscsiadm')}`, () => {
   test('no sessions: iscsiadm exits 21 and that reads as an empty list', async () => {
     const r = await run(['iscsiadm', '-m', 'session']);
     expect(r.code).toBe(21);

@@ -11,7 +11,7 @@ import { parseRuntimeConfig, type RuntimeConfig } from '../../../runtime/config.
 import { run } from '../../../runtime/exec.ts';
 import { reportFinish, reportStart, type ReportOptions } from '../../../runtime/report/index.ts';
 import type { RunResult } from '../../../runtime/run-result.ts';
-import { hasCommand } from '../../support/needs.ts';
+import { hasCommand, commandNote } from '../../support/needs.ts';
 import { runResult } from '../../unit/runtime-periphery/run-result-fixture.ts';
 import { memoryLogger } from './support/memory-logger.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp-test-server.ts';
@@ -98,7 +98,7 @@ describe('SMTP AUTH with the password read from its file', () => {
   });
 });
 
-describe.skipIf(!hasCommand('openssl'))('encrypted SMTP with a self-signed certificate', () => {
+describe.skipIf(!hasCommand('openssl'))(`encrypted SMTP with a self-signed certificate${commandNote('openssl')}`, () => {
   let tls: { key: string; cert: string };
   beforeAll(async () => {
     const r = await run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { backup } from '../../../runtime/backup.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import { keepsNanoseconds, rsyncTakesNegativeWindow } from '../../../runtime/engine/mtime-precision.ts';
-import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
+import { hasCommand, isRoot, rootNote, commandNote } from '../../support/needs.ts';
 import { runConfig } from './support/run-config.ts';
 import { makeSmallExt4, type SmallExt4 } from './support/small-ext4.ts';
 import { describeTree, sharedWith } from './support/tree.ts';
@@ -53,7 +53,7 @@ async function sameSecondRewrite(work: string, dest: string): Promise<{ latest: 
   return { first: join(one.snapshot!, src), latest: join(two.snapshot!, src), log: log.text() };
 }
 
-describe.skipIf(!hasCommand('rsync'))('same-size rewrite within one second', () => {
+describe.skipIf(!hasCommand('rsync'))(`same-size rewrite within one second${commandNote('rsync')}`, () => {
   let work: string;
   beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'linkdest-mtime-')); });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -71,7 +71,7 @@ describe.skipIf(!hasCommand('rsync'))('same-size rewrite within one second', () 
   });
 });
 
-describe.skipIf(!isRoot || !hasCommand('rsync') || !hasCommand('mkfs.ext4'))(`an ext4 with 128-byte inodes${rootNote()}`, () => {
+describe.skipIf(!isRoot || !hasCommand('rsync') || !hasCommand('mkfs.ext4'))(`an ext4 with 128-byte inodes${rootNote()}${commandNote('rsync', 'mkfs.ext4')}`, () => {
   let disk: SmallExt4 | undefined;
   let work: string;
   beforeAll(async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { listSet } from '../../../runtime/layout.ts';
 import { runNightly } from '../../../runtime/run.ts';
-import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
+import { hasCommand, isRoot, rootNote, commandNote } from '../../support/needs.ts';
 import { runConfig } from './support/run-config.ts';
 
 const root = join(import.meta.dirname, '../../..');
@@ -53,7 +53,7 @@ describe.skipIf(!isRoot)(`rsync exits 24 and 23 in a real run${rootNote()}`, () 
     }
   });
 
-  test.skipIf(!hasCommand('setpriv'))('exit 23: an unreadable file in a run as an unprivileged user -> warning naming it, exit 2, the rest copied', () => {
+  test.skipIf(!hasCommand('setpriv'))(`exit 23: an unreadable file in a run as an unprivileged user -> warning naming it, exit 2, the rest copied${commandNote('setpriv')}`, () => {
     const work = mkdtempSync(join(tmpdir(), 'linkdest-unreadable-'));
     try {
       chmodSync(work, 0o755);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { LinkdestError } from '../../../runtime/errors.ts';
 import type { Transport } from '../../../provision/transport/transport.ts';
-import { isRoot } from '../../support/needs.ts';
+import { isRoot, rootNote } from '../../support/needs.ts';
 
 export interface BehaviourContext {
   transport: Transport;
@@ -106,7 +106,7 @@ export function transportBehaviours(get: () => BehaviourContext): void {
     expect(readdirSync(scratch).filter((f) => f.includes('linkdest-put'))).toEqual([]);
   });
 
-  test.skipIf(!isRoot)('putFile sets owner and group, mode 0600 for a secret that never shows in history', async () => {
+  test.skipIf(!isRoot)(`putFile sets owner and group, mode 0600 for a secret that never shows in history${rootNote()}`, async () => {
     const { transport: t, scratch } = get();
     const target = join(scratch, 'smtp-password');
     await t.putFile(target, 'hunter2-secret', { mode: 0o600, owner: 'nobody', group: 'nogroup' });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { escapePath, execArg, isNormalizedPath, pathUnitName, unitValue } from '../../../provision/systemd/escape.ts';
-import { hasCommand } from '../../support/needs.ts';
+import { hasCommand, commandNote } from '../../support/needs.ts';
 
 const PATHS = [
   '/mnt/Backup',
@@ -17,7 +17,7 @@ const PATHS = [
   '/',
 ];
 
-describe.skipIf(!hasCommand('systemd-escape'))('escapePath agrees with systemd-escape --path', () => {
+describe.skipIf(!hasCommand('systemd-escape'))(`escapePath agrees with systemd-escape --path${commandNote('systemd-escape')}`, () => {
   test.each(PATHS)('%j', (path) => {
     const real = execFileSync('systemd-escape', ['--path', '--suffix=mount', '--', path], { encoding: 'utf8' }).trim();
     expect(pathUnitName(path, 'mount')).toBe(real);

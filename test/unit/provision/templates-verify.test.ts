@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { renderMountUnits } from '../../../provision/resources/mount-units.ts';
 import { renderSchedule } from '../../../provision/resources/schedule.ts';
-import { hasCommand } from '../../support/needs.ts';
+import { hasCommand, commandNote } from '../../support/needs.ts';
 import { makeFacts } from './make-facts.ts';
 
 const run = promisify(execFile);
@@ -33,7 +33,7 @@ async function verify(files: { path: string; content: string }[]): Promise<{ cod
 
 const MOUNTPOINTS = ['/mnt/Backup', '/mnt/My Backup', "/mnt/it's $(reboot); `id` \"q\" 100%", '/srv/Grüße'];
 
-describe.skipIf(!hasCommand('systemd-analyze'))('systemd-analyze verify', () => {
+describe.skipIf(!hasCommand('systemd-analyze'))(`systemd-analyze verify${commandNote('systemd-analyze')}`, () => {
   test.each(MOUNTPOINTS.flatMap((mp) => [[mp, 'automount'], [mp, 'static']] as const))('%j (%s)', async (mountpoint, kind) => {
     const units = renderMountUnits({ kind, mountpoint, fstype: 'ext4', netdev: kind === 'static' }, '0a1b2c3d-0000-4000-8000-000000000000');
     const r = await verify(units);
