@@ -58,6 +58,14 @@ export async function symlinkedParents(target: string): Promise<{ path: string; 
   return found;
 }
 
+/** Where `target`'s deepest existing parent really is, every symlink followed. */
+export async function realParent(target: string): Promise<string> {
+  for (let p = dirname(target); ; p = dirname(p)) {
+    const real = await realpath(p).catch(() => undefined);
+    if (real !== undefined || p === '/') return real ?? '/';
+  }
+}
+
 /**
  * Owner, mode and times of a directory restore just created, set through a descriptor opened
  * without following a symlink: if the directory was swapped for a link since mkdir, this

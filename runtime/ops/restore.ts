@@ -6,7 +6,7 @@
  * Symlinks never redirect it (restore-paths.ts): the source is resolved inside the snapshot,
  * and a target below a symlinked directory is refused unless --force.
  */
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
 import { EXIT, LinkdestError } from '../errors.ts';
@@ -16,7 +16,7 @@ import type { Logger } from '../logger.ts';
 import { withDestination } from './access.ts';
 import { itemizedChanges, newerAtDestination, restoreTarget, rsyncRestoreArgv, topLevelConflict, type ComparedEntry } from './restore-plan.ts';
 import { chooseSnapshot, parseAt } from './select-snapshot.ts';
-import { resolveInSnapshot, setDirAttributes, symlinkedParents } from './restore-paths.ts';
+import { realParent, resolveInSnapshot, setDirAttributes, symlinkedParents } from './restore-paths.ts';
 import { locateInSnapshot, normalizePath, notBackedUp, type SnapshotLocation } from './snapshot-path.ts';
 import { statEntry, walkTree, type TreeEntry } from './tree.ts';
 
@@ -109,7 +109,13 @@ export async function restore(cfg: RuntimeConfig, o: RestoreOptions, log: Logger
       throw fail(`${target}: ${links}; a restore writes only through real directories, nothing was restored. `
         + 'Check that link, then restore --to another directory, or pass --force to write through it');
     }
-    if (linked.length > 0) log.warn(`--force: writing through ${links}`);
+    if (linked.length > 0) {
+      const real = await realParent(target);
+      if (inside(real, await realpath(dest).catch(() => dest))) {
+        throw fail(`refusing to restore into the backup disk (${links}, which leads to ${real}, inside ${dest}); choose --to elsewhere`, EXIT.usage);
+      }
+      log.warn(`--force: writing through ${links}`);
+    }
     const top = await statEntry(target);
     const clash = topLevelConflict(srcEntry.type, top?.type);
     if (clash) throw fail(`${target} ${clash}; move it aside first, then restore`);

@@ -104,4 +104,11 @@ describe.skipIf(!usable)(`restore does not follow symlinks${rootNote()}`, () => 
       .rejects.toThrow(`${join(work, 'tolink')} is a symlink to ${join(work, 'other')}`);
     expect(existsSync(join(work, 'other/out'))).toBe(false);
   });
+
+  test('--force never writes into the backup disk through a link', async () => {
+    symlinkSync(join(work, 'dest'), join(work, 'todest'));
+    await expect(restore(cfg, { path: apps('dir/a.txt'), to: join(work, 'todest/x'), force: true }, log))
+      .rejects.toThrow(`refusing to restore into the backup disk (${join(work, 'todest')} is a symlink to ${join(work, 'dest')}`);
+    expect(existsSync(join(work, 'dest/x'))).toBe(false);
+  });
 });
