@@ -11,6 +11,7 @@ import {
 } from './fields.ts';
 import { parsePortal, targetNameProblem } from './iscsi.ts';
 import { parseJumpSpec } from './jump-spec.ts';
+import { thinProblem } from '../runtime/retention.ts';
 
 const strict = <T extends z.ZodRawShape>(shape: T, error?: string) => z.object(shape, error === undefined ? undefined : { error }).strict();
 /** A reason pointing at the key (the map that lacks something), not at its value. */
@@ -83,7 +84,10 @@ const retentionSchema = strict({
   min_free_after: size.optional(),
   min_inodes_before: size.optional(),
   min_inodes_after: size.optional(),
-  thin: strict({ daily: count.optional(), weekly: count.optional(), monthly: count.optional() }).optional(),
+  thin: strict({ daily: count.optional(), weekly: count.optional(), monthly: count.optional() }).superRefine((thin, ctx) => {
+    const problem = thinProblem(thin);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
 });
 
 const smtpSchema = withSecret({

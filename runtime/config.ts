@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LinkdestError } from './errors.ts';
+import { thinProblem } from './retention.ts';
 
 const absPath = z.string().regex(/^\//, 'expected an absolute path');
 const count = z.number().int().nonnegative();
@@ -59,7 +60,10 @@ export const retentionSchema = z.object({
     daily: count.optional(),
     weekly: count.optional(),
     monthly: count.optional(),
-  }).strict().optional(),
+  }).strict().superRefine((thin, ctx) => {
+    const problem = thinProblem(thin);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
 }).strict();
 
 export const smtpSchema = z.object({

@@ -58,6 +58,19 @@ export function thinningVictims(sortedOldestFirst: string[], thin: NonNullable<R
   return sortedOldestFirst.filter((n) => !keep.has(n));
 }
 
+/**
+ * Why a `thin` setting cannot be used, or undefined. Thinning keeps only what its counts
+ * name, so `{}` or all counts 0 would make every snapshot a victim (down to keep_min),
+ * while a user who writes that means "no thinning": refused wherever it is read.
+ */
+export function thinProblem(thin: RetentionPolicy['thin']): string | undefined {
+  if (thin === undefined) return undefined;
+  const counts = [thin.daily, thin.weekly, thin.monthly].filter((c) => c !== undefined);
+  if (counts.length === 0) return 'expected at least one of daily, weekly, monthly (an empty thin would delete every snapshot down to keep_min; leave thin unset to keep everything)';
+  if (counts.every((c) => c === 0)) return 'expected a count above 0 (all counts 0 would delete every snapshot down to keep_min; leave thin unset to keep everything)';
+  return undefined;
+}
+
 export function decidePrune(input: PruneInput): PruneDecision {
   const sorted = input.complete.filter((n) => parseStamp(n)).sort();
   const newest = sorted[sorted.length - 1];
@@ -68,7 +81,7 @@ export function decidePrune(input: PruneInput): PruneDecision {
   const lowInodes = input.freeInodes < input.thresholds.minFreeInodes;
   const reason = input.diskFull ? 'disk-full' : lowBytes ? 'space' : lowInodes ? 'inodes' : undefined;
 
-  if (!atMin && input.policy.thin) {
+  if (!atMin && input.policy.thin && !thinProblem(input.policy.thin)) {
     const victim = thinningVictims(sorted, input.policy.thin).find((n) => !protect.has(n));
     if (victim) return { action: 'delete', name: victim, reason: 'thinning' };
   }

@@ -17,6 +17,7 @@ import type { RsyncFlags } from './engine/rsync-args.ts';
 import { deleteSnapshot, finishInterruptedDeletes, removeTree } from './prune.ts';
 import { spaceOf } from './space.ts';
 import { mtimePrecision } from './engine/mtime-precision.ts';
+import { localSecludedArgs } from './engine/remote-args.ts';
 import { testPoint } from './test-points.ts';
 
 export interface SnapshotOptions {
@@ -98,6 +99,8 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   if (!precision.nanoseconds) {
     log.info(`${precision.reason}: rsync compares whole seconds, so a file rewritten with the same size within the second of its previous copy is linked to that copy`);
   }
+  const secluded = cfg.sources.some((s) => isRemoteSource(s.path)) ? await localSecludedArgs() : { ok: true };
+  if (!secluded.ok) log.warn(`${secluded.reason}: paths of remote sources go through the source host's shell unprotected (no -s)`);
   const warnings: string[] = [];
   const stats = { files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, bytesUsed: 0 };
   const keys: Record<string, string> = {};
@@ -111,6 +114,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
       const rsyncFlags: RsyncFlags = {
         ...flags, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
         extraArgs: cfg.rsync.extra_args, rsh: cfg.rsync.rsh, remote: isRemoteSource(source.path), nanoseconds: precision.nanoseconds,
+        secludedArgs: secluded.ok,
       };
       keys[source.path] = engineKey(cfg, i, flags);
       const samePrev = prevMeta?.engineKeys?.[source.path] === keys[source.path];

@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option('--snapshot <id>', 'this snapshot (YYYY-MM-DD_HH-MM-SS, see linkdest snapshots HOST)')
     .option('--to <dir>', 'restore into this directory on the host instead of the original place')
     .option('--dry-run', 'only list what would change')
-    .option('--force', 'also overwrite files that are newer than the snapshot\'s copy')
+    .option('--force', 'also overwrite files that are newer than the snapshot\'s copy, and write through symlinked parent directories of the target')
     .option('--json', 'one JSON document')
     .action(async (host: string, path: string, o: RestoreCliOptions) => {
       await runRestore(host, path, { ...o, debug: debugOf(program) });

@@ -53,7 +53,7 @@ export async function runUninstall(host: string, o: UninstallOptions, deps: Host
 export function register(program: Command): void {
   addInventoryOption(program.command('uninstall').description('remove the schedule and runtime from a host; keeps the disk and every snapshot'))
     .argument('<host>', 'inventory host name')
-    .option('--purge-config', 'also remove /etc/linkdest (config and SMTP password)')
+    .option('--purge-config', 'also remove /etc/linkdest (config, SMTP password, webhook URL)')
     .option('-y, --yes', 'do not ask')
     .action(async (host: string, o: UninstallOptions) => {
       await runUninstall(host, { ...o, debug: debugOf(program) });

@@ -6,7 +6,7 @@
  */
 import type { RuntimeConfig } from '../../runtime/config.ts';
 import { CONFIG_PATH, CRON_PATH, RUNTIME_PATH, SERVICE_PATH, TIMER_PATH } from '../resources/schedule.ts';
-import { SMTP_PASSWORD_PATH } from '../recipe.ts';
+import { SMTP_PASSWORD_PATH, WEBHOOK_URL_PATH } from '../recipe.ts';
 
 export interface HostFiles {
   systemd: boolean;
@@ -22,7 +22,14 @@ export interface UninstallPlan {
   kept: string[];
 }
 
-export const CANDIDATES = [SERVICE_PATH, TIMER_PATH, CRON_PATH, RUNTIME_PATH, CONFIG_PATH, SMTP_PASSWORD_PATH];
+/**
+ * What --purge-config removes: the config and every secret file apply deploys (the SMTP
+ * password, the webhook URL with its token). A unit test builds a recipe with every secret
+ * and checks that each of its files under /etc/linkdest is listed here.
+ */
+export const CONFIG_FILES = [CONFIG_PATH, SMTP_PASSWORD_PATH, WEBHOOK_URL_PATH];
+
+export const CANDIDATES = [SERVICE_PATH, TIMER_PATH, CRON_PATH, RUNTIME_PATH, ...CONFIG_FILES];
 
 export function uninstallPlan(h: HostFiles, purgeConfig: boolean): UninstallPlan {
   const commands: UninstallPlan['commands'] = [];
@@ -45,11 +52,10 @@ export function uninstallPlan(h: HostFiles, purgeConfig: boolean): UninstallPlan
   if (h.present.has(RUNTIME_PATH)) commands.push({ argv: ['rmdir', '--ignore-fail-on-non-empty', '/usr/local/lib/linkdest'], tolerate: true });
   const kept: string[] = [];
   if (purgeConfig) {
-    rm(CONFIG_PATH);
-    rm(SMTP_PASSWORD_PATH);
+    for (const p of CONFIG_FILES) rm(p);
     commands.push({ argv: ['rmdir', '--ignore-fail-on-non-empty', '/etc/linkdest'], tolerate: true });
   } else {
-    for (const p of [CONFIG_PATH, SMTP_PASSWORD_PATH]) if (h.present.has(p)) kept.push(`${p} (use --purge-config to remove it)`);
+    for (const p of CONFIG_FILES) if (h.present.has(p)) kept.push(`${p} (use --purge-config to remove it)`);
   }
   const c = h.config;
   if (c) {
@@ -57,6 +63,11 @@ export function uninstallPlan(h: HostFiles, purgeConfig: boolean): UninstallPlan
     const m = c.destination.mount;
     if (m.kind === 'systemd') kept.push(`the mount definition ${m.unit} (and its .automount, if any)`);
     if (m.kind === 'fstab') kept.push(`the /etc/fstab line for ${c.destination.path}`);
+    const iscsi = c.destination.iscsi;
+    if (iscsi) {
+      kept.push(`the iSCSI node record of ${iscsi.target} in /etc/iscsi, with its CHAP secret if any `
+        + `(the disk's login; once the disk is retired: iscsiadm -m node -T ${iscsi.target} -o delete)`);
+    }
     kept.push(`run logs in ${c.log.dir}`, `state in ${c.state_dir}`);
   } else {
     kept.push('the backup disk, its mount definition and every snapshot (config unreadable: not inspected)');

@@ -7,7 +7,7 @@
 import type { Change } from '../resources/resource.ts';
 import { countStatuses, type HostStatus } from '../fleet.ts';
 import { unifiedDiff } from './diff.ts';
-import { MASK, maskSecrets } from './mask.ts';
+import { MASK, SECRET_KEY_WORDS, maskSecrets, namesALocation } from './mask.ts';
 import { countActions } from './plan-text.ts';
 
 export interface HostReport {
@@ -24,13 +24,12 @@ export interface HostReport {
   commands?: { total: number; mutating: number };
 }
 
-const SECRET_KEY = /(password|passwd|passphrase|secret)/i;
-const LOCATION_KEY = /(_|\.|-)(file|env|path|ref)$/i;
+const SECRET_KEY = new RegExp(`(${SECRET_KEY_WORDS})`, 'i');
 
 /** Masks secret-looking keys and strings anywhere in a JSON-able value. */
 export function maskDeep(value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
-    return SECRET_KEY.test(key) && !LOCATION_KEY.test(key) && value !== '' ? MASK : maskSecrets(value);
+    return SECRET_KEY.test(key) && !namesALocation(key) && value !== '' ? MASK : maskSecrets(value);
   }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, key));
   if (value !== null && typeof value === 'object') {

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
 import { prelink, type PrelinkResult } from './prelink.ts';
 import { fullMirrorArgs, listedArgs, rootDirArgs, type RsyncFlags } from './rsync-args.ts';
+import { remoteSourceArg } from './remote-args.ts';
 import { runRsync } from './run-rsync.ts';
 import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
 import { testPoint } from '../test-points.ts';
@@ -48,7 +49,8 @@ async function isDir(path: string | undefined): Promise<boolean> {
 
 export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOutcome> {
   const remote = req.flags.remote;
-  const srcArg = req.source.replace(/\/+$/, '') || '/';
+  const trimmed = req.source.replace(/\/+$/, '') || '/';
+  const srcArg = remote ? remoteSourceArg(trimmed, req.flags.secludedArgs !== false) : trimmed;
   const out: CopyOutcome = { mode: 'mirror', files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, warnings: [] };
   // A missing or unmounted source must fail the run, not become an empty snapshot
   // (rsync reports it as exit 23, "some files not transferred").

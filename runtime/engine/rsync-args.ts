@@ -2,7 +2,7 @@
  * argv for each rsync invocation the engine makes. Pure, so the table of cases in
  * test/unit/runtime shows exactly what runs.
  */
-import { shellQuoteArgv } from './shell-quote.ts';
+import { remoteShellArgs } from './remote-args.ts';
 
 export interface RsyncFlags {
   acls: boolean;
@@ -14,6 +14,8 @@ export interface RsyncFlags {
   remote: boolean;
   /** Compare mtimes to the nanosecond (see mtime-precision.ts). */
   nanoseconds?: boolean;
+  /** Remote sources: -s, so no shell on the source host sees the path (remote-args.ts). Default on. */
+  secludedArgs?: boolean;
 }
 
 export function baseArgs(f: RsyncFlags): string[] {
@@ -21,7 +23,7 @@ export function baseArgs(f: RsyncFlags): string[] {
     '-aH', ...(f.acls ? ['-A'] : []), ...(f.xattrs ? ['-X'] : []), '--numeric-ids', '--stats',
     ...(f.nanoseconds ? ['--modify-window=-1'] : []),
     ...(f.oneFileSystem ? ['-x'] : []),
-    ...(f.remote ? ['-e', shellQuoteArgv(f.rsh)] : []),
+    ...(f.remote ? remoteShellArgs(f.rsh, f.secludedArgs !== false) : []),
     ...f.excludes.map((e) => `--exclude=${e}`),
     ...f.extraArgs,
   ];

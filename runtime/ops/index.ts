@@ -36,7 +36,7 @@ export function registerOpsCommands(program: Command, loadConfig: LoadConfig): v
     .option('--snapshot <id>', 'this snapshot (YYYY-MM-DD_HH-MM-SS or latest)')
     .option('--to <dir>', 'restore into this directory instead of the original place')
     .option('--dry-run', 'only list what would change')
-    .option('--force', 'overwrite files that are newer than the snapshot\'s copy')
+    .option('--force', 'overwrite files that are newer than the snapshot\'s copy, and write through symlinked parent directories of the target')
     .option('--json', 'machine-readable output')
     .action(async (path: string, o: Omit<RestoreOptions, 'path'> & { json?: boolean }) => {
       const r = await restore(cfg(), { ...o, path }, stderrLogger(o.json));

@@ -3,8 +3,10 @@
  * with rsync -aH(AX) --numeric-ids. Refuses partial snapshots, paths no source covers, a
  * target on the backup disk, a file/directory kind clash, and (without --force) any file at
  * the target that is newer than the snapshot's copy: those are listed and nothing is written.
+ * Symlinks never redirect it (restore-paths.ts): the source is resolved inside the snapshot,
+ * and a target below a symlinked directory is refused unless --force.
  */
-import { chown, lstat, mkdir, utimes, chmod } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
 import { EXIT, LinkdestError } from '../errors.ts';
@@ -14,6 +16,7 @@ import type { Logger } from '../logger.ts';
 import { withDestination } from './access.ts';
 import { itemizedChanges, newerAtDestination, restoreTarget, rsyncRestoreArgv, topLevelConflict, type ComparedEntry } from './restore-plan.ts';
 import { chooseSnapshot, parseAt } from './select-snapshot.ts';
+import { realParent, resolveInSnapshot, setDirAttributes, symlinkedParents } from './restore-paths.ts';
 import { locateInSnapshot, normalizePath, notBackedUp, type SnapshotLocation } from './snapshot-path.ts';
 import { statEntry, walkTree, type TreeEntry } from './tree.ts';
 
@@ -58,11 +61,10 @@ async function createParents(target: string, snapshotDir: string, loc: SnapshotL
   for (let p = dirname(target); p !== '/' && !(await statEntry(p)); p = dirname(p)) missing.unshift(p);
   for (const p of missing) {
     await mkdir(p);
-    const s = await lstat(join(snapshotDir, sourceSubdir(p))).catch(() => undefined);
-    if (loc.remote || !s?.isDirectory()) continue;
-    await chown(p, s.uid, s.gid);
-    await chmod(p, s.mode & 0o7777);
-    await utimes(p, s.atime, s.mtime);
+    if (loc.remote) continue;
+    const inSnap = await resolveInSnapshot(snapshotDir, sourceSubdir(p));
+    const s = inSnap?.ok ? await lstat(inSnap.path).catch(() => undefined) : undefined;
+    if (s?.isDirectory()) await setDirAttributes(p, s);
   }
 }
 
@@ -83,16 +85,37 @@ export async function restore(cfg: RuntimeConfig, o: RestoreOptions, log: Logger
     if (loc.remote && to === undefined) {
       throw fail(`${original} was pulled from another host; restore it here with --to DIR and copy it over from there`, EXIT.usage);
     }
-    const from = join(snapshotDir, loc.rel);
-    const srcEntry = await statEntry(from);
+    const resolved = await resolveInSnapshot(snapshotDir, loc.rel);
+    if (resolved && !resolved.ok) {
+      throw fail(`${original}: ${resolved.via} in snapshot ${snapshot} is a symlink to ${resolved.to}, which leads out of the snapshot; `
+        + 'nothing was restored (restore the path it points to instead, if that was backed up)');
+    }
+    const from = resolved?.path ?? join(snapshotDir, loc.rel);
+    const srcEntry = resolved ? await statEntry(from) : undefined;
     if (!srcEntry) {
       let last: string | undefined;
-      for (const name of l.complete) if (await statEntry(join(dir, name, loc.rel))) last = name;
+      for (const name of l.complete) {
+        const r = await resolveInSnapshot(join(dir, name), loc.rel);
+        if (r?.ok && await statEntry(r.path)) last = name;
+      }
       const hint = last ? `; it was last in ${last}: add --snapshot ${last}` : '; it is in no snapshot';
       throw fail(`${original} does not exist in snapshot ${snapshot}${hint} (linkdest history shows its versions)`);
     }
     const target = restoreTarget({ original: loc.original, to });
     if (inside(target, dest)) throw fail(`refusing to restore into the backup disk (${target} is inside ${dest}); choose --to elsewhere`, EXIT.usage);
+    const linked = await symlinkedParents(target);
+    const links = linked.map((l) => `${l.path} is a symlink to ${l.to}`).join(', ');
+    if (linked.length > 0 && !o.force) {
+      throw fail(`${target}: ${links}; a restore writes only through real directories, nothing was restored. `
+        + 'Check that link, then restore --to another directory, or pass --force to write through it');
+    }
+    if (linked.length > 0) {
+      const real = await realParent(target);
+      if (inside(real, await realpath(dest).catch(() => dest))) {
+        throw fail(`refusing to restore into the backup disk (${links}, which leads to ${real}, inside ${dest}); choose --to elsewhere`, EXIT.usage);
+      }
+      log.warn(`--force: writing through ${links}`);
+    }
     const top = await statEntry(target);
     const clash = topLevelConflict(srcEntry.type, top?.type);
     if (clash) throw fail(`${target} ${clash}; move it aside first, then restore`);

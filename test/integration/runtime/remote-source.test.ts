@@ -3,7 +3,7 @@
  * configured rsync.rsh argv (its key file in a directory whose name needs quoting, so the
  * one string rsync -e takes must be quoted right) and strict host key checking.
  */
-import { copyFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -71,6 +71,31 @@ describe.skipIf(!isRoot || !hasCommand('sshd'))(`remote source over ssh with rsy
     const o = await backup(cfg, memoryLogger());
     expect(o.snapshot).toBeUndefined();
     expect(o.errors).toEqual([expect.stringContaining(`root@${sshd.address}:${missing}: cannot read the source directory: [sender] change_dir "${missing}" failed: No such file or directory (2)`)]);
+  });
+
+  test('hostile names are pulled as names, also by an rsync that does not escape them (before 3.2.4): -s, wildcards escaped', async () => {
+    // A name holds no "/": what the remote shell would create lands in root's home, its cwd there.
+    const mark = `PWNED-${process.pid}`;
+    const hostile = [join(work, `a b; touch ${mark}`), join(work, `it's "q" $(touch ${mark}) \`touch ${mark}\``), join(work, 'g[1]')];
+    for (const dir of hostile) {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'payload.txt'), `${dir}\n`);
+    }
+    mkdirSync(join(work, 'g1')); // what an unescaped g[1] would match on the source host
+    writeFileSync(join(work, 'g1/decoy.txt'), 'wrong directory\n');
+    const cfg = runConfig(work, dest('dest-hostile'), hostile.map((d) => `root@${sshd.address}:${d}`), { rsync: { rsh, acls: true, xattrs: true, extra_args: [] } });
+    // This machine's rsync escapes for the remote shell by itself; RSYNC_OLD_ARGS=1 makes it
+    // send names as rsync 3.2.3 and older do (Debian 11, RHEL 8).
+    process.env.RSYNC_OLD_ARGS = '1';
+    try {
+      const o = await backup(cfg, memoryLogger());
+      expect(o.errors).toEqual([]);
+      for (const dir of hostile) expect(readFileSync(join(o.snapshot!, sshd.address, dir.slice(1), 'payload.txt'), 'utf8')).toBe(`${dir}\n`);
+      expect(existsSync(join(o.snapshot!, sshd.address, work.slice(1), 'g[1]', 'decoy.txt'))).toBe(false);
+      expect(existsSync(join('/root', mark))).toBe(false);
+    } finally {
+      delete process.env.RSYNC_OLD_ARGS;
+    }
   });
 
   test('an unknown host key is refused (StrictHostKeyChecking=yes): the run fails, nothing copied', async () => {

@@ -18,6 +18,27 @@ describe('maskSecrets', () => {
     ['"password": ""', '"password": ""'],
     ['sources = /Apps', 'sources = /Apps'],
     ['the password is checked', 'the password is checked'],
+    // Secret by kind, whatever the key: URLs carry tokens in their path or query, passwords in their user part.
+    ['  "healthcheck_url": "https://hc-ping.com/0b3e7a7c-1f2d-4c8e-9a55-3c7d2f1e9b10",', '  "healthcheck_url": "https://hc-ping.com/********",'],
+    ['healthcheck_url: https://hc.example.org:8000/ping/abc123?create=1', 'healthcheck_url: https://hc.example.org:8000/********'],
+    ['url = https://hooks.slack.com/services/T000/B000/XXXXsecret', 'url = https://hooks.slack.com/********'],
+    ['webhook: http://ntfy.lan/backups-7f3a', 'webhook: http://ntfy.lan/********'],
+    ['"endpoint": "https://alice:s3cr3t@push.example.org/"', '"endpoint": "https://********@push.example.org/"'],
+    ['the ping goes to https://hc-ping.com/abc (every run)', 'the ping goes to https://hc-ping.com/******** (every run)'],
+    ['uri: smtp://backup:hunter2@mail.lan:587', 'uri: smtp://backup:********@mail.lan:587'],
+    // Not secrets: a URL with no path, a libvirt URI without a password.
+    ['healthcheck_url: https://hc-ping.com/', 'healthcheck_url: https://hc-ping.com/'],
+    ['"uri": "qemu+ssh://root@kvm.lan/system"', '"uri": "qemu+ssh://root@kvm.lan/system"'],
+    ['"uri": "qemu:///system"', '"uri": "qemu:///system"'],
+    // Secret by key: tokens, API keys, credentials; CHAP passwords of both directions.
+    ['api_token: abc123', 'api_token: ********'],
+    ['"apiKey": "k-123"', '"apiKey": "********"'],
+    ['X-Api-Key = 42', 'X-Api-Key = ********'],
+    ['credentials: user:pw', 'credentials: ********'],
+    ['discovery.sendtargets.auth.password = chap-out', 'discovery.sendtargets.auth.password = ********'],
+    ['node.session.auth.username = linkdest', 'node.session.auth.username = linkdest'],
+    ['Authorization: Bearer eyJhbGciOi', 'Authorization: Bearer ********'],
+    ['token_file: /root/tok', 'token_file: /root/tok'],
   ])('%s', (input, masked) => expect(maskSecrets(input)).toBe(masked));
 
   test('masks every line of a multi-line file independently', () => {

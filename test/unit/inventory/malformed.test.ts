@@ -183,6 +183,17 @@ const cases: [string, string, string, string][] = [
     'hosts:',
     '  h: { sources: [/a], exclude: *d }',
   ].join('\n'), '1:1', 'resource exhaustion'],
+  ['empty thin (would delete every snapshot down to keep_min)', yml`
+    hosts:
+      h:
+        sources: [/data]
+        retention: { thin: {} }`, '4:24', 'hosts.h.retention.thin: expected at least one of daily, weekly, monthly'],
+  ['thin with all counts 0', yml`
+    hosts:
+      h:
+        sources: [/data]
+        retention:
+          thin: { daily: 0, weekly: 0 }`, '5:13', 'hosts.h.retention.thin: expected a count above 0'],
 ];
 
 describe('malformed inventories', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { decidePrune, thinningVictims, type PruneInput } from '../../../runtime/retention.ts';
+import { decidePrune, thinProblem, thinningVictims, type PruneInput } from '../../../runtime/retention.ts';
+import { runtimeConfigSchema } from '../../../runtime/config.ts';
 
 const G = 1024 ** 3;
 const days = (n: number, from = 1): string[] => Array.from({ length: n }, (_, i) => `2026-11-${String(from + i).padStart(2, '0')}_03-00-00`);
@@ -17,6 +18,9 @@ describe('decidePrune', () => {
     ['the link source is skipped, the next oldest goes', { freeBytes: 1, protect: ['2026-11-01_03-00-00'] }, { action: 'delete', name: '2026-11-02_03-00-00', reason: 'space' }],
     ['disk full mid-copy: one more goes although thresholds are met', { diskFull: true }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'disk-full' }],
     ['non-snapshot names are ignored', { freeBytes: 1, complete: ['junk', ...days(3)] }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'space' }],
+    ['thin: {} (refused at load) thins nothing, as unset does', { policy: { keepMin: 2, thin: {} } }, { action: 'done' }],
+    ['thin with all counts 0 (refused at load) thins nothing', { policy: { keepMin: 2, thin: { daily: 0, weekly: 0, monthly: 0 } } }, { action: 'done' }],
+    ['thin daily 0 + weekly 1: the weekly rule still thins', { policy: { keepMin: 2, thin: { daily: 0, weekly: 1 } } }, { action: 'delete', name: '2026-11-01_03-00-00', reason: 'thinning' }],
   ])('%s', (_t, over, want) => {
     expect(decidePrune({ ...base, ...over })).toEqual(want);
   });
@@ -49,5 +53,26 @@ describe('thinningVictims', () => {
     ['monthly 1 + daily 1', ['2026-10-31_03-00-00', '2026-11-01_03-00-00', '2026-11-02_03-00-00'], { daily: 1, monthly: 2 }, ['2026-11-01_03-00-00']],
   ])('%s', (_t, names, thin, want) => {
     expect(thinningVictims(names, thin)).toEqual(want);
+  });
+});
+
+describe('thinProblem: a thin that would delete everything is refused', () => {
+  test.each<[string, Parameters<typeof thinProblem>[0], RegExp | undefined]>([
+    ['unset', undefined, undefined],
+    ['empty', {}, /expected at least one of daily, weekly, monthly/],
+    ['daily 0', { daily: 0 }, /expected a count above 0/],
+    ['all 0', { daily: 0, weekly: 0, monthly: 0 }, /expected a count above 0/],
+    ['daily 0, monthly 3', { daily: 0, monthly: 3 }, undefined],
+    ['daily 7', { daily: 7 }, undefined],
+  ])('%s', (_t, thin, want) => {
+    const problem = thinProblem(thin);
+    if (want === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(want);
+  });
+
+  test.each([[{}], [{ daily: 0, weekly: 0 }]])('the runtime config schema refuses thin: %j', (thin) => {
+    const r = runtimeConfigSchema.safeParse({ destination: { path: '/mnt/Backup' }, sources: [{ path: '/a' }], retention: { thin } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]).toMatchObject({ path: ['retention', 'thin'] });
   });
 });
