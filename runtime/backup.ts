@@ -10,6 +10,7 @@ import { LinkdestError } from './errors.ts';
 import { isRemoteSource, listSet, setDir } from './layout.ts';
 import { prune, type PruneRequest } from './prune.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { ensureWritable } from './writable.ts';
 import { mkdir, stat } from 'node:fs/promises';
 
 /**
@@ -57,6 +58,8 @@ export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSign
     if (missing.length > 0) {
       throw new LinkdestError(`${missing.join(', ')}: not a directory on this host (not mounted? a typo?); nothing was pruned or written`, { step: 'sources' });
     }
+    // Before pruning: a destination remounted read-only must fail here, in one line.
+    await ensureWritable(cfg.destination.path);
     await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
     const before = await prune(pruneRequest(cfg, 'before', []), log);
     o.pruned.push(...before.pruned);

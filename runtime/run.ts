@@ -4,11 +4,10 @@
  * -> reportFinish -> unlock.
  */
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { RuntimeConfig } from './config.ts';
 import type { RunResult, RunStatus, VmOutcome } from './run-result.ts';
 import { LinkdestError } from './errors.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock, acquireSetLock, runLockPath, type LockHandle } from './lock.ts';
 import { existsSync } from 'node:fs';
 import { createLogger } from './log.ts';
 import { setName } from './layout.ts';
@@ -21,7 +20,7 @@ import { reportFinish, reportStart, type ReportOptions } from './report/index.ts
 import { recordLastRun } from './ops/last-run.ts';
 
 export function lockPath(cfg: RuntimeConfig): string {
-  return join(cfg.state_dir, 'linkdest.lock');
+  return runLockPath(cfg);
 }
 
 export interface RunOptions {
@@ -57,6 +56,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
   }
   let vms: VmOutcome[] = [];
   let guard: GuardHandle | undefined;
+  let setLock: LockHandle | undefined;
   let skipped = false;
   const reported = new Set<string>();
   try {
@@ -79,6 +79,8 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     }
     if (abort.signal.aborted) return r;
     guard = await ensureDestination(cfg, log);
+    // The set's own lock, shared with `linkdest snapshot` and prune of the same set.
+    setLock = await acquireSetLock(cfg, log);
     const o = await backup(cfg, log, abort.signal);
     Object.assign(r, {
       snapshot: o.snapshot, stats: o.stats, spaceBefore: o.spaceBefore, spaceAfter: o.spaceAfter,
@@ -89,6 +91,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
   } catch (e) {
     r.errors.push(e instanceof LinkdestError ? e.oneLine() : `internal error: ${(e as Error).message}`);
   } finally {
+    await setLock?.release();
     if (guard) await guard.release().catch((e: Error) => r.warnings.push(`release destination: ${e.message}`));
     if (vms.length > 0) {
       r.vms = await startVms(vms, cfg.vms, log).catch((e: Error) => {
