@@ -165,7 +165,7 @@ export const hostSettingsSchema = strict({
   schedule: schedule.optional(),
   retention: retentionSchema.optional(),
   report: reportSchema.optional(),
-  hooks: strict({ pre: z.array(argv).optional(), post: z.array(argv).optional() }).optional(),
+  hooks: strict({ pre: z.array(argv).optional(), post: z.array(argv).optional(), timeout: duration.optional() }).optional(),
   log: strict({ dir: absPath.optional(), keep: count.optional() }).optional(),
   rsync: strict({
     rsh: argv.optional(),

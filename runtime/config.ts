@@ -119,7 +119,9 @@ export const runtimeConfigSchema = z.object({
   hooks: z.object({
     pre: z.array(argv).default([]),
     post: z.array(argv).default([]),
-  }).strict().default({ pre: [], post: [] }),
+    /** Each hook is stopped (its process group) after this long and counts as failed. */
+    timeout_s: z.number().positive().default(600),
+  }).strict().default({ pre: [], post: [], timeout_s: 600 }),
   report: z.object({
     mail: mailSchema.optional(),
     /** Pinged at start (/start), success (plain) and failure (/fail), healthchecks.io style. */

@@ -62,7 +62,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
   try {
     log.info(`linkdest run of ${r.name} to ${cfg.destination.path}`);
     await reportStart(cfg, log, opts.report).catch((e: Error) => r.warnings.push(`report start: ${e.message}`));
-    const preFailure = await runHooks(cfg.hooks.pre, { LINKDEST_STATUS: 'starting' }, log);
+    const preFailure = await runHooks(cfg.hooks.pre, { LINKDEST_STATUS: 'starting' }, log, cfg.hooks.timeout_s);
     if (preFailure) {
       skipped = true;
       r.errors.push(`${preFailure}: backup skipped`);
@@ -111,7 +111,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     const status: RunStatus = skipped ? 'skipped' : r.errors.length > 0 ? 'failed' : r.warnings.length > 0 ? 'warning' : 'ok';
     r.status = status;
     r.exitCode = exitCodeFor(status);
-    const post = await runHooks(cfg.hooks.post, { LINKDEST_STATUS: status, LINKDEST_SNAPSHOT: r.snapshot ?? '' }, log);
+    const post = await runHooks(cfg.hooks.post, { LINKDEST_STATUS: status, LINKDEST_SNAPSHOT: r.snapshot ?? '' }, log, cfg.hooks.timeout_s);
     if (post) r.warnings.push(post);
     if (post && r.status === 'ok') { r.status = 'warning'; r.exitCode = exitCodeFor('warning'); }
     r.finishedAt = new Date().toISOString();
