@@ -95,6 +95,7 @@ function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
     },
     log: s.log,
     state_dir: s.state_dir,
+    backup_group: s.backup_group,
   };
 }
 

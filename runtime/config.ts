@@ -134,6 +134,11 @@ export const runtimeConfigSchema = z.object({
     dir: absPath.default('/var/log/linkdest'),
     keep: count.default(60),
   }).strict().default({ dir: '/var/log/linkdest', keep: 60 }),
+  /**
+   * Group that may read the snapshots (restore operators): the backup root and the set
+   * become 0750 with this group. Unset: 0700, root only.
+   */
+  backup_group: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/, 'expected a group name').optional(),
   /** Lock, spool of unsent reports, run history. */
   state_dir: absPath.default('/var/lib/linkdest'),
 }).strict();

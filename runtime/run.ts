@@ -81,7 +81,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     guard = await ensureDestination(cfg, log);
     // The set's own lock, shared with `linkdest snapshot` and prune of the same set.
     setLock = await acquireSetLock(cfg, log);
-    const o = await backup(cfg, log, abort.signal);
+    const o = await backup(cfg, log, abort.signal, { protectRoot: true });
     Object.assign(r, {
       snapshot: o.snapshot, stats: o.stats, spaceBefore: o.spaceBefore, spaceAfter: o.spaceAfter,
       pruned: o.pruned, snapshotCount: o.snapshotCount,
