@@ -136,7 +136,7 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   if (disk && spec.mount !== 'fstab') {
     r.push(new UnitStateResource(pathUnitName(spec.mountpoint, spec.mount === 'automount' ? 'automount' : 'mount')));
   }
-  r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name }, disk));
+  r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name, group: spec.runtime.backup_group }, disk));
   r.push(new UnitStateResource('linkdest.timer'));
   return { resources: r, config };
 }
