@@ -114,6 +114,26 @@ describe.skipIf(!isRoot || !hasCommand('rsync'))(`one lock per snapshot set, and
     expect(entries(c.dest).filter((e) => STAMP.test(e))).toEqual([partial[0]!.replace('.partial', '')]);
   });
 
+  test('four manual snapshots started at once: exactly one holds the set, the others exit 75', async () => {
+    const c = setup();
+    const racers = [0, 1, 2, 3].map((i) => {
+      const pause = `${c.pause}-${i}`;
+      const p = manual(c.dest, { ...pauseAt(pause) });
+      let exited: Done | undefined;
+      void p.done.then((d) => { exited = d; });
+      return { p, pause, exited: () => exited };
+    });
+    await until('every racer to pause or exit', () => racers.every((r) => r.exited() !== undefined || existsSync(`${r.pause}.reached`)));
+    const holders = racers.filter((r) => existsSync(`${r.pause}.reached`));
+    expect(holders).toHaveLength(1);
+    for (const r of racers.filter((x) => x !== holders[0])) {
+      expect(r.exited()!.code, r.exited()!.out).toBe(75);
+      expect(r.exited()!.out).toContain(`another linkdest run (pid ${holders[0]!.p.child.pid}) holds`);
+    }
+    rmSync(holders[0]!.pause);
+    expect((await holders[0]!.p.done).code).toBe(0);
+  });
+
   describe('what a lock file left in state_dir means', () => {
     let sleeper: ChildProcess;
     beforeAll(() => {
