@@ -1,5 +1,5 @@
 /**
- * One nightly run: lock -> reportStart -> pre hooks -> stop VMs -> guard -> prune(before)
+ * One nightly run: lock -> reportStart -> pre hooks -> stop VMs -> guard -> set lock -> prune(before)
  * -> snapshot -> prune(after) -> start VMs (always, also on SIGTERM/SIGINT) -> post hooks
  * -> reportFinish -> unlock.
  */

@@ -70,6 +70,11 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: a host without 
     const cron = await out(host, ['cat', '/etc/cron.d/linkdest']);
     expect(cron).toMatch(/^30 2 \* \* \* root /m);
     expect(await fileExists(host, '/etc/systemd/system/linkdest.timer')).toBe(false);
+    // The new filesystem's root is closed from the start (mkfs makes it 0755), as is the directory below it.
+    expect(await out(host, ['stat', '-c', '%a', MOUNT])).toBe('700');
+    await host.check(['mount', MOUNT]);
+    expect(await out(host, ['stat', '-c', '%a', MOUNT])).toBe('700');
+    await host.check(['umount', MOUNT]);
   });
 
   test('the cron command, run by hand, mounts the disk and writes a snapshot', async () => {
