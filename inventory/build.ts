@@ -80,7 +80,7 @@ function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
       uri: s.vms.uri, domains: s.vms.domains,
       shutdown_timeout_s: s.vms.shutdown_timeout, shutdown_retries: s.vms.shutdown_retries,
     },
-    hooks: s.hooks,
+    hooks: s.hooks && { pre: s.hooks.pre, post: s.hooks.post, timeout_s: s.hooks.timeout },
     report: s.report && {
       healthcheck_url: s.report.healthcheck_url,
       metrics_file: s.report.metrics_file,
@@ -95,6 +95,7 @@ function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
     },
     log: s.log,
     state_dir: s.state_dir,
+    backup_group: s.backup_group,
   };
 }
 

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import {
   absPath, argv, count, devicePath, duration, envName, fileName, hostAddress, label, LABEL_MAX, line,
-  localPath, mailAddress, port, schedule, simpleName, size, sourcePath, userName,
+  localPath, mailAddress, port, schedule, simpleName, size, sourcePath, USER_NAME, userName,
 } from './fields.ts';
 import { parsePortal, targetNameProblem } from './iscsi.ts';
 import { parseJumpSpec } from './jump-spec.ts';
@@ -169,7 +169,7 @@ export const hostSettingsSchema = strict({
   schedule: schedule.optional(),
   retention: retentionSchema.optional(),
   report: reportSchema.optional(),
-  hooks: strict({ pre: z.array(argv).optional(), post: z.array(argv).optional() }).optional(),
+  hooks: strict({ pre: z.array(argv).optional(), post: z.array(argv).optional(), timeout: duration.optional() }).optional(),
   log: strict({ dir: absPath.optional(), keep: count.optional() }).optional(),
   rsync: strict({
     rsh: argv.optional(),
@@ -178,6 +178,8 @@ export const hostSettingsSchema = strict({
     extra_args: z.array(z.string()).optional(),
   }).optional(),
   state_dir: absPath.optional(),
+  /** Group of restore operators: the backup root and sets 0750 with it (default 0700, root only). */
+  backup_group: z.string().regex(USER_NAME, 'expected a group name').optional(),
 });
 
 export type HostSettings = z.output<typeof hostSettingsSchema>;

@@ -118,11 +118,11 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   // The LUN must be logged in (and its by-path link there) before it can be partitioned.
   r.push(...iscsiResourcesFor(spec));
   if (disk && spec.disk) {
-    r.push(new PartitionResource(disk), new FilesystemResource(disk), new DirectoryResource(spec.mountpoint));
+    r.push(new PartitionResource(disk), new FilesystemResource(disk), new DirectoryResource(spec.mountpoint, { group: spec.runtime.backup_group }));
     if (spec.mount === 'fstab') r.push(new FstabResource({ mountpoint: spec.mountpoint, fstype: spec.disk.filesystem, netdev }, disk));
     else r.push(new MountUnitsResource({ kind: spec.mount, mountpoint: spec.mountpoint, fstype: spec.disk.filesystem, netdev }, disk));
   } else {
-    r.push(new DirectoryResource(spec.mountpoint));
+    r.push(new DirectoryResource(spec.mountpoint, { group: spec.runtime.backup_group }));
   }
   r.push(new FileResource({ path: RUNTIME_PATH, mode: 0o644, noDiff: true }, inputs.runtimeBundle));
   r.push(new FileResource({ path: CONFIG_PATH, mode: 0o600, mask: maskSecrets }, `${JSON.stringify(config, null, 2)}\n`));
@@ -136,7 +136,7 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   if (disk && spec.mount !== 'fstab') {
     r.push(new UnitStateResource(pathUnitName(spec.mountpoint, spec.mount === 'automount' ? 'automount' : 'mount')));
   }
-  r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name }, disk));
+  r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name, group: spec.runtime.backup_group }, disk));
   r.push(new UnitStateResource('linkdest.timer'));
   return { resources: r, config };
 }

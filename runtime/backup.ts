@@ -10,6 +10,8 @@ import { LinkdestError } from './errors.ts';
 import { isRemoteSource, listSet, setDir } from './layout.ts';
 import { prune, type PruneRequest } from './prune.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { ensureWritable } from './writable.ts';
+import { accessRule, enforceAccess } from './backup-access.ts';
 import { mkdir, stat } from 'node:fs/promises';
 
 /**
@@ -49,7 +51,12 @@ function pruneRequest(cfg: RuntimeConfig, phase: 'before' | 'after', protect: st
   };
 }
 
-export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSignal): Promise<BackupOutcome> {
+export interface BackupOptions {
+  /** Also hold the backup root itself to the access rule (the host run; not a DEST named on a command line). */
+  protectRoot?: boolean;
+}
+
+export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSignal, opts: BackupOptions = {}): Promise<BackupOutcome> {
   const dir = setDir(cfg);
   const o: BackupOutcome = { pruned: [], snapshotCount: 0, errors: [], warnings: [] };
   try {
@@ -57,7 +64,12 @@ export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSign
     if (missing.length > 0) {
       throw new LinkdestError(`${missing.join(', ')}: not a directory on this host (not mounted? a typo?); nothing was pruned or written`, { step: 'sources' });
     }
-    await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+    // Before pruning: a destination remounted read-only must fail here, in one line.
+    await ensureWritable(cfg.destination.path);
+    await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+    const access = await accessRule(cfg.backup_group);
+    if (access.warning) { log.warn(access.warning); o.warnings.push(access.warning); }
+    await enforceAccess(opts.protectRoot ? [cfg.destination.path, dir] : [dir], access.rule, log);
     const before = await prune(pruneRequest(cfg, 'before', []), log);
     o.pruned.push(...before.pruned);
     o.spaceBefore = before.space;

@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG_PATH, loadRuntimeConfig, type RuntimeConfig } from './co
 import { EXIT, LinkdestError } from './errors.ts';
 import { setDir } from './layout.ts';
 import { createLogger } from './log.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock, acquireSetLock } from './lock.ts';
 import { prune } from './prune.ts';
 import { lockPath, runNightly } from './run.ts';
 import { ensureDestination } from './guard.ts';
@@ -53,14 +53,19 @@ program.command('prune').description('apply the retention rules (after-backup th
     try {
       const guard = await ensureDestination(cfg, log);
       try {
-        const r = cfg.retention;
-        const out = await prune({
-          dir: setDir(cfg), spacePath: setDir(cfg), protect: [], dryRun: o.dryRun,
-          policy: { keepMin: r.keep_min, thin: r.thin },
-          thresholds: { minFreeBytes: r.min_free_after, minFreeInodes: r.min_inodes_after },
-        }, log);
-        if (out.pruned.length === 0) log.info('nothing to prune');
-        if (out.warning) { log.warn(out.warning); process.exitCode = EXIT.pendingOrWarnings; }
+        const setLock = o.dryRun ? undefined : await acquireSetLock(cfg, log);
+        try {
+          const r = cfg.retention;
+          const out = await prune({
+            dir: setDir(cfg), spacePath: setDir(cfg), protect: [], dryRun: o.dryRun,
+            policy: { keepMin: r.keep_min, thin: r.thin },
+            thresholds: { minFreeBytes: r.min_free_after, minFreeInodes: r.min_inodes_after },
+          }, log);
+          if (out.pruned.length === 0) log.info('nothing to prune');
+          if (out.warning) { log.warn(out.warning); process.exitCode = EXIT.pendingOrWarnings; }
+        } finally {
+          await setLock?.release();
+        }
       } finally {
         await guard.release();
       }

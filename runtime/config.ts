@@ -123,7 +123,9 @@ export const runtimeConfigSchema = z.object({
   hooks: z.object({
     pre: z.array(argv).default([]),
     post: z.array(argv).default([]),
-  }).strict().default({ pre: [], post: [] }),
+    /** Each hook is stopped (its process group) after this long and counts as failed. */
+    timeout_s: z.number().positive().default(600),
+  }).strict().default({ pre: [], post: [], timeout_s: 600 }),
   report: z.object({
     mail: mailSchema.optional(),
     /** Pinged at start (/start), success (plain) and failure (/fail), healthchecks.io style. */
@@ -136,6 +138,11 @@ export const runtimeConfigSchema = z.object({
     dir: absPath.default('/var/log/linkdest'),
     keep: count.default(60),
   }).strict().default({ dir: '/var/log/linkdest', keep: 60 }),
+  /**
+   * Group that may read the snapshots (restore operators): the backup root and the set
+   * become 0750 with this group. Unset: 0700, root only.
+   */
+  backup_group: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/, 'expected a group name').optional(),
   /** Lock, spool of unsent reports, run history. */
   state_dir: absPath.default('/var/lib/linkdest'),
 }).strict();

@@ -1,14 +1,13 @@
 /**
- * One nightly run: lock -> reportStart -> pre hooks -> stop VMs -> guard -> prune(before)
+ * One nightly run: lock -> reportStart -> pre hooks -> stop VMs -> guard -> set lock -> prune(before)
  * -> snapshot -> prune(after) -> start VMs (always, also on SIGTERM/SIGINT) -> post hooks
  * -> reportFinish -> unlock.
  */
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { RuntimeConfig } from './config.ts';
 import type { RunResult, RunStatus, VmOutcome } from './run-result.ts';
 import { LinkdestError } from './errors.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock, acquireSetLock, runLockPath, type LockHandle } from './lock.ts';
 import { existsSync } from 'node:fs';
 import { createLogger } from './log.ts';
 import { setName } from './layout.ts';
@@ -21,7 +20,7 @@ import { reportFinish, reportStart, type ReportOptions } from './report/index.ts
 import { recordLastRun } from './ops/last-run.ts';
 
 export function lockPath(cfg: RuntimeConfig): string {
-  return join(cfg.state_dir, 'linkdest.lock');
+  return runLockPath(cfg);
 }
 
 export interface RunOptions {
@@ -57,12 +56,13 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
   }
   let vms: VmOutcome[] = [];
   let guard: GuardHandle | undefined;
+  let setLock: LockHandle | undefined;
   let skipped = false;
   const reported = new Set<string>();
   try {
     log.info(`linkdest run of ${r.name} to ${cfg.destination.path}`);
     await reportStart(cfg, log, opts.report).catch((e: Error) => r.warnings.push(`report start: ${e.message}`));
-    const preFailure = await runHooks(cfg.hooks.pre, { LINKDEST_STATUS: 'starting' }, log);
+    const preFailure = await runHooks(cfg.hooks.pre, { LINKDEST_STATUS: 'starting' }, log, cfg.hooks.timeout_s);
     if (preFailure) {
       skipped = true;
       r.errors.push(`${preFailure}: backup skipped`);
@@ -79,7 +79,9 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     }
     if (abort.signal.aborted) return r;
     guard = await ensureDestination(cfg, log);
-    const o = await backup(cfg, log, abort.signal);
+    // The set's own lock, shared with `linkdest snapshot` and prune of the same set.
+    setLock = await acquireSetLock(cfg, log);
+    const o = await backup(cfg, log, abort.signal, { protectRoot: true });
     Object.assign(r, {
       snapshot: o.snapshot, stats: o.stats, spaceBefore: o.spaceBefore, spaceAfter: o.spaceAfter,
       pruned: o.pruned, snapshotCount: o.snapshotCount,
@@ -89,6 +91,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
   } catch (e) {
     r.errors.push(e instanceof LinkdestError ? e.oneLine() : `internal error: ${(e as Error).message}`);
   } finally {
+    await setLock?.release();
     if (guard) await guard.release().catch((e: Error) => r.warnings.push(`release destination: ${e.message}`));
     if (vms.length > 0) {
       r.vms = await startVms(vms, cfg.vms, log).catch((e: Error) => {
@@ -108,7 +111,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     const status: RunStatus = skipped ? 'skipped' : r.errors.length > 0 ? 'failed' : r.warnings.length > 0 ? 'warning' : 'ok';
     r.status = status;
     r.exitCode = exitCodeFor(status);
-    const post = await runHooks(cfg.hooks.post, { LINKDEST_STATUS: status, LINKDEST_SNAPSHOT: r.snapshot ?? '' }, log);
+    const post = await runHooks(cfg.hooks.post, { LINKDEST_STATUS: status, LINKDEST_SNAPSHOT: r.snapshot ?? '' }, log, cfg.hooks.timeout_s);
     if (post) r.warnings.push(post);
     if (post && r.status === 'ok') { r.status = 'warning'; r.exitCode = exitCodeFor('warning'); }
     r.finishedAt = new Date().toISOString();

@@ -3,7 +3,8 @@
  * provisioning. It builds a RuntimeConfig in memory and runs the same engine as the
  * nightly run (prune before -> snapshot -> prune after), minus VMs, guard and report.
  * Local mode on purpose has no marker file and no mount check: DEST is whatever the user
- * named, created if missing (mkdir -p). The lock lives in DEST/.linkdest-state/.
+ * named, created if missing (mkdir -p). It holds the set lock DEST/.linkdest-lock-NAME, the
+ * same one the nightly run of that set holds, so neither touches the other's partial.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import type { Command } from 'commander';
 import { parseRuntimeConfig, type RuntimeConfig } from '../../runtime/config.ts';
 import { parseSize } from '../../runtime/size.ts';
 import { createLogger } from '../../runtime/log.ts';
-import { acquireLock } from '../../runtime/lock.ts';
+import { acquireSetLock } from '../../runtime/lock.ts';
 import { backup } from '../../runtime/backup.ts';
 import { exitCodeFor, summaryLines } from '../../runtime/stats.ts';
 import type { RunResult } from '../../runtime/run-result.ts';
@@ -50,7 +51,7 @@ export async function snapshotCommand(o: SnapshotCommandOptions): Promise<RunRes
   const started = new Date();
   await mkdir(cfg.destination.path, { recursive: true });
   const log = createLogger({ stdout: true });
-  const lock = await acquireLock(join(cfg.state_dir, 'linkdest.lock'), (m) => log.warn(m));
+  const lock = await acquireSetLock(cfg, log);
   try {
     const b = await backup(cfg, log);
     const status = b.errors.length > 0 ? 'failed' : b.warnings.length > 0 ? 'warning' : 'ok';

@@ -19,6 +19,8 @@ export interface MarkerSpec {
   mount: MarkerMount;
   /** Host name written into the marker, for people who look at the disk. */
   host: string;
+  /** backup_group: the new filesystem's root becomes 0750 with it; unset: 0700 (as DirectoryResource). */
+  group?: string;
 }
 
 export function markerContent(spec: MarkerSpec): string {
@@ -75,6 +77,9 @@ export class MarkerResource implements HostResource {
       if (!seen?.exists) {
         ctx.log(`write ${this.path}`);
         await ctx.transport.putFile(this.path, markerContent(this.spec), { mode: 0o644, owner: 'root', group: 'root' });
+        // mkfs made the root 0755: close it now, not only at the first nightly run.
+        if (this.spec.group !== undefined) await mutate(ctx, ['chgrp', '--', this.spec.group, this.spec.mountpoint]);
+        await mutate(ctx, ['chmod', this.spec.group === undefined ? '0700' : '0750', '--', this.spec.mountpoint]);
       }
     } finally {
       if (mountedHere) await this.unmount(ctx);

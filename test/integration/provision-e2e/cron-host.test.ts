@@ -70,6 +70,11 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: a host without 
     const cron = await out(host, ['cat', '/etc/cron.d/linkdest']);
     expect(cron).toMatch(/^30 2 \* \* \* root /m);
     expect(await fileExists(host, '/etc/systemd/system/linkdest.timer')).toBe(false);
+    // The new filesystem's root is closed from the start (mkfs makes it 0755), as is the directory below it.
+    expect(await out(host, ['stat', '-c', '%a', MOUNT])).toBe('700');
+    await host.check(['mount', MOUNT]);
+    expect(await out(host, ['stat', '-c', '%a', MOUNT])).toBe('700');
+    await host.check(['umount', MOUNT]);
   });
 
   test('the cron command, run by hand, mounts the disk and writes a snapshot', async () => {
@@ -80,6 +85,11 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: a host without 
     const copies = await findFiles(host, MOUNT, 'cron.txt');
     expect(copies).toHaveLength(1);
     expect(await out(host, ['cat', copies[0]!])).toBe('nightly');
+    // Root only: the mounted root and the set 0700, and a local user reads nothing there.
+    const setDir = copies[0]!.split('/').slice(0, MOUNT.split('/').length + 1).join('/');
+    expect(await out(host, ['stat', '-c', '%a', MOUNT, setDir])).toBe('700\n700');
+    const nobody = await host.exec(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', 'cat', copies[0]!]);
+    expect([nobody.code, nobody.stderr]).toEqual([1, expect.stringContaining('Permission denied')]);
   });
 
   test('re-apply: in sync, no mutating command', async () => {

@@ -65,8 +65,8 @@ describe('crashes and locking of a snapshot run', () => {
 
   test('a second concurrent run exits 75; a dead run\'s lock is taken over', async () => {
     const dest = join(work, 'dest-lock');
-    const lock = join(dest, '.linkdest-state', 'linkdest.lock');
-    mkdirSync(join(dest, '.linkdest-state'), { recursive: true });
+    const lock = join(dest, '.linkdest-lock-s');
+    mkdirSync(dest, { recursive: true });
     writeFileSync(lock, `${process.pid} ${hostname()}\n`);
     const blocked = await run(['--source', src, '--dest', dest, '--name', 's']);
     expect(blocked.code).toBe(75);
@@ -75,7 +75,7 @@ describe('crashes and locking of a snapshot run', () => {
     writeFileSync(lock, `${dead} ${hostname()}\n`);
     const taken = await run(['--source', src, '--dest', dest, '--name', 's']);
     expect(taken.code, taken.out).toBe(0);
-    expect(taken.out).toMatch(/took over the stale lock/);
+    expect(taken.out).toContain(`took over the stale lock ${lock} (pid ${dead} is no longer running)`);
     expect(existsSync(lock)).toBe(false);
   });
 });

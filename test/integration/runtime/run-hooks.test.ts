@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runNightly } from '../../../runtime/run.ts';
+import { processStart } from '../../../runtime/lock.ts';
 import { startSmtpServer, type SmtpTestServer } from '../runtime-periphery/support/smtp-test-server.ts';
 import { runConfig } from './support/run-config.ts';
 
@@ -33,14 +34,14 @@ describe('hooks in a full run', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  function setup(hooks: { pre?: string[][]; post?: string[][] }): { cfg: ReturnType<typeof runConfig>; out: string } {
+  function setup(hooks: { pre?: string[][]; post?: string[][]; timeout_s?: number }): { cfg: ReturnType<typeof runConfig>; out: string } {
     const dir = join(work, `case${++n}`);
     mkdirSync(join(dir, 'dest'), { recursive: true });
     writeFileSync(join(dir, 'dest/.linkdest-backup'), '');
     const out = join(dir, 'hook.out');
     process.env.HOOK_OUT = out;
     const cfg = runConfig(dir, join(dir, 'dest'), [join(work, 'src')], {
-      hooks: { pre: hooks.pre ?? [], post: hooks.post ?? [] },
+      hooks: { pre: hooks.pre ?? [], post: hooks.post ?? [], timeout_s: hooks.timeout_s },
       report: { mail: { to: ['admin@example.test'], from: 'linkdest@example.test', style: 'all', smtp: { host: '127.0.0.1', port: smtp.port, security: 'none' } } },
     });
     return { cfg, out };
@@ -88,5 +89,33 @@ describe('hooks in a full run', () => {
     expect([warned.status, warned.exitCode]).toEqual(['warning', 2]);
     expect(warned.snapshot).toBeDefined();
     expect(warned.warnings).toEqual(['hook false failed (exit 1)']);
+  });
+
+  /** Gone, or a zombie nobody reaped yet (killed either way). */
+  const gone = (pidFile: string): boolean => processStart(Number(readFileSync(pidFile, 'utf8'))) === undefined;
+
+  test('a hung pre hook is stopped after timeout_s with its process group: skipped, exit 1, nothing written, the lock free', async () => {
+    const child = join(work, 'pre-child.pid');
+    // The hook waits on a background child of its own, which must go too.
+    const hang = ['sh', '-c', 'sleep 1000 & echo $! > "$0"; wait', child];
+    const { cfg } = setup({ pre: [hang], timeout_s: 1 });
+    const r = await runNightly(cfg, fast);
+    expect([r.status, r.exitCode]).toEqual(['skipped', 1]);
+    expect(r.errors).toEqual([`hook ${hang.join(' ')} timed out after 1 s (killed with its process group): backup skipped`]);
+    expect(gone(child)).toBe(true);
+    expect(existsSync(join(cfg.destination.path, 'set'))).toBe(false);
+    expect(existsSync(join(cfg.state_dir, 'linkdest.lock'))).toBe(false);
+    expect(readFileSync(r.logFile!, 'utf8')).toContain(`hook ${hang.join(' ')}: still running after 1 s: stopping its process group`);
+  });
+
+  test('a post hook that ignores SIGTERM gets SIGKILL: the run ends with a warning', async () => {
+    const pid = join(work, 'post.pid');
+    const stubborn = ['sh', '-c', 'trap "" TERM; echo $$ > "$0"; while :; do sleep 1; done', pid];
+    const { cfg } = setup({ post: [stubborn], timeout_s: 1 });
+    const r = await runNightly(cfg, fast);
+    expect([r.status, r.exitCode]).toEqual(['warning', 2]);
+    expect(r.snapshot).toBeDefined();
+    expect(r.warnings).toEqual([`hook ${stubborn.join(' ')} timed out after 1 s (killed with its process group)`]);
+    expect(gone(pid)).toBe(true);
   });
 });

@@ -176,6 +176,15 @@ describe('accepted spellings', () => {
     expect(one(`hosts:\n  h:\n    sources: [/a]\n    vms: { domains: [vm], shutdown_timeout: ${written} }\n`).runtime.vms.shutdown_timeout_s).toBe(seconds);
   });
 
+  test.each([['90s', 90], ['5m', 300], [30, 30]])('hooks timeout %s', (written, seconds) => {
+    expect(one(`hosts:\n  h:\n    sources: [/a]\n    hooks: { pre: [["true"]], timeout: ${written} }\n`).runtime.hooks.timeout_s).toBe(seconds);
+  });
+
+  test('hooks without timeout: 600 s; backup_group reaches the runtime config', () => {
+    const h = one('hosts:\n  h:\n    sources: [/a]\n    hooks: { pre: [["true"]] }\n    backup_group: restorers\n');
+    expect([h.runtime.hooks.timeout_s, h.runtime.backup_group]).toEqual([600, 'restorers']);
+  });
+
   test('anchors kept under top-level x- keys, reused with <<', () => {
     const { hosts } = parse(yml`
       x-usb: &usb

@@ -29,8 +29,12 @@ interface Case { name: string; resource: HostResource; facts: Facts; changes: st
 const cases: Case[] = [
   { name: 'packages: missing node and rsync installed with apt', resource: new PackagesResource({ install: true, fstype: 'ext4' }), facts: noNode, changes: ['install rsync, nodejs with apt'] },
   { name: 'packages_noop', resource: new PackagesResource({ install: false, fstype: 'ext4' }), facts: makeFacts(), changes: [] },
-  { name: 'directory: absent', resource: new DirectoryResource('/mnt/Backup'), facts: makeFacts(), changes: ['create directory /mnt/Backup'] },
-  { name: 'directory_noop', resource: new DirectoryResource('/mnt/Backup'), facts: makeFacts({ files: { '/mnt/Backup': { exists: true, type: 'directory', mode: 0o755 } } }), changes: [] },
+  { name: 'directory: absent', resource: new DirectoryResource('/mnt/Backup'), facts: makeFacts(), changes: ['create directory /mnt/Backup (0700)'] },
+  { name: 'directory: absent, with backup_group', resource: new DirectoryResource('/mnt/Backup', { group: 'restorers' }), facts: makeFacts(), changes: ['create directory /mnt/Backup (0750 group restorers)'] },
+  { name: 'directory: 0755 as an older linkdest made it', resource: new DirectoryResource('/mnt/Backup'), facts: makeFacts({ files: { '/mnt/Backup': { exists: true, type: 'directory', mode: 0o755, group: 'root' } } }), changes: ['directory /mnt/Backup: 0755 -> 0700'] },
+  { name: 'directory: right mode, wrong group', resource: new DirectoryResource('/mnt/Backup', { group: 'restorers' }), facts: makeFacts({ files: { '/mnt/Backup': { exists: true, type: 'directory', mode: 0o750, group: 'root' } } }), changes: ['directory /mnt/Backup: 0750 group root -> 0750 group restorers'] },
+  { name: 'directory_noop', resource: new DirectoryResource('/mnt/Backup'), facts: makeFacts({ files: { '/mnt/Backup': { exists: true, type: 'directory', mode: 0o700, group: 'root' } } }), changes: [] },
+  { name: 'directory_noop with backup_group', resource: new DirectoryResource('/mnt/Backup', { group: 'restorers' }), facts: makeFacts({ files: { '/mnt/Backup': { exists: true, type: 'directory', mode: 0o750, group: 'restorers' } } }), changes: [] },
   {
     name: 'mount units: blank disk, both units created with the uuid still to come',
     resource: new MountUnitsResource(mountSpec, disk()), facts: makeFacts({ disk: blankDisk() }),
