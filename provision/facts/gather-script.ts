@@ -67,7 +67,15 @@ disk_facts() {
     sec "wipefs $p"
     wipefs -n -J -- "$p" 2>/dev/null
     sec "holders $p"
-    ls -1 "/sys/class/block/$(basename -- "$p")/holders" 2>/dev/null
+    for h in "/sys/class/block/$(basename -- "$p")/holders"/*; do
+      [ -e "$h" ] || continue
+      printf '%s\t%s\t%s\n' "$(basename -- "$h")" "$(cat "$h/dm/uuid" 2>/dev/null)" "$(cat "$h/dm/name" 2>/dev/null)"
+    done
+    if printf '%s\n' "$probe" | grep -qx 'TYPE=btrfs'; then
+      # num_devices: u64 at 0x88 in the superblock at 64 KiB (blkid does not report it).
+      sec "btrfs-devices $p"
+      od -An -t u8 -j 65672 -N 8 -- "$p" 2>/dev/null
+    fi
     if printf '%s\n' "$probe" | grep -qx 'TYPE=ext[234]' && have debugfs; then
       sec "rootls $p"
       debugfs -R 'ls -p /' -- "$p" 2>/dev/null

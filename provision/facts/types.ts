@@ -87,8 +87,13 @@ export interface DiskFacts {
   probe: Record<string, Record<string, string>>;
   /** wipefs -n signatures per device path. */
   signatures: Record<string, Signature[]>;
-  /** Devices (dm, md) holding each device path, from /sys/class/block/NAME/holders. */
+  /**
+   * Devices (dm, md) holding each device path, from /sys/class/block/NAME/holders, with
+   * what device mapper says they are when it says: "dm-0 (crypt luks-1234)", "md127".
+   */
   holders: Record<string, string[]>;
+  /** Device count of the btrfs filesystem on each btrfs device path (from its superblock). */
+  btrfsDevices?: Record<string, number>;
   /** Names in the root directory of ext4 filesystems, read with debugfs (no mount needed). */
   rootNames: Record<string, string[]>;
 }

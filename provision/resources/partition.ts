@@ -38,10 +38,18 @@ export class PartitionResource implements HostResource {
     if (v.state === 'pending') throw new LinkdestError(`${v.disk} has not appeared`, { host: ctx.host, step: 'partition' });
     if (v.state === 'wipe') {
       ctx.log(`wiping ${v.disk}: ${v.found}`);
-      await mutate(ctx, ['wipefs', '-a', '--', v.disk]);
+      // Each partition's signatures before the table: a filesystem that started where the
+      // new partition starts (1 MiB, as most do) would otherwise reappear inside it. -f: an
+      // NTFS or exFAT boot sector leaves a "dos" table signature that wipefs skips on a
+      // partition otherwise (the rule above has made sure nothing uses the disk).
+      for (const device of v.erase) await mutate(ctx, ['wipefs', '-a', ...(device === v.disk ? [] : ['-f']), '--', device]);
     }
     await mutate(ctx, ['parted', '-s', '--', v.disk, 'mklabel', 'gpt', 'mkpart', PARTITION_NAME, '1MiB', '100%']);
     await waitForBlockDevice(ctx, v.partition, v.disk);
+    // A partition the kernel did not know (so it could not be wiped above) may have left its
+    // signature where the new one starts; the user confirmed erasing this disk.
+    if (v.state === 'wipe') await mutate(ctx, ['wipefs', '-a', '-f', '--', v.partition]);
+    ctx.disk.createdPartition = v.partition;
     await this.waitPartitioned(ctx, v.disk);
   }
 
