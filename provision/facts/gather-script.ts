@@ -88,8 +88,13 @@ marker_fact() {
   src=$(LDMP=$esc awk '$2 == ENVIRON["LDMP"] && $3 != "autofs" { s = $1 } END { print s }' /proc/mounts)
   if [ -n "$src" ]; then
     printf 'mounted %s\n' "$(readlink -f -- "$src" 2>/dev/null || printf '%s' "$src")"
+    printf 'fstype %s\n' "$(LDMP=$esc awk '$2 == ENVIRON["LDMP"] && $3 != "autofs" { t = $3 } END { print t }' /proc/mounts)"
     [ -e "$1/$2" ] && echo exists
   fi
+  # Device numbers of the mount point and of /: equal means the marker would sit on the
+  # filesystem that holds / (nothing mounted there, or a bind mount of it).
+  d=$(stat -c %d -- "$1" 2>/dev/null) && printf 'dev %s\n' "$d"
+  printf 'rootdev %s\n' "$(stat -c %d / 2>/dev/null)"
   return 0
 }
 

@@ -104,10 +104,16 @@ export function parseGatherOutput(output: string, nonce: string, query: FactQuer
   if (query.marker !== undefined) {
     const kv = keyValueLines(body('marker'));
     const source = kv.get('mounted');
+    const fstype = kv.get('fstype');
+    const dev = kv.get('dev');
+    const rootDev = kv.get('rootdev');
     facts.marker = {
       ...query.marker,
       ...(source !== undefined ? { mountedSource: source } : {}),
+      ...(source !== undefined && fstype ? { mountedFstype: fstype } : {}),
       exists: kv.has('exists'),
+      ...(dev ? { dev } : {}),
+      ...(rootDev ? { rootDev } : {}),
     };
   }
   return facts;

@@ -113,7 +113,19 @@ export interface Facts {
   units: Record<string, UnitFact>;
   disk?: DiskFacts;
   /** The marker file as seen on a real (non-autofs) mount at `marker.mountpoint`. */
-  marker?: { mountpoint: string; name: string; mountedSource?: string; exists: boolean };
+  marker?: MarkerFact;
+}
+
+export interface MarkerFact {
+  mountpoint: string;
+  name: string;
+  /** Source (resolved) and type of the real (non-autofs) filesystem mounted at the mount point. */
+  mountedSource?: string;
+  mountedFstype?: string;
+  exists: boolean;
+  /** st_dev of the mount point (when it exists) and of /: equal means it is on the filesystem holding /. */
+  dev?: string;
+  rootDev?: string;
 }
 
 /** What the resources of one host want inspected; merged, then gathered in one run. */
