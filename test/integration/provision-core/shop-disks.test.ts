@@ -22,10 +22,12 @@ import { applyHost } from '../../../provision/apply.ts';
 import type { HostSpec } from '../../../inventory/host-spec.ts';
 import { pathUnitName } from '../../../provision/systemd/escape.ts';
 import { makeSpec } from '../../unit/provision/make-spec.ts';
+import { e2eUnavailable, runCli, SMALL_DISK_RETENTION, sshOf, Workdir } from '../provision-e2e/bed.ts';
 
 const bundle = Buffer.from('// runtime bundle stand-in\n');
 const MKFS = ['mkfs.ntfs', 'mkfs.exfat', 'mkfs.vfat'];
 const ready = isRoot && MKFS.every(hasCommand);
+const cliReason = ready ? e2eUnavailable() : undefined;
 
 type Table = 'gpt' | 'msdos';
 type Fs = 'ntfs' | 'exfat' | 'fat32' | 'ext4';
@@ -129,6 +131,33 @@ describe.skipIf(!ready)(`disks as shops sell them${rootNote()}${isRoot ? command
     const again = await planHost(spec, transport, { runtimeBundle: bundle });
     expect(again.changes.map((c) => c.summary)).toEqual([]);
     await host.check(['systemctl', 'stop', pathUnitName(mountpoint, 'mount')]);
+  });
+
+  test.skipIf(cliReason !== undefined)(`the CLI: plan accepts --format-confirm and shows the wipe; the summary table keeps the whole command${cliReason ? ` (skipped: ${cliReason})` : ''}`, async () => {
+    const disk = await host.attachDisk(128 * 1024 ** 2);
+    await run('parted', ['-s', '--', disk.device, 'mklabel', 'gpt', 'mkpart', 'Basic', 'ntfs', '1MiB', '100%']);
+    await run('mkfs.ntfs', ['-Q', '-F', '-L', 'Seagate Expansion Desktop Drive 4TB USB3', `${disk.device}p1`]);
+    await host.syncPartitions(disk);
+    const token = (await probe(host, `${disk.device}p1`)).UUID!;
+    const work = await Workdir.create('shop-cli');
+    try {
+      const inv = await work.inventory({
+        hosts: { [host.name]: { ssh: sshOf(host), disk: { usb: { device: disk.device } }, mountpoint: '/mnt/shop-cli', mount: 'static', sources: ['/etc'], retention: SMALL_DISK_RETENTION } },
+      });
+      const command = `linkdest apply --format-confirm ${token};`;
+      const planned = await runCli(['plan', '-i', inv]);
+      expect(planned.code).toBe(1);
+      expect(planned.stdout).toContain(command);
+      const applied = await runCli(['apply', '--yes', '-i', inv]);
+      expect(applied.code).toBe(1);
+      expect(applied.stdout).toMatch(new RegExp(`^${host.name}\\s+failed\\s.*disk: disk ${disk.device} holds data; refusing to format it; to erase it run: ${command}`, 'm'));
+      const confirmed = await runCli(['plan', '--format-confirm', token, '-i', inv]);
+      expect(confirmed.code, confirmed.stderr).toBe(2);
+      expect(confirmed.stdout).toContain(`WIPE ${disk.device} (ntfs 'Seagate Expansion Desktop Drive 4TB USB3' (uuid ${token}) on ${disk.device}p1`);
+      expect((await probe(host, `${disk.device}p1`)).UUID).toBe(token);
+    } finally {
+      await work.remove();
+    }
   });
 
   test('a blank disk is still partitioned and formatted without any confirmation', async () => {
