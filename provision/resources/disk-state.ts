@@ -92,8 +92,9 @@ export function inUseReasons(facts: Facts, disk: DiskFacts): string[] {
     const types = new Set([disk.probe[path]?.TYPE, ...(disk.signatures[path] ?? []).map((s) => s.type)]);
     const fs = filesystemOf(disk, path);
     if (types.has('LVM2_member')) out.push(`${path} is an LVM physical volume`);
-    if (types.has('linux_raid_member')) out.push(`${path} is a member of md RAID array${fs?.label ? ` ${fs.label}` : ''}${fs?.uuid ? ` (uuid ${fs.uuid})` : ''}`);
-    else if (disk.probe[path]?.USAGE === 'raid' && !types.has('LVM2_member')) out.push(`${path} is a ${disk.probe[path]!.TYPE} RAID member`);
+    else if (types.has('linux_raid_member')) out.push(`${path} is a member of md RAID array${fs?.label ? ` ${fs.label}` : ''}${fs?.uuid ? ` (uuid ${fs.uuid})` : ''}`);
+    // blkid's other RAID members: firmware RAID sets (isw_raid_member, ddf_raid_member...).
+    else if (disk.probe[path]?.USAGE === 'raid') out.push(`${path} is a RAID member (${disk.probe[path]!.TYPE})`);
     const n = disk.btrfsDevices?.[path] ?? 1;
     if (types.has('btrfs') && n > 1) out.push(`${path} is one of ${n} devices of btrfs filesystem${fs?.uuid ? ` ${fs.uuid}` : ''}`);
   }

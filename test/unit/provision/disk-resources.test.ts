@@ -156,6 +156,8 @@ const inUse: [string, ReturnType<typeof sketchDisk>, string, string][] = [
   ['an md RAID member', sketchDisk({ probe: MD }), MD.UUID, `/dev/loop0 is a member of md RAID array nas:0 (uuid ${MD.UUID})`],
   ['an assembled md RAID member', sketchDisk(GPT, [{ probe: MD, holders: ['md127'] }]), MD.UUID,
     `/dev/loop0p1 held by md127, /dev/loop0p1 is a member of md RAID array nas:0 (uuid ${MD.UUID})`],
+  ['a member of a firmware RAID set', sketchDisk({ probe: { TYPE: 'isw_raid_member', VERSION: '1.3.00', USAGE: 'raid' } }), '/dev/loop0',
+    '/dev/loop0 is a RAID member (isw_raid_member)'],
   ['a member of a two-device btrfs filesystem', sketchDisk({ probe: BTRFS, btrfsDevices: 2 }), BTRFS.UUID, `/dev/loop0 is one of 2 devices of btrfs filesystem ${BTRFS.UUID}`],
   ['an open LUKS volume', sketchDisk(GPT, [{ probe: LUKS, holders: ['dm-3 (crypt luks-9b1f2a3c)'] }]), LUKS.UUID, '/dev/loop0p1 held by dm-3 (crypt luks-9b1f2a3c)'],
 ];
