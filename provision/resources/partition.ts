@@ -48,9 +48,29 @@ export class PartitionResource implements HostResource {
     await waitForBlockDevice(ctx, v.partition, v.disk);
     // A partition the kernel did not know (so it could not be wiped above) may have left its
     // signature where the new one starts; the user confirmed erasing this disk.
-    if (v.state === 'wipe') await mutate(ctx, ['wipefs', '-a', '-f', '--', v.partition]);
+    if (v.state === 'wipe') await this.eraseLeftovers(ctx, v.partition);
     ctx.disk.createdPartition = v.partition;
     await this.waitPartitioned(ctx, v.disk);
+  }
+
+  /**
+   * wipefs on the partition just created. Where the old table had a partition at the same
+   * start but another size, udev (or its stand-in) removes and re-adds it a moment after
+   * parted: the node may answer ENXIO or be missing meanwhile, so failures are retried.
+   */
+  private async eraseLeftovers(ctx: HostApplyContext, partition: string, timeoutMs = 30_000): Promise<void> {
+    const argv = ['wipefs', '-a', '-f', '--', partition];
+    ctx.log(argv.join(' '));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await ctx.transport.run(argv, { mutating: true, allowFailure: true });
+      if (r.code === 0) return;
+      if (Date.now() > deadline) {
+        const why = r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`;
+        throw new LinkdestError(`cannot erase what the old layout left in the new partition ${partition}: ${why}`, { host: ctx.host, step: 'partition' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   /** Until udev (or its stand-in) has settled, the new partition may still be half visible. */
