@@ -110,7 +110,7 @@ export function planReport(o: HostOutcome<PlannedHost>, pool: TransportPool): Ho
   };
 }
 
-export async function runPlan(opts: FleetCliOptions, io: CommandIO = processIO()): Promise<number> {
+export async function runPlan(opts: FleetCliOptions & { formatConfirm?: string }, io: CommandIO = processIO()): Promise<number> {
   const hosts = await selectedHosts(opts);
   const pool = new TransportPool();
   try {
@@ -126,7 +126,8 @@ export async function runPlan(opts: FleetCliOptions, io: CommandIO = processIO()
 
 export function register(program: Command): void {
   addFleetOptions(program.command('plan').description('show what apply would change on each host (read-only)'))
-    .action(async (opts: FleetCliOptions) => {
+    .option('--format-confirm <serial-or-uuid>', 'show the plan as apply --format-confirm would run it (the disk is erased only by apply)')
+    .action(async (opts: FleetCliOptions & { formatConfirm?: string }) => {
       process.exitCode = await runPlan({ ...opts, debug: program.opts().debug === true });
     });
 }

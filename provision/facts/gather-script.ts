@@ -67,7 +67,15 @@ disk_facts() {
     sec "wipefs $p"
     wipefs -n -J -- "$p" 2>/dev/null
     sec "holders $p"
-    ls -1 "/sys/class/block/$(basename -- "$p")/holders" 2>/dev/null
+    for h in "/sys/class/block/$(basename -- "$p")/holders"/*; do
+      [ -e "$h" ] || continue
+      printf '%s\t%s\t%s\n' "$(basename -- "$h")" "$(cat "$h/dm/uuid" 2>/dev/null)" "$(cat "$h/dm/name" 2>/dev/null)"
+    done
+    if printf '%s\n' "$probe" | grep -qx 'TYPE=btrfs'; then
+      # num_devices: u64 at 0x88 in the superblock at 64 KiB (blkid does not report it).
+      sec "btrfs-devices $p"
+      od -An -t u8 -j 65672 -N 8 -- "$p" 2>/dev/null
+    fi
     if printf '%s\n' "$probe" | grep -qx 'TYPE=ext[234]' && have debugfs; then
       sec "rootls $p"
       debugfs -R 'ls -p /' -- "$p" 2>/dev/null
@@ -80,8 +88,13 @@ marker_fact() {
   src=$(LDMP=$esc awk '$2 == ENVIRON["LDMP"] && $3 != "autofs" { s = $1 } END { print s }' /proc/mounts)
   if [ -n "$src" ]; then
     printf 'mounted %s\n' "$(readlink -f -- "$src" 2>/dev/null || printf '%s' "$src")"
+    printf 'fstype %s\n' "$(LDMP=$esc awk '$2 == ENVIRON["LDMP"] && $3 != "autofs" { t = $3 } END { print t }' /proc/mounts)"
     [ -e "$1/$2" ] && echo exists
   fi
+  # Device numbers of the mount point and of /: equal means the marker would sit on the
+  # filesystem that holds / (nothing mounted there, or a bind mount of it).
+  d=$(stat -c %d -- "$1" 2>/dev/null) && printf 'dev %s\n' "$d"
+  printf 'rootdev %s\n' "$(stat -c %d / 2>/dev/null)"
   return 0
 }
 

@@ -39,6 +39,14 @@ export async function gatherFacts(transport: Transport, query: FactQuery): Promi
   }
 }
 
+/** A holders line "NAME<TAB>DM-UUID<TAB>DM-NAME" as "dm-0 (crypt luks-1234)", or the bare name. */
+export function holderName(line: string): string {
+  const [name = '', uuid = '', dmName = ''] = line.split('\t');
+  if (dmName === '') return name;
+  const kind = uuid.startsWith('CRYPT-') ? 'crypt' : uuid.startsWith('LVM-') ? 'LVM' : uuid.startsWith('mpath-') ? 'multipath' : 'dm';
+  return `${name} (${kind} ${dmName})`;
+}
+
 function diskFacts(configured: string, sections: Section[]): DiskFacts {
   const disk: DiskFacts = { configured, aliases: [], probe: {}, signatures: {}, holders: {}, rootNames: {} };
   for (const s of sections) {
@@ -54,7 +62,10 @@ function diskFacts(configured: string, sections: Section[]): DiskFacts {
     } else if (s.kind === 'wipefs') {
       disk.signatures[s.arg] = parseWipefs(s.body);
     } else if (s.kind === 'holders') {
-      disk.holders[s.arg] = s.body.split('\n').filter(Boolean);
+      disk.holders[s.arg] = s.body.split('\n').filter(Boolean).map(holderName);
+    } else if (s.kind === 'btrfs-devices') {
+      const n = Number(s.body.trim());
+      if (Number.isInteger(n) && n > 0) disk.btrfsDevices = { ...disk.btrfsDevices, [s.arg]: n };
     } else if (s.kind === 'rootls') {
       disk.rootNames[s.arg] = parseDebugfsLs(s.body);
     }
@@ -93,10 +104,16 @@ export function parseGatherOutput(output: string, nonce: string, query: FactQuer
   if (query.marker !== undefined) {
     const kv = keyValueLines(body('marker'));
     const source = kv.get('mounted');
+    const fstype = kv.get('fstype');
+    const dev = kv.get('dev');
+    const rootDev = kv.get('rootdev');
     facts.marker = {
       ...query.marker,
       ...(source !== undefined ? { mountedSource: source } : {}),
+      ...(source !== undefined && fstype ? { mountedFstype: fstype } : {}),
       exists: kv.has('exists'),
+      ...(dev ? { dev } : {}),
+      ...(rootDev ? { rootDev } : {}),
     };
   }
   return facts;

@@ -87,8 +87,13 @@ export interface DiskFacts {
   probe: Record<string, Record<string, string>>;
   /** wipefs -n signatures per device path. */
   signatures: Record<string, Signature[]>;
-  /** Devices (dm, md) holding each device path, from /sys/class/block/NAME/holders. */
+  /**
+   * Devices (dm, md) holding each device path, from /sys/class/block/NAME/holders, with
+   * what device mapper says they are when it says: "dm-0 (crypt luks-1234)", "md127".
+   */
   holders: Record<string, string[]>;
+  /** Device count of the btrfs filesystem on each btrfs device path (from its superblock). */
+  btrfsDevices?: Record<string, number>;
   /** Names in the root directory of ext4 filesystems, read with debugfs (no mount needed). */
   rootNames: Record<string, string[]>;
 }
@@ -108,7 +113,19 @@ export interface Facts {
   units: Record<string, UnitFact>;
   disk?: DiskFacts;
   /** The marker file as seen on a real (non-autofs) mount at `marker.mountpoint`. */
-  marker?: { mountpoint: string; name: string; mountedSource?: string; exists: boolean };
+  marker?: MarkerFact;
+}
+
+export interface MarkerFact {
+  mountpoint: string;
+  name: string;
+  /** Source (resolved) and type of the real (non-autofs) filesystem mounted at the mount point. */
+  mountedSource?: string;
+  mountedFstype?: string;
+  exists: boolean;
+  /** st_dev of the mount point (when it exists) and of /: equal means it is on the filesystem holding /. */
+  dev?: string;
+  rootDev?: string;
 }
 
 /** What the resources of one host want inspected; merged, then gathered in one run. */

@@ -2,8 +2,12 @@
  * The disk safety rule, as one pure decision over the facts: a disk is formatted only when
  * blank (no partition table, no signature, not mounted, not held); a disk that already
  * carries linkdest's filesystem (label + marker, or label + a uuid our units/fstab record)
- * is adopted; anything else is refused with what was found, unless the user confirmed this
- * exact disk by serial or filesystem uuid.
+ * is adopted; a disk in use (mounted, active swap, an LVM physical volume, an md or
+ * multi-device btrfs member, held by dm/crypt) is refused and no confirmation overrides
+ * that; anything else is refused with what was found, unless the user confirmed this exact
+ * disk by serial or uuid. A `linkdest` partition without a filesystem is formatted only
+ * right after this same apply created it, or when confirmed: it may be a linkdest
+ * filesystem whose superblock is damaged.
  */
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { DiskFacts, Facts } from '../facts/types.ts';
@@ -18,6 +22,8 @@ export interface DiskExpectation {
   /** Filesystem uuids our existing mount units or fstab line name. */
   recordedUuids: string[];
   formatConfirm?: string;
+  /** The partition this same apply created a moment ago: empty, it is ours to format. */
+  createdPartition?: string;
   /**
    * What makes the device appear when it is absent at plan time (an iSCSI LUN before the
    * login that the same plan performs). Its contents are then judged at apply time, by the
@@ -30,7 +36,8 @@ export type DiskVerdict =
   | { state: 'pending'; disk: string; after: string }
   | { state: 'blank'; disk: string; partition: string }
   | { state: 'partitioned'; disk: string; partition: string }
-  | { state: 'wipe'; disk: string; partition: string; found: string }
+  /** `erase`: every device whose signatures go, partitions first, the disk (its table) last. */
+  | { state: 'wipe'; disk: string; partition: string; found: string; erase: string[] }
   | { state: 'adopt'; disk: string; fsDevice: string; uuid: string };
 
 /** /dev/sdb -> /dev/sdb1, /dev/loop3 -> /dev/loop3p1, /dev/nvme0n1 -> /dev/nvme0n1p1 */
@@ -38,15 +45,21 @@ export function firstPartitionPath(disk: string): string {
   return /\d$/.test(disk) ? `${disk}p1` : `${disk}1`;
 }
 
+/** The disk, then its partitions: lsblk's children, and any partition the probes name. */
 function deviceList(disk: DiskFacts): string[] {
   const parts = (disk.device?.children ?? []).filter((c) => c.type === 'part').map((c) => c.path);
-  return [disk.resolved!, ...parts];
+  const dev = disk.resolved!;
+  const probed = Object.keys(disk.probe).filter((p) => p !== dev && !parts.includes(p));
+  return [dev, ...parts, ...probed];
 }
+
+/** Partition-table signatures: on the disk they are the table, not a filesystem. */
+const TABLE_TYPES = new Set(['gpt', 'PMBR', 'dos']);
 
 function filesystemOf(disk: DiskFacts, path: string): { type: string; label?: string; uuid?: string } | undefined {
   const p = disk.probe[path] ?? {};
   if (p.TYPE !== undefined && p.USAGE !== 'partition_table') return { type: p.TYPE, label: p.LABEL, uuid: p.UUID };
-  const sig = (disk.signatures[path] ?? []).find((s) => s.type !== 'gpt' && s.type !== 'PMBR' && s.type !== 'dos');
+  const sig = (disk.signatures[path] ?? []).find((s) => !TABLE_TYPES.has(s.type));
   return sig && { type: sig.type, label: sig.label, uuid: sig.uuid };
 }
 
@@ -54,9 +67,38 @@ function mountsOf(facts: Facts, path: string): string[] {
   return facts.mounts.filter((m) => m.source === path).map((m) => m.target);
 }
 
+function lsblkRow(disk: DiskFacts, path: string) {
+  const d = disk.device;
+  if (d === undefined) return undefined;
+  return d.path === path ? d : d.children.find((c) => c.path === path);
+}
+
 function markerSeen(facts: Facts, disk: DiskFacts, path: string, marker: string): boolean {
   if (disk.rootNames[path]?.includes(marker)) return true;
   return facts.marker?.mountedSource === path && facts.marker.exists;
+}
+
+/**
+ * Why the disk is in use, one phrase per reason; [] when it is not. In use means something
+ * on this host (or an array spanning other disks) depends on it right now: formatting it
+ * would break that, so no --format-confirm overrides it.
+ */
+export function inUseReasons(facts: Facts, disk: DiskFacts): string[] {
+  const out: string[] = [];
+  for (const path of deviceList(disk)) {
+    for (const t of mountsOf(facts, path)) out.push(`${path} mounted at ${t}`);
+    if (lsblkRow(disk, path)?.mountpoints.includes('[SWAP]')) out.push(`${path} is active swap`);
+    for (const h of disk.holders[path] ?? []) out.push(`${path} held by ${h}`);
+    const types = new Set([disk.probe[path]?.TYPE, ...(disk.signatures[path] ?? []).map((s) => s.type)]);
+    const fs = filesystemOf(disk, path);
+    if (types.has('LVM2_member')) out.push(`${path} is an LVM physical volume`);
+    else if (types.has('linux_raid_member')) out.push(`${path} is a member of md RAID array${fs?.label ? ` ${fs.label}` : ''}${fs?.uuid ? ` (uuid ${fs.uuid})` : ''}`);
+    // blkid's other RAID members: firmware RAID sets (isw_raid_member, ddf_raid_member...).
+    else if (disk.probe[path]?.USAGE === 'raid') out.push(`${path} is a RAID member (${disk.probe[path]!.TYPE})`);
+    const n = disk.btrfsDevices?.[path] ?? 1;
+    if (types.has('btrfs') && n > 1) out.push(`${path} is one of ${n} devices of btrfs filesystem${fs?.uuid ? ` ${fs.uuid}` : ''}`);
+  }
+  return out;
 }
 
 /** One line naming what is on the disk: "ext4 'data' (uuid 1234), 2 partitions, mounted at /srv". */
@@ -69,10 +111,7 @@ export function describeDisk(facts: Facts, disk: DiskFacts): string {
     if (fs) parts.push(`${fs.type}${fs.label ? ` '${fs.label}'` : ''}${fs.uuid ? ` (uuid ${fs.uuid})` : ''}${path === disk.resolved ? '' : ` on ${path}`}`);
   }
   if (pttype) parts.push(`a ${pttype} partition table with ${children.length} partition${children.length === 1 ? '' : 's'}`);
-  for (const path of deviceList(disk)) {
-    for (const t of mountsOf(facts, path)) parts.push(`${path} mounted at ${t}`);
-    for (const h of disk.holders[path] ?? []) parts.push(`${path} held by ${h}`);
-  }
+  parts.push(...inUseReasons(facts, disk));
   return parts.length > 0 ? parts.join(', ') : 'unknown data';
 }
 
@@ -86,7 +125,20 @@ export function confirmTokens(disk: DiskFacts): string[] {
   }
   const ptuuid = disk.probe[disk.resolved!]?.PTUUID;
   if (ptuuid) tokens.push(ptuuid);
-  return tokens;
+  for (const path of deviceList(disk).slice(1)) {
+    const partuuid = disk.probe[path]?.PART_ENTRY_UUID;
+    if (partuuid) tokens.push(partuuid);
+  }
+  // Nothing on the disk has an id (a bare protective MBR, no serial): its kernel name, then.
+  if (tokens.length === 0) tokens.push(disk.resolved!);
+  return [...new Set(tokens)];
+}
+
+/** How to look at a damaged filesystem of this type without changing it. */
+export function checkCommand(fstype: string, device: string): string {
+  if (fstype === 'xfs') return `xfs_repair -n ${device}`;
+  if (fstype === 'btrfs') return `btrfs check --readonly ${device}`;
+  return `e2fsck -n ${device} (a damaged superblock: e2fsck -n -b 32768 ${device})`;
 }
 
 export function assessDisk(facts: Facts, want: DiskExpectation): DiskVerdict {
@@ -109,21 +161,31 @@ export function assessDisk(facts: Facts, want: DiskExpectation): DiskVerdict {
       return { state: 'adopt', disk: dev, fsDevice: path, uuid: fs.uuid };
     }
   }
-  const inUse = devices.some((p) => mountsOf(facts, p).length > 0 || (disk.holders[p] ?? []).length > 0);
+  const inUse = inUseReasons(facts, disk);
+  if (inUse.length > 0) {
+    throw err(`disk ${dev} is in use: ${inUse.join(', ')}; refusing to format it, even with --format-confirm (free it on the host first)`);
+  }
   const signatures = devices.some((p) => (disk.signatures[p] ?? []).length > 0 || filesystemOf(disk, p) !== undefined);
   const pttype = disk.probe[dev]?.PTTYPE;
   const partition = firstPartitionPath(dev);
-  if (!inUse && !signatures && pttype === undefined && partitions.length === 0) return { state: 'blank', disk: dev, partition };
-  const ours = partitions.length === 1 && disk.probe[partitions[0]!]?.PART_ENTRY_NAME === PARTITION_NAME;
-  if (!inUse && ours && pttype === 'gpt' && filesystemOf(disk, partitions[0]!) === undefined && (disk.signatures[partitions[0]!] ?? []).length === 0) {
-    return { state: 'partitioned', disk: dev, partition: partitions[0]! };
+  if (!signatures && pttype === undefined && partitions.length === 0) return { state: 'blank', disk: dev, partition };
+  const tokens = confirmTokens(disk);
+  const confirmed = want.formatConfirm !== undefined && tokens.includes(want.formatConfirm);
+  const hint = `linkdest apply --format-confirm ${tokens[0]!}`;
+  const only = partitions.length === 1 ? partitions[0]! : undefined;
+  const emptyOurs = only !== undefined && pttype === 'gpt' && disk.probe[only]?.PART_ENTRY_NAME === PARTITION_NAME
+    && filesystemOf(disk, only) === undefined && (disk.signatures[only] ?? []).length === 0;
+  if (emptyOurs) {
+    if (want.createdPartition === only || confirmed) return { state: 'partitioned', disk: dev, partition: only };
+    throw err(
+      `disk ${dev}: partition ${only} is named ${PARTITION_NAME} but shows no filesystem (an interrupted apply, or a damaged linkdest filesystem); `
+        + `refusing to format it; check it with ${checkCommand(want.fstype, only)}, or format it with ${hint}`,
+    );
   }
   const found = describeDisk(facts, disk);
-  if (inUse) throw err(`disk ${dev} holds ${found}; it is in use, refusing to format it`);
-  const tokens = confirmTokens(disk);
-  if (want.formatConfirm !== undefined && tokens.includes(want.formatConfirm)) {
-    return { state: 'wipe', disk: dev, partition, found };
-  }
-  const hint = tokens[0] ?? '<serial-or-fs-uuid>';
-  throw err(`disk ${dev} holds ${found}; refusing to format; pass --format-confirm ${hint} if you mean it`);
+  if (confirmed) return { state: 'wipe', disk: dev, partition, found, erase: [...partitions, dev] };
+  const ourLabel = devices.find((p) => filesystemOf(disk, p)?.type === want.fstype && filesystemOf(disk, p)?.label === want.label);
+  const check = ourLabel === undefined ? '' : `; if it is a linkdest disk whose marker is unreadable, check it with ${checkCommand(want.fstype, ourLabel)}`;
+  // The value to confirm comes before the description: a long description may be cut, it may not.
+  throw err(`disk ${dev} holds data; refusing to format it; to erase it run: ${hint}; found: ${found}${check}`);
 }

@@ -60,11 +60,12 @@ export class DiskTarget {
   }
 
   /** Never defaults to the plan's confirmation: apply must be confirmed by its own caller. */
-  private assess(facts: Facts, formatConfirm: string | undefined, atApply = false): DiskVerdict {
+  private assess(facts: Facts, formatConfirm: string | undefined, atApply = false, createdPartition?: string): DiskVerdict {
     const { formatConfirm: _planned, appearsAfter, ...spec } = this.spec;
     return assessDisk(facts, {
       ...spec, recordedUuids: recordedUuids(facts, this.spec),
       ...(formatConfirm !== undefined ? { formatConfirm } : {}),
+      ...(createdPartition !== undefined ? { createdPartition } : {}),
       // At apply time the login has run: a device still missing is an error, not pending.
       ...(appearsAfter !== undefined && !atApply ? { appearsAfter } : {}),
     });
@@ -78,6 +79,6 @@ export class DiskTarget {
   /** Looks at the disk again right before touching it; the confirmation is the apply's own. */
   async freshVerdict(ctx: HostApplyContext): Promise<{ facts: Facts; verdict: DiskVerdict }> {
     const facts = await this.freshFacts(ctx);
-    return { facts, verdict: this.assess(facts, ctx.formatConfirm, true) };
+    return { facts, verdict: this.assess(facts, ctx.formatConfirm, true, ctx.disk.createdPartition) };
   }
 }

@@ -13,8 +13,12 @@ export interface HostApplyContext extends ApplyContext {
   formatConfirm?: string;
   /** Run the handlers notified so far (daemon-reload), once, before starting units. */
   flushHandlers(): Promise<void>;
-  /** Filled in during apply by the filesystem resource; read by mount units and marker. */
-  disk: { fsDevice?: string; uuid?: string };
+  /**
+   * Filled in during apply: the partition resource names the partition it just created
+   * (only that one is formatted without confirmation), the filesystem resource the device
+   * and uuid that mount units and marker read.
+   */
+  disk: { createdPartition?: string; fsDevice?: string; uuid?: string };
 }
 
 export interface HostResource extends Resource<Facts> {

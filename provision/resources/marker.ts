@@ -2,11 +2,13 @@
  * The marker file that proves the right filesystem is mounted at the destination. It is
  * written only on the backup filesystem itself: apply mounts it if needed, checks that
  * the mount point really shows that filesystem (not the empty directory below it), writes,
- * and leaves the mount as it found it.
+ * and leaves the mount as it found it. Without `disk:` in the inventory the user mounts the
+ * disk: the marker then goes only on a filesystem mounted at the mount point that is not
+ * the one holding / (markerPlaceProblem).
  */
 import { LinkdestError } from '../../runtime/errors.ts';
 import type { Change } from './resource.ts';
-import type { Facts } from '../facts/types.ts';
+import type { Facts, MarkerFact } from '../facts/types.ts';
 import { gatherFacts } from '../facts/gather.ts';
 import { mutate, type HostApplyContext, type HostResource } from './host-resource.ts';
 import type { DiskTarget } from './disk-target.ts';
@@ -27,6 +29,26 @@ export function markerContent(spec: MarkerSpec): string {
   return `linkdest backup filesystem\nhost: ${spec.host.replace(/[\r\n]/g, ' ')}\n`;
 }
 
+/**
+ * Why a marker may not be written at the mount point when linkdest did not make the
+ * filesystem (no `disk:`), or undefined when it may: something other than the filesystem
+ * holding / must be mounted exactly there. Otherwise the marker would prove nothing: it
+ * would sit on the root filesystem and the runtime's guard would pass without the disk.
+ */
+export function markerPlaceProblem(m: MarkerFact | undefined, strayMarker = false): string | undefined {
+  if (m === undefined) return 'the mount point was not inspected';
+  const onRoot = m.dev !== undefined && m.dev === m.rootDev;
+  const stray = strayMarker ? `; the ${m.name} already there is on that filesystem, not on a backup disk: remove it` : '';
+  if (m.mountedSource === undefined) {
+    const below = onRoot ? 'the filesystem that holds /' : 'the filesystem below it';
+    return `nothing is mounted at ${m.mountpoint}: a marker there would land on ${below}; mount the backup disk at ${m.mountpoint} first (or set disk: in the inventory)${stray}`;
+  }
+  if (onRoot) {
+    return `${m.mountpoint} shows ${m.mountedSource}${m.mountedFstype ? ` (${m.mountedFstype})` : ''}, the filesystem that holds /; mount the backup disk at ${m.mountpoint} first`;
+  }
+  return undefined;
+}
+
 export class MarkerResource implements HostResource {
   readonly id: string;
 
@@ -44,7 +66,9 @@ export class MarkerResource implements HostResource {
 
   check(facts: Facts): Change[] {
     if (this.disk === undefined) {
-      if (facts.files[this.path]?.exists) return [];
+      const problem = markerPlaceProblem(facts.marker, facts.files[this.path]?.exists === true);
+      if (problem !== undefined) throw new LinkdestError(`${problem}; marker not written`, { step: 'marker' });
+      if (facts.marker?.exists) return [];
     } else {
       const v = this.disk.verdict(facts);
       if (v.state === 'adopt') {
@@ -57,6 +81,10 @@ export class MarkerResource implements HostResource {
 
   async apply(_changes: Change[], ctx: HostApplyContext): Promise<void> {
     if (this.disk === undefined) {
+      // Looked at again right before writing: the disk may have gone since the plan.
+      const problem = markerPlaceProblem(await this.look(ctx));
+      if (problem !== undefined) throw new LinkdestError(`${problem}; marker not written`, { host: ctx.host, step: 'marker' });
+      ctx.log(`write ${this.path}`);
       await ctx.transport.putFile(this.path, markerContent(this.spec), { mode: 0o644 });
       return;
     }

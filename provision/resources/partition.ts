@@ -38,11 +38,39 @@ export class PartitionResource implements HostResource {
     if (v.state === 'pending') throw new LinkdestError(`${v.disk} has not appeared`, { host: ctx.host, step: 'partition' });
     if (v.state === 'wipe') {
       ctx.log(`wiping ${v.disk}: ${v.found}`);
-      await mutate(ctx, ['wipefs', '-a', '--', v.disk]);
+      // Each partition's signatures before the table: a filesystem that started where the
+      // new partition starts (1 MiB, as most do) would otherwise reappear inside it. -f: an
+      // NTFS or exFAT boot sector leaves a "dos" table signature that wipefs skips on a
+      // partition otherwise (the rule above has made sure nothing uses the disk).
+      for (const device of v.erase) await mutate(ctx, ['wipefs', '-a', ...(device === v.disk ? [] : ['-f']), '--', device]);
     }
     await mutate(ctx, ['parted', '-s', '--', v.disk, 'mklabel', 'gpt', 'mkpart', PARTITION_NAME, '1MiB', '100%']);
     await waitForBlockDevice(ctx, v.partition, v.disk);
+    // A partition the kernel did not know (so it could not be wiped above) may have left its
+    // signature where the new one starts; the user confirmed erasing this disk.
+    if (v.state === 'wipe') await this.eraseLeftovers(ctx, v.partition);
+    ctx.disk.createdPartition = v.partition;
     await this.waitPartitioned(ctx, v.disk);
+  }
+
+  /**
+   * wipefs on the partition just created. Where the old table had a partition at the same
+   * start but another size, udev (or its stand-in) removes and re-adds it a moment after
+   * parted: the node may answer ENXIO or be missing meanwhile, so failures are retried.
+   */
+  private async eraseLeftovers(ctx: HostApplyContext, partition: string, timeoutMs = 30_000): Promise<void> {
+    const argv = ['wipefs', '-a', '-f', '--', partition];
+    ctx.log(argv.join(' '));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await ctx.transport.run(argv, { mutating: true, allowFailure: true });
+      if (r.code === 0) return;
+      if (Date.now() > deadline) {
+        const why = r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`;
+        throw new LinkdestError(`cannot erase what the old layout left in the new partition ${partition}: ${why}`, { host: ctx.host, step: 'partition' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   /** Until udev (or its stand-in) has settled, the new partition may still be half visible. */

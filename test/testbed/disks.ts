@@ -89,7 +89,20 @@ async function nodeMajMin(path: string): Promise<string | undefined> {
   }
 }
 
-export async function syncPartitions(leaderPid: number, disk: TestDisk): Promise<void> {
+/** One sync at a time per disk: the watcher and a test's own call would race on nodes and links (EEXIST). */
+const syncing = new Map<string, Promise<void>>();
+
+export function syncPartitions(leaderPid: number, disk: TestDisk): Promise<void> {
+  const previous = syncing.get(disk.device) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(() => syncPartitionsNow(leaderPid, disk));
+  syncing.set(disk.device, next);
+  void next.catch(() => {}).then(() => {
+    if (syncing.get(disk.device) === next) syncing.delete(disk.device);
+  });
+  return next;
+}
+
+async function syncPartitionsNow(leaderPid: number, disk: TestDisk): Promise<void> {
   const name = basename(disk.device);
   await updateKernelPartitions(disk.device);
   const parts = await kernelPartitions(name);

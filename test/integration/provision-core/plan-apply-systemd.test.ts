@@ -104,7 +104,7 @@ describe.skipIf(!isRoot)(`provision core on a systemd host with a blank USB disk
     await host.check(['mkfs.ext4', '-q', '-L', 'data', other.device]);
     const uuid = /^UUID=(.*)$/m.exec((await host.check(['blkid', '-p', '-o', 'export', other.device])).stdout)![1]!;
     await expect(planHost(specFor(host, other.device), transport, { runtimeBundle: bundle })).rejects.toThrow(
-      `disk ${other.device} holds ext4 'data' (uuid ${uuid}); refusing to format; pass --format-confirm ${uuid} if you mean it`,
+      `disk ${other.device} holds data; refusing to format it; to erase it run: linkdest apply --format-confirm ${uuid}; found: ext4 'data' (uuid ${uuid})`,
     );
     const plan = await planHost(specFor(host, other.device), transport, { runtimeBundle: bundle, formatConfirm: uuid });
     expect(plan.changes[0]?.summary).toBe(`WIPE ${other.device} (ext4 'data' (uuid ${uuid})) and create a GPT partition table with one partition ${other.device}p1`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { parseGatherOutput, gatherArgs } from '../../../provision/facts/gather.ts';
+import { parseGatherOutput, gatherArgs, holderName } from '../../../provision/facts/gather.ts';
 import { mergeQueries, type FactQuery } from '../../../provision/facts/types.ts';
 
 const output = readFileSync(new URL('fixtures/gather-debian-loop-gpt-ext4.txt', import.meta.url), 'utf8');
@@ -70,4 +70,14 @@ describe('query', () => {
     expect(gatherArgs({ files: [{ path: '/a b' }, { path: '/s', secret: true }], units: ['u'], device: '/dev/x', marker: { mountpoint: '/m', name: 'n' } }))
       .toEqual(['file', '/a b', 'secret', '/s', 'unit', 'u', 'device', '/dev/x', 'marker', '/m', 'n']);
   });
+});
+
+describe('holders: what device mapper says each one is', () => {
+  test.each([
+    ['md127\t\t', 'md127'],
+    ['dm-0\tCRYPT-LUKS2-9b1f2a3c4d5e6f708192a3b4c5d6e7f8-luks-9b1f\tluks-9b1f', 'dm-0 (crypt luks-9b1f)'],
+    ['dm-1\tLVM-Xk2pQ9fV0aB3cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3wX4yZ5aB6cD7eF8gH9iJ0\tvg0-data', 'dm-1 (LVM vg0-data)'],
+    ['dm-2\tmpath-36001405abcdef\tmpatha', 'dm-2 (multipath mpatha)'],
+    ['dm-3\t\tplain', 'dm-3 (dm plain)'],
+  ])('%s', (line, name) => expect(holderName(line)).toBe(name));
 });

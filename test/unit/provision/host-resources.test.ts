@@ -7,7 +7,7 @@ import { MountUnitsResource, renderMountUnits } from '../../../provision/resourc
 import { FstabResource, fstabLine } from '../../../provision/resources/fstab.ts';
 import { UnitStateResource } from '../../../provision/resources/unit-state.ts';
 import { ScheduleResource, renderSchedule } from '../../../provision/resources/schedule.ts';
-import { MarkerResource } from '../../../provision/resources/marker.ts';
+import { MarkerResource, markerPlaceProblem } from '../../../provision/resources/marker.ts';
 import { DiskTarget } from '../../../provision/resources/disk-target.ts';
 import type { HostResource } from '../../../provision/resources/host-resource.ts';
 import { blankDisk, fileFact, LINKDEST_UUID, linkdestDisk, makeFacts } from './make-facts.ts';
@@ -121,5 +121,31 @@ describe('details users see', () => {
   });
   test('cron host with a schedule cron cannot express', () => {
     expect(() => new ScheduleResource({ schedule: '*:0/15', randomizedDelaySec: 0 }).check(cron)).toThrow(/no cron equivalent on this host/);
+  });
+});
+
+/** Without disk: the marker goes only on a filesystem mounted at the mount point, never on the one holding /. */
+describe('marker without disk: where it may go', () => {
+  const spec = { mountpoint: '/mnt/Backup', name: '.linkdest-backup', mount: { kind: 'none' as const }, host: 'h' };
+  const at = (m: Partial<NonNullable<Facts['marker']>>, files: Facts['files'] = {}) =>
+    makeFacts({ marker: { mountpoint: '/mnt/Backup', name: '.linkdest-backup', exists: false, rootDev: '2049', ...m }, files });
+  const cases: [string, Facts, string[] | RegExp][] = [
+    ['nothing mounted, the directory on the root filesystem', at({ dev: '2049' }),
+      /^nothing is mounted at \/mnt\/Backup: a marker there would land on the filesystem that holds \/; mount the backup disk at \/mnt\/Backup first \(or set disk: in the inventory\); marker not written$/],
+    ['nothing mounted, the directory on another filesystem (/mnt is its own)', at({ dev: '2065' }), /^nothing is mounted at \/mnt\/Backup: a marker there would land on the filesystem below it;/],
+    ['nothing mounted, a marker left on the root filesystem by an older apply', at({ dev: '2049' }, { '/mnt/Backup/.linkdest-backup': fileFact('linkdest backup filesystem\n') }),
+      /; the \.linkdest-backup already there is on that filesystem, not on a backup disk: remove it; marker not written$/],
+    ['a bind mount of the root filesystem', at({ dev: '2049', mountedSource: '/dev/sda2', mountedFstype: 'ext4' }),
+      /^\/mnt\/Backup shows \/dev\/sda2 \(ext4\), the filesystem that holds \/; mount the backup disk at \/mnt\/Backup first; marker not written$/],
+    ['the user\'s disk mounted there, no marker yet', at({ dev: '2065', mountedSource: '/dev/sdb1', mountedFstype: 'ext4' }), ['create marker /mnt/Backup/.linkdest-backup on the backup filesystem']],
+    ['marker_noop on the user\'s disk', at({ dev: '2065', mountedSource: '/dev/sdb1', mountedFstype: 'ext4', exists: true }), []],
+  ];
+  test.each(cases)('%s', (_name, facts, expected) => {
+    const check = () => new MarkerResource(spec, undefined).check(facts).map((c) => c.summary);
+    if (expected instanceof RegExp) expect(check).toThrow(expected);
+    else expect(check()).toEqual(expected);
+  });
+  test('not inspected at all: refused', () => {
+    expect(markerPlaceProblem(undefined)).toBe('the mount point was not inspected');
   });
 });

@@ -75,3 +75,41 @@ export function foreignWholeDisk(): DiskFacts {
 
 export const LINKDEST_UUID = parseBlkidExport(fixture('blkid-ext4-partition.txt')).UUID!;
 export const DATA_UUID = parseBlkidExport(fixture('blkid-ext4-whole-disk.txt')).UUID!;
+
+export interface PartSketch {
+  /** blkid -p values of the partition (TYPE, UUID, LABEL, PART_ENTRY_NAME...). */
+  probe?: Record<string, string>;
+  /** lsblk MOUNTPOINTS ('[SWAP]' for active swap). */
+  mountpoints?: string[];
+  holders?: string[];
+  btrfsDevices?: number;
+}
+
+/**
+ * The captured blank loop0 with a layout written by hand: the disk's own blkid values and
+ * its partitions (loop0p1, loop0p2...), for the rules no test machine here can reproduce
+ * (md arrays, dm-crypt) and the long tables of shop layouts.
+ */
+export function sketchDisk(disk: PartSketch, parts: PartSketch[] = []): DiskFacts {
+  const d = blankDisk();
+  const dev = d.resolved!;
+  const paths = parts.map((_, i) => `${dev}p${i + 1}`);
+  const row = (path: string, s: PartSketch) => ({
+    ...d.device!, name: path.slice(5), path, type: path === dev ? 'loop' : 'part', mountpoints: s.mountpoints ?? [], children: [],
+  });
+  const all: [string, PartSketch][] = [[dev, disk], ...parts.map((p, i): [string, PartSketch] => [paths[i]!, p])];
+  const sig = (path: string, p: Record<string, string>) => (p.TYPE === undefined
+    ? []
+    : [{ device: path.slice(5), offset: '0x0', type: p.TYPE, ...(p.UUID ? { uuid: p.UUID } : {}), ...(p.LABEL ? { label: p.LABEL } : {}) }]);
+  const btrfs = Object.fromEntries(all.flatMap(([path, s]) => (s.btrfsDevices === undefined ? [] : [[path, s.btrfsDevices]])));
+  return {
+    ...d,
+    device: { ...row(dev, disk), children: parts.map((p, i) => row(paths[i]!, p)) },
+    probe: Object.fromEntries(all.map(([path, s]) => [path, s.probe ?? {}])),
+    signatures: Object.fromEntries(all.map(([path, s]) => [path, path === dev && s.probe?.PTTYPE !== undefined && s.probe.TYPE === undefined
+      ? [{ device: 'loop0', offset: '0x1fe', type: s.probe.PTTYPE === 'gpt' ? 'PMBR' : s.probe.PTTYPE }]
+      : sig(path, s.probe ?? {})])),
+    holders: Object.fromEntries(all.map(([path, s]) => [path, s.holders ?? []])),
+    ...(Object.keys(btrfs).length > 0 ? { btrfsDevices: btrfs } : {}),
+  };
+}
