@@ -9,7 +9,7 @@
  * - Comments: lines starting with `#` or `;`; `#` also ends a host line.
  * Every problem is `file:LINE reason`; all of them are collected.
  */
-import { addChild, addGroup, addHost, emptyInventory, type AnsibleInventory } from './model.ts';
+import { addChild, addGroup, addHost, emptyInventory, setGroupVar, type AnsibleInventory } from './model.ts';
 import { parseHostPattern } from './host-pattern.ts';
 import { pythonLiteral, shlexSplit } from './python-literal.ts';
 
@@ -91,7 +91,8 @@ export function parseIniInventory(text: string, file: string): IniResult {
       const eq = line.indexOf('=');
       if (eq < 0) { problems.push(`${file}:${n} expected key=value in [${group}:vars], got "${line}"`); return; }
       const key = line.slice(0, eq).trim();
-      inv.groups.get(group)!.vars.set(key, { value: pythonLiteral(line.slice(eq + 1).trim()), at });
+      const why = setGroupVar(inv.groups.get(group)!, key, { value: pythonLiteral(line.slice(eq + 1).trim()), at });
+      if (why) problems.push(`${file}:${n} ${why}`);
       return;
     }
     const words = shlexSplit(line);

@@ -29,6 +29,8 @@ export interface AnsibleGroup {
   children: string[];
   parents: string[];
   vars: Vars;
+  /** `ansible_group_priority` (not a variable: Ansible keeps it apart), default 1. */
+  priority: number;
   at?: Source;
 }
 
@@ -67,12 +69,24 @@ export function emptyInventory(file: string): AnsibleInventory {
 export function addGroup(inv: AnsibleInventory, name: string, at?: Source): AnsibleGroup {
   let g = inv.groups.get(name);
   if (!g) {
-    g = { name, hosts: [], children: [], parents: [], vars: new Map(), ...(at && { at }) };
+    g = { name, hosts: [], children: [], parents: [], vars: new Map(), priority: 1, ...(at && { at }) };
     inv.groups.set(name, g);
   } else if (!g.at && at) {
     g.at = at;
   }
   return g;
+}
+
+/**
+ * A variable written on a group. `ansible_group_priority` orders sibling groups instead
+ * of being a variable (as in Ansible); a string is why its value is not a whole number.
+ */
+export function setGroupVar(group: AnsibleGroup, key: string, v: Var): string | undefined {
+  if (key !== 'ansible_group_priority') { group.vars.set(key, v); return undefined; }
+  const n = typeof v.value === 'number' ? v.value : typeof v.value === 'string' && /^\s*-?\d+\s*$/.test(v.value) ? Number(v.value) : NaN;
+  if (!Number.isInteger(n)) return `ansible_group_priority: expected a whole number, got ${JSON.stringify(v.value)}`;
+  group.priority = n;
+  return undefined;
 }
 
 /** Ancestors of a group, nearest first (without the group itself). */

@@ -49,9 +49,7 @@ export function groupDepths(inv: AnsibleInventory): Map<string, number> {
 }
 
 export function groupPriority(inv: AnsibleInventory, name: string): number {
-  const v = inv.groups.get(name)?.vars.get('ansible_group_priority')?.value;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : 1;
-  return Number.isInteger(n) ? n : 1;
+  return inv.groups.get(name)?.priority ?? 1;
 }
 
 /** Every group of a host (written in, and their ancestors), without `all`, in merge order. */

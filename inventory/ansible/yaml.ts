@@ -8,7 +8,7 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { locateOffset, yamlErrorLine, type Path } from '../errors.ts';
 import { closest } from '../suggest.ts';
-import { addChild, addGroup, addHost, emptyInventory, VaultValue, type AnsibleInventory, type Source } from './model.ts';
+import { addChild, addGroup, addHost, emptyInventory, setGroupVar, VaultValue, type AnsibleInventory, type Source } from './model.ts';
 import { parseHostPattern } from './host-pattern.ts';
 
 export interface ParsedYaml {
@@ -75,7 +75,10 @@ export function ansibleInventoryFromYaml(y: ParsedYaml, file: string): { invento
       if (section === null || section === undefined) continue;
       if (!isMap(section)) { problem(p, `group "${name}": ${key}: expected a map`, false); continue; }
       if (key === 'vars') {
-        for (const [k, v] of Object.entries(section)) inv.groups.get(name)!.vars.set(k, { value: v, at: at([...p, k]) });
+        for (const [k, v] of Object.entries(section)) {
+          const why = setGroupVar(inv.groups.get(name)!, k, { value: v, at: at([...p, k]) });
+          if (why) problem([...p, k], why, false);
+        }
       } else if (key === 'children') {
         for (const [child, childData] of Object.entries(section)) {
           group(child, childData, [...p, child]);

@@ -53,7 +53,7 @@ const inventoryArb = fc.uniqueArray(fc.constantFrom(...GROUP_NAMES), { minLength
   groups: fc.constant(groups),
   members: fc.array(fc.array(member, { maxLength: 3 }), { minLength: groups.length, maxLength: groups.length }),
   // edges[i][j]: group i is a parent of group j (only i < j, so there is no cycle).
-  edges: fc.array(fc.array(fc.boolean({ }), { minLength: groups.length, maxLength: groups.length }), { minLength: groups.length, maxLength: groups.length }),
+  edges: fc.array(fc.array(fc.boolean(), { minLength: groups.length, maxLength: groups.length }), { minLength: groups.length, maxLength: groups.length }),
   groupVars: fc.array(vars, { minLength: groups.length, maxLength: groups.length }),
   priorities: fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), { minLength: groups.length, maxLength: groups.length }),
   allVars: vars,
