@@ -47,9 +47,9 @@ export function sourceText(s: Source): string {
 const VAULT_ADVICE = 'linkdest does not decrypt ansible-vault: write this value in plain text; secrets go in password_file or password_env';
 
 /** Where a problem at `rest` below a value written at `s` is. */
-function below(s: Source, rest: Path): string {
+function below(s: Source, rest: Path, key = false): string {
   if (!s.yaml || rest.length === 0) return sourceText(s);
-  const { line, col } = s.yaml.lc.linePos(locateOffset(s.yaml.doc, [...s.yaml.path, ...rest]));
+  const { line, col } = s.yaml.lc.linePos(locateOffset(s.yaml.doc, [...s.yaml.path, ...rest], key));
   return `${s.file}:${line}:${col}`;
 }
 
@@ -137,7 +137,7 @@ export async function loadAnsibleInventory(text: string, file: string, ctx: Ansi
       settingsOf[name] = built.settings;
     }
   }
-  if (lines.length > 0) throw new InventoryError([...new Set(lines)]);
+  if (lines.length > 0) throw new InventoryError(inFileOrder(lines));
 
   const groups: Record<string, string[]> = {};
   for (const g of inv.groups.keys()) {
@@ -146,6 +146,19 @@ export async function loadAnsibleInventory(text: string, file: string, ctx: Ansi
     if (members.length > 0) groups[g] = members;
   }
   return { inventory: inv, hosts, groups, settings: settingsOf, vars: varsOf };
+}
+
+/** Each line once, by file then line and column (`file:LINE[:COL] reason`). */
+function inFileOrder(lines: readonly string[]): string[] {
+  const key = (l: string) => {
+    const m = /^(.*?):(\d+)(?::(\d+))? /.exec(l);
+    return m ? { file: m[1]!, line: Number(m[2]), col: Number(m[3] ?? 0) } : { file: l, line: 0, col: 0 };
+  };
+  return [...new Set(lines)].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return (x.file < y.file ? -1 : x.file > y.file ? 1 : 0) || x.line - y.line || x.col - y.col;
+  });
 }
 
 /** The `linkdest` values of a host, lowest first; `~` or `false` in a layer drops the ones below. */
@@ -169,30 +182,31 @@ function buildHost(
   name: string, at: Source, groups: string[], vars: ReadonlyMap<string, Var>, linkdest: Var[],
   ctx: AnsibleLoadContext, lines: string[],
 ): { spec: HostSpec; settings: Record<string, unknown> } | undefined {
-  const before = lines.length;
+  let unreadableFound = false;
   const conn = connectionSettings(vars, ctx.cwd);
   for (const p of conn.problems) lines.push(`${sourceText(p.at)} ${p.variable}: ${p.reason}`);
   // Layer `from` is its index here; a problem's path is then [index, ...path in settings].
   const sources: { at: Source; shown: (p: Path) => string; exact: boolean }[] = [];
   const layers: Layer[] = [];
   for (const f of conn.fragments) {
-    for (const u of unreadable(vars.get(f.variable)?.value)) lines.push(`${sourceText(f.at)} ${f.variable}: ${u.reason}`);
+    for (const u of unreadable(vars.get(f.variable)?.value)) { lines.push(`${sourceText(f.at)} ${f.variable}: ${u.reason}`); unreadableFound = true; }
     layers.push({ from: [sources.length], value: f.value });
     sources.push({ at: f.at, shown: () => f.variable, exact: true });
   }
   for (const v of linkdest) {
-    for (const u of unreadable(v.value)) lines.push(`${below(v.at, u.path)} ${issuePath(['linkdest', ...u.path])}: ${u.reason}`);
+    for (const u of unreadable(v.value)) { lines.push(`${below(v.at, u.path)} ${issuePath(['linkdest', ...u.path])}: ${u.reason}`); unreadableFound = true; }
     layers.push({ from: [sources.length], value: v.value as Record<string, unknown> });
     sources.push({ at: v.at, shown: (p) => issuePath(['linkdest', ...p]), exact: false });
   }
-  if (lines.length > before) return undefined;
+  // A vault value or a template would only be misread by the schema: reported above alone.
+  if (unreadableFound) return undefined;
   const merged = mergeLayers(layers);
   const parsed = hostSettingsSchema.safeParse(merged.value, { error: reasonFor });
   if (!parsed.success) {
     for (const p of toProblems(parsed.error.issues, hostSettingsSchema, (q) => [...merged.origin(q), ...q])) {
       const [index, ...rest] = p.at as [number, ...PropertyKey[]];
       const s = sources[index]!;
-      const where = s.exact ? sourceText(s.at) : below(s.at, rest);
+      const where = s.exact ? sourceText(s.at) : below(s.at, rest, p.key);
       lines.push(`${where} ${s.shown(rest)}: ${p.reason}${s.exact ? ` (${issuePath(rest)})` : ''}`);
     }
     return undefined;
