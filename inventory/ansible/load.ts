@@ -71,13 +71,17 @@ function parseSource(text: string, file: string): { inventory: AnsibleInventory;
   return ansibleInventoryFromYaml(y, file);
 }
 
-/** INI when the first line that says something is a `[section]` or a host line (no `key:`). */
+/**
+ * INI when the first line that says something is a `[section]` or a host line; YAML when it
+ * is a `key:`, a `- item`, or a flow collection (`{...}`, `[a, b]`).
+ */
 export function looksLikeIni(text: string): boolean {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';') || line === '---') continue;
-    if (/^\[[^\]\s]*\]\s*(#.*)?$/.test(line) && !/^\[[^\]]*,/.test(line)) return true;
-    return !/^("[^"]*"|'[^']*'|[^\s:#]+)\s*:(\s|$)/.test(line) && !line.startsWith('{');
+    if (line === '' || line.startsWith('#') || line.startsWith(';') || line === '---' || line.startsWith('%')) continue;
+    if (/^\[[^\]\s,]*\]\s*(#.*)?$/.test(line) || /^\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\](:\d+)?(\s|$)/.test(line)) return true;
+    if (line.startsWith('[') || line.startsWith('{') || /^-(\s|$)/.test(line)) return false;
+    return !/^("[^"]*"|'[^']*'|[^\s:#]+)\s*:(\s|$)/.test(line);
   }
   return false;
 }
