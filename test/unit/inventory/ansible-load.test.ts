@@ -217,3 +217,16 @@ describe('linkdest inventory show', () => {
     expect(showInventory(inv, {})).not.toContain('hunter2');
   });
 });
+
+describe('examples/ansible (the worked example in docs/inventory.md)', () => {
+  test('loads: the web hosts are left alone, marte and nas1 are backup hosts', async () => {
+    const inv = await loadInventory(path.resolve('examples/ansible/hosts.ini'), { home: '/home/admin' });
+    expect(inv.hosts.map((h) => [h.name, h.groups, h.ssh])).toEqual([
+      ['nas1.example.net', ['backup', 'nas'], { host: '192.0.2.20', user: 'backup', jump: ['admin@bastion.example.net'] }],
+      ['marte', ['backup', 'office'], { host: 'marte.lan', port: 2222, user: 'root', jump: ['admin@bastion.example.net'] }],
+    ]);
+    expect(inv.hosts[0]!.become).toBe(true);
+    expect(inv.hosts[1]!.runtime.sources.map((s) => s.path)).toEqual(['/Apps', '/etc']);
+    expect(inv.hosts[0]!.runtime.retention.keep_min).toBe(60);
+  });
+});
