@@ -63,6 +63,8 @@ const inventoryArb = fc.uniqueArray(fc.constantFrom(...GROUP_NAMES), { minLength
   iniName: fc.constantFrom('hosts', 'hosts.ini', 'inventory'),
   yamlName: fc.constantFrom('hosts.yml', 'inventory.yaml'),
   yamlNested: fc.boolean(),
+  // INI spelling variants: [g:hosts], comments after sections, hosts and values, ; comments, blank lines.
+  iniDecor: fc.boolean(),
 }));
 type Case = typeof inventoryArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -70,12 +72,14 @@ const pattern = (m: { pattern: string; port?: number | undefined }) => (m.port !
 const children = (c: Case, i: number) => c.groups.filter((_, j) => j > i && c.edges[i]![j]);
 
 export function renderIni(c: Case): string {
-  const hostLine = (m: Case['ungrouped'][number]) => [pattern(m), ...Object.entries(m.vars).map(([k, v]) => `${k}=${v.iniInline}`)].join(' ');
+  const d = c.iniDecor;
+  const hostLine = (m: Case['ungrouped'][number]) => [pattern(m), ...Object.entries(m.vars).map(([k, v]) => `${k}=${v.iniInline}`)].join(d ? '  ' : ' ') + (d ? ' # a comment' : '');
   const out: string[] = ['# generated', ...c.ungrouped.map(hostLine)];
-  const varLines = (vs: Record<string, Value>) => Object.entries(vs).map(([k, v]) => `${k}=${v.iniVars}`);
-  if (Object.keys(c.allVars).length > 0) out.push('[all:vars]', ...varLines(c.allVars));
+  const varLines = (vs: Record<string, Value>) => Object.entries(vs).map(([k, v]) => (d ? `${k} = ${v.iniVars}  # kept by Ansible unless a literal` : `${k}=${v.iniVars}`));
+  if (Object.keys(c.allVars).length > 0) out.push(d ? '[all:vars] # all' : '[all:vars]', ...varLines(c.allVars));
+  if (d) out.push('', '; a comment', '');
   c.groups.forEach((g, i) => {
-    out.push(`[${g}]`, ...c.members[i]!.map(hostLine));
+    out.push(d ? `[${g}:hosts]  # hosts` : `[${g}]`, ...c.members[i]!.map(hostLine));
     const kids = children(c, i);
     if (kids.length > 0) out.push(`[${g}:children]`, ...kids);
     const gv = varLines(c.groupVars[i]!);
