@@ -104,6 +104,7 @@ export function ancestors(inv: AnsibleInventory, name: string): string[] {
 
 /** Make `child` a child of `parent`; a string is why not (a group inside itself). */
 export function addChild(inv: AnsibleInventory, parent: string, child: string): string | undefined {
+  if (child === 'all') return `group "all" holds every group; it cannot be a child of "${parent}"`;
   if (parent === child || ancestors(inv, parent).includes(child)) return `group "${child}" cannot be inside itself`;
   const p = inv.groups.get(parent)!;
   const c = inv.groups.get(child)!;

@@ -4,7 +4,7 @@
  * and by `ansible-inventory --list` / `--host`; the hosts, the groups' hosts and children,
  * and every host's variables (Ansible's precedence, replace semantics) must be the same.
  * LINKDEST_DIFF_RUNS=N sets the number of inventories per format (default 12).
- * Cases it once found wrong are kept as named tests in ansible-regressions.test.ts.
+ * Cases found wrong, by this test or by comparing by hand, stay in ansible-regressions.test.ts.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
