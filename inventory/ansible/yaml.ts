@@ -25,9 +25,37 @@ const vaultTag = {
   identify: (v: unknown) => v instanceof VaultValue,
 };
 
+type Tag = { tag: string; test?: RegExp; resolve?: unknown; default?: unknown };
+
+/**
+ * YAML 1.1 as PyYAML (and so Ansible) reads it, where the `yaml` package reads more:
+ * `y`/`n` stay text (only yes/no/true/false/on/off are booleans), a float needs a dot and a
+ * signed exponent (`1e3` is text), and dates stay the text written (Ansible prints them so).
+ */
+function pyyamlTags(tags: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const t of tags as Tag[]) {
+    if (t.tag === 'tag:yaml.org,2002:timestamp') continue;
+    if (t.tag === 'tag:yaml.org,2002:bool' && t.test) {
+      const isTrue = t.test.test('yes');
+      out.push({ ...t, test: isTrue ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ });
+    } else if (t.tag === 'tag:yaml.org,2002:float' && t.test && t.test.test('1e3')) {
+      out.push({ ...t, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/ });
+    } else if (t.tag === 'tag:yaml.org,2002:float' && t.test && t.test.test('1.5') && !t.test.test('1:1.5')) {
+      out.push({ ...t, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/ });
+    } else {
+      out.push(t);
+    }
+  }
+  return [...out, vaultTag];
+}
+
 export function parseAnsibleYaml(text: string, file: string): ParsedYaml {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, version: '1.1', merge: true, customTags: [vaultTag], uniqueKeys: false });
+  const doc = parseDocument(text, {
+    lineCounter: lc, version: '1.1', merge: true, uniqueKeys: false,
+    customTags: (tags) => pyyamlTags(tags) as typeof tags,
+  });
   if (doc.errors.length > 0) return { doc, lc, data: undefined, problems: doc.errors.map((e) => yamlErrorLine(file, e).text) };
   try {
     return { doc, lc, data: doc.toJS({ maxAliasCount: 1000 }), problems: [] };

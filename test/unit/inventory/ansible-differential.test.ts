@@ -36,8 +36,11 @@ const VALUES: Value[] = [
   { json: [1, 2], iniInline: '[1,2]', iniVars: '[1, 2]', yaml: '[1, 2]' },
   { json: { a: 1, b: 'x' }, iniInline: `{'a':1,'b':'x'}`, iniVars: `{'a': 1, 'b': 'x'}`, yaml: '{a: 1, b: x}' },
   { json: null, iniInline: 'None', iniVars: 'None', yaml: '~' },
+  { json: 'y', iniInline: 'y', iniVars: 'y', yaml: 'y' },
+  { json: '2001-01-01', iniInline: '2001-01-01', iniVars: '2001-01-01', yaml: '2001-01-01' },
+  { json: 493, iniInline: '0o755', iniVars: '0o755', yaml: '0755' },
 ];
-const VAR_NAMES = ['v1', 'v2', 'v3', 'ansible_user', 'ansible_port'];
+const VAR_NAMES = ['v1', 'v2', 'n', 'ansible_user', 'ansible_port'];
 const GROUP_NAMES = ['web', 'db', 'g1', 'g2', 'office', 'nas'];
 const PATTERNS = ['h1', 'h2', 'h[1:2]', 'alpha.example.net', 'n[01:03]', 'x[a:c]', 's[0:6:3]', 'w[1:2]b[a:b]', '192.0.2.7'];
 const HOSTS_WITH_FILES = ['h1', 'n02', 'xb', 'alpha.example.net', 'w2ba'];

@@ -80,4 +80,11 @@ describe('Ansible inventory regressions', () => {
     expect([...inv.groups.get('g')!.vars.keys()]).toEqual(['x']);
     expect(inv.groups.get('g')!.priority).toBe(2);
   });
+
+  // linkdest read `n: y` as {false: true} and `j: 1e3` as 1000 (the yaml package's YAML 1.1),
+  // and a date as a Date. ansible-inventory (PyYAML): {"n": "y", "j": "1e3", "k": "2001-01-01"}.
+  test('YAML 1.1 scalars as PyYAML reads them', () => {
+    const y = parseAnsibleYaml('a: on\nb: off\nc: 0755\nd: 1_000\ne: 1:20\nf: Yes\ng: NO\nh: 0x1F\ni: .5\nj: 1e3\nk: 2001-01-01\nl: 1.0e+3\nn: y\no: N\n', 'g.yml');
+    expect(y.data).toEqual({ a: true, b: false, c: 493, d: 1000, e: 80, f: true, g: false, h: 31, i: 0.5, j: '1e3', k: '2001-01-01', l: 1000, n: 'y', o: 'N' });
+  });
 });
