@@ -230,3 +230,12 @@ describe('examples/ansible (the worked example in docs/inventory.md)', () => {
     expect(inv.hosts[0]!.runtime.retention.keep_min).toBe(60);
   });
 });
+
+describe('linkdest inventory show on linkdest.yml', () => {
+  test('inventory/example.yml: settings merged from defaults and groups, as written', async () => {
+    const inv = await loadInventory(path.resolve('inventory/example.yml'), { home: '/home/admin' });
+    const marte = JSON.parse(showInventory(inv, { host: 'marte', json: true })) as Record<string, unknown>;
+    expect(marte).toMatchObject({ sources: ['/Apps'], vms: { domains: ['mailserver'] }, install_packages: true, retention: { keep_min: 30 } });
+    expect(showInventory(inv, { limit: 'gentoo' })).toMatch(/^# .*example\.yml:\d+:\d+, groups: gentoo\nmarte:\n/);
+  });
+});
