@@ -13,6 +13,8 @@ import { hostSettingsSchema, inventoryFileSchema } from './schema.ts';
 import { reasonFor, toProblems } from './issues.ts';
 import { mergeLayers, type Layer } from './merge.ts';
 import { buildHostSpec } from './build.ts';
+import { loadAnsibleInventory, looksLikeIni } from './ansible/load.ts';
+import { looksLikeAnsibleYaml } from './ansible/yaml.ts';
 
 export { selectHosts } from './limit.ts';
 
@@ -24,6 +26,10 @@ export interface Inventory {
   hosts: HostSpec[];
   /** Group name -> member host names, in file order. */
   groups: Record<string, string[]>;
+  /** Each host's merged settings as written (before built-in defaults): `linkdest inventory show`. */
+  settings?: Record<string, Record<string, unknown>>;
+  /** `ansible` when the file is an Ansible inventory (INI or YAML). */
+  format?: 'linkdest' | 'ansible';
 }
 
 export interface ParseContext {
@@ -92,6 +98,7 @@ export function parseInventory(text: string, file: string, ctx: ParseContext): I
   const groups = groupsOf(data, hostNames, problems);
 
   const hosts: HostSpec[] = [];
+  const settingsOf: Record<string, Record<string, unknown>> = {};
   for (const name of hostNames) {
     const member = [...groups].filter(([, g]) => g.hosts.includes(name)).map(([g]) => g);
     const layers: Layer[] = [
@@ -109,7 +116,7 @@ export function parseInventory(text: string, file: string, ctx: ParseContext): I
     const built = buildHostSpec(settings.data, {
       name, groups: member, origin: positionOf(file, doc, lc, ['hosts', name]), dir: ctx.dir, home: ctx.home,
     });
-    if ('spec' in built) hosts.push(built.spec);
+    if ('spec' in built) { hosts.push(built.spec); settingsOf[name] = merged.value; }
     else problems.push(...built.issues.map((i) => ({ at: ['hosts', name], key: true, shown: ['hosts', name, ...i.path], reason: i.message })));
   }
 
@@ -117,7 +124,7 @@ export function parseInventory(text: string, file: string, ctx: ParseContext): I
     const found: Located[] = problems.map((p) => formatProblem(file, doc, lc, p));
     throw new InventoryError(sortedLines(found));
   }
-  return { file, hosts, groups: Object.fromEntries([...groups].map(([g, v]) => [g, v.hosts])) };
+  return { file, hosts, groups: Object.fromEntries([...groups].map(([g, v]) => [g, v.hosts])), settings: settingsOf, format: 'linkdest' };
 }
 
 /** Read and parse an inventory file (default ./linkdest.yml). Throws InventoryError. */
@@ -131,5 +138,31 @@ export async function loadInventory(file = DEFAULT_INVENTORY, opts: { home?: str
       ? `${file}: not found (start from inventory/example.yml; keys in docs/inventory.md)`
       : `${file}: cannot read: ${code ?? String(e)}`]);
   }
-  return parseInventory(text, file, { dir: path.dirname(path.resolve(file)), home: opts.home ?? os.homedir() });
+  const ctx = { dir: path.dirname(path.resolve(file)), home: opts.home ?? os.homedir() };
+  if (isAnsibleInventory(text)) {
+    const r = await loadAnsibleInventory(text, file, { ...ctx, cwd: process.cwd() });
+    return { file, hosts: r.hosts, groups: r.groups, settings: r.settings, format: 'ansible' };
+  }
+  return parseInventory(text, file, ctx);
+}
+
+const LINKDEST_KEYS = new Set(['defaults', 'groups', 'hosts']);
+
+/**
+ * Decided by content: INI text, or YAML whose top-level keys are groups holding only
+ * hosts/children/vars, is an Ansible inventory; anything else is read as linkdest.yml
+ * (whose own messages then explain what is wrong).
+ */
+export function isAnsibleInventory(text: string): boolean {
+  if (looksLikeIni(text)) return true;
+  const doc = parseDocument(text, { version: '1.1' });
+  if (doc.errors.length > 0) return false;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch {
+    return false;
+  }
+  if (isMap(data) && Object.keys(data).every((k) => LINKDEST_KEYS.has(k) || k.startsWith('x-'))) return false;
+  return looksLikeAnsibleYaml(data);
 }
