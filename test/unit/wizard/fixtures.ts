@@ -58,7 +58,7 @@ export function typicalDisks(): DiskFacts[] {
 
 export const FACTS: Facts = {
   os: { id: 'debian', idLike: [], versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
-  systemd: true, packageManager: 'apt', commands: {}, node: { path: '/usr/bin/node', version: '18.19.0' },
+  systemd: true, autofs: { kernel: true, device: true }, packageManager: 'apt', commands: {}, node: { path: '/usr/bin/node', version: '18.19.0' },
   mounts: [...SYSTEM_MOUNTS, { source: '/dev/sde1', target: '/media/photos', fstype: 'ext4', options: [] }],
   fstab: [], files: {}, units: {},
 };
