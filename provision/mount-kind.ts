@@ -31,7 +31,7 @@ export type MountDecision =
 export function automountUnavailable(host: MountHostFacts): string | undefined {
   if (!host.systemd) return 'the host does not run systemd';
   if (!host.autofs.kernel) return 'the kernel has no autofs in /proc/filesystems';
-  if (!host.autofs.device) return '/dev/autofs is missing on the host (a container without the device?)';
+  if (!host.autofs.device) return 'the host has no /dev/autofs (a container?)';
   return undefined;
 }
 
@@ -53,7 +53,7 @@ export function decideMount(wanted: MountKind | undefined, host: MountHostFacts)
     return { ok: false, error: `mount: ${wanted} needs systemd, and this host does not run systemd; use mount: fstab` };
   }
   if (wanted === 'automount' && noAutomount !== undefined) {
-    return { ok: false, error: `mount: automount cannot work on this host: ${noAutomount}; use mount: static (mounted at boot), or leave mount unset` };
+    return { ok: false, error: `mount: automount cannot work on this host: ${noAutomount}; use mount: static, or leave mount unset` };
   }
   return { ok: true, kind: wanted };
 }

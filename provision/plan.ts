@@ -78,7 +78,7 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   let mount = spec.mount;
   if (spec.disk !== undefined) {
     const decided = decideMount(wanted, facts);
-    if (!decided.ok) throw new LinkdestError(`${spec.origin}: ${decided.error}`, { host: spec.name, step: 'mount' });
+    if (!decided.ok) throw new LinkdestError(decided.error, { host: spec.name, step: 'mount' });
     mount = decided.kind;
     if (decided.note !== undefined) notes.push(decided.note);
   }
