@@ -64,6 +64,8 @@ export const FACTS: Facts = {
 };
 
 export interface FakeHost {
+  /** Facts other than FACTS' (a kernel without autofs, a host without systemd). */
+  facts?: Partial<Facts>;
   disks?: DiskFacts[];
   dirs?: { path: string; bytes?: number }[];
   /** Domains virsh lists; undefined: virsh is not installed. */
@@ -80,7 +82,7 @@ export interface FakeHost {
 
 export function fakeProbe(h: FakeHost): HostProbe {
   return {
-    facts: async () => FACTS,
+    facts: async () => ({ ...FACTS, ...h.facts }),
     disks: async (q) => (h.disks ?? typicalDisks()).map((d) => classifyDisk(d, { ...q, mounts: FACTS.mounts })).filter((c): c is DiskCandidate => c !== undefined),
     dirSizes: async (paths) => (h.dirs ?? [{ path: '/srv', bytes: 5 * 2 ** 30 }, { path: '/etc', bytes: 4 * 2 ** 20 }]).filter((d) => paths.includes(d.path)),
     vms: async (uri) => {
