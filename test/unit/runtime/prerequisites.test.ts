@@ -37,4 +37,9 @@ describe('missingPrerequisite: looks on the PATH it is given', () => {
     expect(missingPrerequisite(noexec)).toMatch(/^rsync is not installed on this host/);
     expect(missingPrerequisite('')).toMatch(/^rsync is not installed on this host/);
   });
+
+  test('no PATH at all: the default one spawn would search (/bin:/usr/bin)', () => {
+    const where = ['/bin/rsync', '/usr/bin/rsync'].some((p) => findOnPath('rsync', p.replace(/\/rsync$/, '')) !== undefined);
+    expect(missingPrerequisite(undefined) === undefined).toBe(where);
+  });
 });
