@@ -42,7 +42,8 @@ export function missingRsyncLine(has: (cmd: string) => boolean): string {
 }
 
 /** Why the runtime cannot run here (one line), or undefined when it can. */
-export function missingPrerequisite(path: string | undefined = process.env.PATH): string | undefined {
+export function missingPrerequisite(env: { PATH?: string | undefined } = process.env): string | undefined {
+  const path = env.PATH;
   // No PATH at all: spawn (execvp) then searches the C library's default, as this does.
   if (findOnPath('rsync', path ?? '/bin:/usr/bin') !== undefined) return undefined;
   // sbin directories too: a user's PATH often lacks them, and apt-get lives in /usr/bin anyway.

@@ -32,14 +32,14 @@ describe('missingPrerequisite: looks on the PATH it is given', () => {
       chmodSync(join(d, 'rsync'), mode);
     }
     expect(findOnPath('rsync', `${join(dir, 'none')}:${bin}`)).toBe(join(bin, 'rsync'));
-    expect(missingPrerequisite(bin)).toBeUndefined();
+    expect(missingPrerequisite({ PATH: bin })).toBeUndefined();
     // access(X_OK) fails for a file without any x bit, root included.
-    expect(missingPrerequisite(noexec)).toMatch(/^rsync is not installed on this host/);
-    expect(missingPrerequisite('')).toMatch(/^rsync is not installed on this host/);
+    expect(missingPrerequisite({ PATH: noexec })).toMatch(/^rsync is not installed on this host/);
+    expect(missingPrerequisite({ PATH: '' })).toMatch(/^rsync is not installed on this host/);
   });
 
   test('no PATH at all: the default one spawn would search (/bin:/usr/bin)', () => {
     const where = ['/bin/rsync', '/usr/bin/rsync'].some((p) => findOnPath('rsync', p.replace(/\/rsync$/, '')) !== undefined);
-    expect(missingPrerequisite(undefined) === undefined).toBe(where);
+    expect(missingPrerequisite({}) === undefined).toBe(where);
   });
 });
