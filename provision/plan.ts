@@ -15,6 +15,7 @@ import type { Facts } from './facts/types.ts';
 import { mergeQueries } from './facts/types.ts';
 import { gatherFacts } from './facts/gather.ts';
 import { buildRecipe } from './recipe.ts';
+import { decideMount, type MountKind } from './mount-kind.ts';
 import { gatherHostFacts } from './iscsi/wiring.ts';
 import type { RuntimeConfig } from '../runtime/config.ts';
 
@@ -30,6 +31,8 @@ export interface PlanOptions {
 export interface HostPlan {
   host: string;
   changes: Change[];
+  /** Lines that explain a choice made from the facts (which mount kind, and why). */
+  notes: string[];
   facts: Facts;
   resources: HostResource[];
   /** The /etc/linkdest/linkdest.json this host gets. */
@@ -59,18 +62,27 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
     runtimeBundle: loadBundle(spec, opts.runtimeBundle),
     ...(opts.formatConfirm !== undefined ? { formatConfirm: opts.formatConfirm } : {}),
   };
-  // An unset `mount` is an automount with systemd and an fstab line without, which only the
-  // facts tell: both recipes' questions go into the one round trip, then the facts choose.
-  const fstabToo = spec.mountDefaulted === true && spec.mount === 'automount' && spec.disk !== undefined;
-  const recipes = [spec, ...(fstabToo ? [{ ...spec, mount: 'fstab' as const, mountDefaulted: false }] : [])].map((s) => buildRecipe(s, inputs));
-  const asked = recipes.flatMap((r) => r.resources);
+  // An unset `mount` is decided by the facts (mount-kind.ts): every kind's questions go into
+  // the one round trip, then the facts choose. A set one is checked against the same facts.
+  const wanted = spec.mountDefaulted === true ? undefined : spec.mount;
+  const kinds: MountKind[] = spec.disk !== undefined && wanted === undefined ? ['automount', 'static', 'fstab'] : [spec.mount];
+  const recipes = kinds.map((mount) => ({ mount, recipe: buildRecipe({ ...spec, mount }, inputs) }));
+  const asked = recipes.flatMap((r) => r.recipe.resources);
   let facts: Facts;
   try {
     facts = await gatherHostFacts(transport, asked, () => gatherFacts(transport, mergeQueries(asked.map((r) => r.query))));
   } catch (e) {
     throw withHost(e, spec.name, 'facts');
   }
-  const { resources, config } = recipes[fstabToo && !facts.systemd ? 1 : 0]!;
+  const notes: string[] = [];
+  let mount = spec.mount;
+  if (spec.disk !== undefined) {
+    const decided = decideMount(wanted, facts);
+    if (!decided.ok) throw new LinkdestError(decided.error, { host: spec.name, step: 'mount' });
+    mount = decided.kind;
+    if (decided.note !== undefined) notes.push(decided.note);
+  }
+  const { resources, config } = recipes.find((r) => r.mount === mount)!.recipe;
   const changes: Change[] = [];
   for (const r of resources) {
     try {
@@ -79,5 +91,5 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
       throw withHost(e, spec.name, r.id);
     }
   }
-  return { host: spec.name, changes, facts, resources, config };
+  return { host: spec.name, changes, notes, facts, resources, config };
 }

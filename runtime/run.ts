@@ -1,5 +1,6 @@
 /**
- * One nightly run: lock -> reportStart -> pre hooks -> stop VMs -> guard -> set lock -> prune(before)
+ * One nightly run: lock -> prerequisites (rsync; when missing the run fails here, reported,
+ * nothing else touched) -> reportStart -> pre hooks -> stop VMs -> guard -> set lock -> prune(before)
  * -> snapshot -> prune(after) -> start VMs (always, also on SIGTERM/SIGINT) -> post hooks
  * -> reportFinish -> unlock.
  */
@@ -8,6 +9,7 @@ import type { RuntimeConfig } from './config.ts';
 import type { RunResult, RunStatus, VmOutcome } from './run-result.ts';
 import { LinkdestError } from './errors.ts';
 import { acquireLock, acquireSetLock, runLockPath, type LockHandle } from './lock.ts';
+import { missingPrerequisite } from './prerequisites.ts';
 import { existsSync } from 'node:fs';
 import { createLogger } from './log.ts';
 import { setName } from './layout.ts';
@@ -61,6 +63,12 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
   const reported = new Set<string>();
   try {
     log.info(`linkdest run of ${r.name} to ${cfg.destination.path}`);
+    // Before hooks, VMs and the destination: without rsync nothing is stopped or pruned.
+    const missing = missingPrerequisite();
+    if (missing !== undefined) {
+      r.errors.push(`prerequisites: ${missing}`);
+      return r;
+    }
     await reportStart(cfg, log, opts.report).catch((e: Error) => r.warnings.push(`report start: ${e.message}`));
     const preFailure = await runHooks(cfg.hooks.pre, { LINKDEST_STATUS: 'starting' }, log, cfg.hooks.timeout_s);
     if (preFailure) {

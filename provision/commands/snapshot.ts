@@ -5,6 +5,7 @@
  * Local mode on purpose has no marker file and no mount check: DEST is whatever the user
  * named, created if missing (mkdir -p). It holds the set lock DEST/.linkdest-lock-NAME, the
  * same one the nightly run of that set holds, so neither touches the other's partial.
+ * Without rsync it stops at once with one line saying how to install it.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,8 @@ import { exitCodeFor, summaryLines } from '../../runtime/stats.ts';
 import type { RunResult } from '../../runtime/run-result.ts';
 import { hostname } from 'node:os';
 import { setName } from '../../runtime/layout.ts';
+import { LinkdestError } from '../../runtime/errors.ts';
+import { missingPrerequisite } from '../../runtime/prerequisites.ts';
 
 export interface SnapshotCommandOptions {
   source: string[];
@@ -48,6 +51,9 @@ export function localConfig(o: SnapshotCommandOptions): RuntimeConfig {
 
 export async function snapshotCommand(o: SnapshotCommandOptions): Promise<RunResult> {
   const cfg = localConfig(o);
+  // Before DEST is even created: a missing rsync leaves nothing behind.
+  const missing = missingPrerequisite();
+  if (missing !== undefined) throw new LinkdestError(missing);
   const started = new Date();
   await mkdir(cfg.destination.path, { recursive: true });
   const log = createLogger({ stdout: true });

@@ -20,6 +20,9 @@ cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
 sec init
 [ -d /run/systemd/system ] && echo run-systemd-system
 printf 'pid1 %s\n' "$(cat /proc/1/comm 2>/dev/null)"
+sec autofs
+grep -qw autofs /proc/filesystems 2>/dev/null && echo kernel
+[ -e /dev/autofs ] && echo device
 sec commands
 for c in node nodejs rsync parted partx udevadm systemctl mkfs.ext4 mkfs.xfs mkfs.btrfs wipefs blkid lsblk debugfs \
   apt-get dnf zypper pacman apk emerge crontab; do

@@ -10,7 +10,7 @@ import { GATHER_SCRIPT } from './gather-script.ts';
 import { splitSections, keyValueLines, type Section } from './sections.ts';
 import type { DiskFacts, FactQuery, Facts } from './types.ts';
 import { parseOsRelease } from './parse-os-release.ts';
-import { parseCommands, parseFileFact, parseInit, parseNodeVersion, parseRsyncVersion, parseUnitFact, packageManagerOf } from './parse-host.ts';
+import { parseAutofs, parseCommands, parseFileFact, parseInit, parseNodeVersion, parseRsyncVersion, parseUnitFact, packageManagerOf } from './parse-host.ts';
 import { parseFstab, parseProcMounts } from './parse-mounts.ts';
 import { parseLsblk } from './parse-lsblk.ts';
 import { parseBlkidExport } from './parse-blkid.ts';
@@ -84,6 +84,7 @@ export function parseGatherOutput(output: string, nonce: string, query: FactQuer
   const facts: Facts = {
     os: parseOsRelease(body('os-release')),
     systemd: parseInit(body('init')),
+    autofs: parseAutofs(body('autofs')),
     packageManager: packageManagerOf(commands),
     commands,
     ...(nodePath !== undefined && nodeVersion !== undefined ? { node: { path: nodePath, version: nodeVersion } } : {}),

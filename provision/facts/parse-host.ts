@@ -1,11 +1,17 @@
 /** Parsers of the small host-level sections: init system, commands, versions, files, units. */
-import type { FileFact, PackageManager, UnitFact } from './types.ts';
+import type { AutofsFacts, FileFact, PackageManager, UnitFact } from './types.ts';
 import { keyValueLines } from './sections.ts';
 
 /** systemd counts only when it is PID 1 and has set up /run/systemd/system (sd_booted). */
 export function parseInit(body: string): boolean {
   const kv = keyValueLines(body);
   return kv.has('run-systemd-system') && kv.get('pid1') === 'systemd';
+}
+
+/** The `autofs` section: a line `kernel` and a line `device` for what is there. */
+export function parseAutofs(body: string): AutofsFacts {
+  const kv = keyValueLines(body);
+  return { kernel: kv.has('kernel'), device: kv.has('device') };
 }
 
 export function parseCommands(body: string): Record<string, string> {

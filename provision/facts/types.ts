@@ -98,10 +98,19 @@ export interface DiskFacts {
   rootNames: Record<string, string[]>;
 }
 
+/** What systemd automount units need on the host: both must hold. */
+export interface AutofsFacts {
+  /** The kernel has autofs (`autofs` in /proc/filesystems). */
+  kernel: boolean;
+  /** /dev/autofs exists on the host (a container may lack it where the kernel has it). */
+  device: boolean;
+}
+
 export interface Facts {
   os: OsRelease;
   /** PID 1 is systemd (and /run/systemd/system exists). */
   systemd: boolean;
+  autofs: AutofsFacts;
   packageManager?: PackageManager;
   /** Absolute path of each command the provisioner may use, when present. */
   commands: Record<string, string>;

@@ -18,6 +18,8 @@ export interface HostReport {
   error?: string;
   /** Changes planned for the host (undefined when planning did not complete). */
   changes?: readonly Change[];
+  /** Choices the facts made while planning (`mount: static, because ...`). */
+  notes?: readonly string[];
   /** What applyHost returned (apply only). */
   applied?: unknown;
   /** Commands the transport ran for this host, all phases together. */
@@ -65,6 +67,7 @@ export function hostJson(r: HostReport): Record<string, unknown> {
     error: r.error === undefined ? null : maskSecrets(r.error),
     changes: r.changes === undefined ? null : r.changes.map(changeJson),
     counts: r.changes === undefined ? null : countActions(r.changes),
+    ...(r.notes === undefined || r.notes.length === 0 ? {} : { notes: r.notes.map(maskSecrets) }),
     ...(r.applied === undefined ? {} : { applied: maskDeep(r.applied) }),
     ...(r.commands === undefined ? {} : { commands: r.commands }),
   };

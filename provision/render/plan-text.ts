@@ -1,7 +1,8 @@
 /**
  * The human form of one host's plan: each change on one line (a sign, what, which
  * resource), a unified diff under every file change, and a closing summary line
- * (`marte: 7 to change (3 create, 4 update)` or `marte: in sync`).
+ * (`marte: 7 to change (3 create, 4 update)` or `marte: in sync`). Notes on choices the facts
+ * made (`mount: static, because ...`) come first, unmarked.
  */
 import type { Change, ChangeAction } from '../resources/resource.ts';
 import { unifiedDiff } from './diff.ts';
@@ -36,7 +37,8 @@ export function formatChange(c: Change): string {
   return diff === '' ? head : `${head}\n${indent(printable(diff), '      ')}`;
 }
 
-export function formatHostPlan(host: string, changes: readonly Change[]): string {
+/** Notes (a choice the facts made, such as the mount kind) head the changes; an in-sync host is one line. */
+export function formatHostPlan(host: string, changes: readonly Change[], notes: readonly string[] = []): string {
   if (changes.length === 0) return summaryLine(host, changes);
-  return [`${host}:`, ...changes.map(formatChange), summaryLine(host, changes)].join('\n');
+  return [`${host}:`, ...notes.map((n) => printable(`  ${n}`)), ...changes.map(formatChange), summaryLine(host, changes)].join('\n');
 }

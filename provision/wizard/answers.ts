@@ -42,6 +42,8 @@ export interface WizardAnswers {
   ssh: SshAnswers;
   target: TargetAnswers;
   mountpoint: string;
+  /** Set only when the host needs a kind other than what it would inherit (mount-step.ts). */
+  mount?: 'automount' | 'static' | 'fstab';
   sources: string[];
   vms: string[];
   /** systemd OnCalendar */
@@ -103,6 +105,7 @@ export function hostFragment(a: WizardAnswers, inherited: Inherited = {}): Recor
   };
   const out: Record<string, unknown> = { ssh, disk: targetFragment(a.target) };
   if (!same(a.mountpoint, inherited.mountpoint ?? DEFAULTS.mountpoint)) out.mountpoint = a.mountpoint;
+  if (a.mount !== undefined) out.mount = a.mount;
   out.sources = a.sources;
   if (a.vms.length > 0) out.vms = a.vms;
   if (!same(a.schedule, inherited.schedule ?? DEFAULTS.schedule)) out.schedule = a.schedule;

@@ -23,6 +23,7 @@ import { hostForAddress, upsertHost, viewInventory } from './inventory-edit.ts';
 import type { IscsiDiscover } from './iscsi-discovery.ts';
 import { askReport, type SendMail } from './report-step.ts';
 import { askTarget } from './target-step.ts';
+import { entryMount } from './mount-step.ts';
 import { commitWrites, readIfExists } from './write-files.ts';
 import type { HostSpec } from '../../inventory/host-spec.ts';
 
@@ -111,7 +112,8 @@ export async function runInit(o: InitOptions, d: InitDeps): Promise<number> {
     connected = await d.connect(spec, ask, o.connect ?? {});
     const probe = d.probe(connected.transport);
     const facts = await probe.facts();
-    ask.say(`Found on ${name}:\n  ${factsSummary(facts).join('\n  ')}`);
+    const mount = entryMount(existing?.mount, view.defaults.mount, facts);
+    ask.say(`Found on ${name}:\n  ${[...factsSummary(facts), mount.line].join('\n  ')}`);
 
     const secrets: { file: string; content: string }[] = [];
     const marker = o.marker ?? '.linkdest-backup';
@@ -133,7 +135,7 @@ export async function runInit(o: InitOptions, d: InitDeps): Promise<number> {
 
     const answers: WizardAnswers = {
       name, ssh: { host: address, port, user, ...(identity && { identity }), ...(jump.length > 0 && { jump }), known_hosts: knownRel },
-      target, mountpoint: o.mountpoint, sources, vms, schedule, retention, ...report,
+      target, mountpoint: o.mountpoint, ...(mount.mount !== undefined && { mount: mount.mount }), sources, vms, schedule, retention, ...report,
     };
     const fragment = hostFragment(answers, obj(view.defaults));
     // `vms: {uri, domains, shutdown_timeout}` keeps its other keys; only the domains were asked.

@@ -6,7 +6,7 @@
 import { Document, isMap, parseDocument, YAMLMap } from 'yaml';
 
 /** Keys of a host entry the wizard owns; others (hooks, exclude, log...) are left alone. */
-const MANAGED = ['ssh', 'disk', 'mountpoint', 'sources', 'vms', 'schedule', 'retention', 'report'] as const;
+const MANAGED = ['ssh', 'disk', 'mountpoint', 'mount', 'sources', 'vms', 'schedule', 'retention', 'report'] as const;
 /** Inside `report`, only these are asked; metrics_file and the like stay. */
 const REPORT_MANAGED = ['mail', 'healthcheck_url'];
 

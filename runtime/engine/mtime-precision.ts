@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { lstat, rm, utimes, writeFile } from 'node:fs/promises';
-import { run } from '../exec.ts';
+import { lastLine, run } from '../exec.ts';
 
 /** "rsync  version 3.2.7  protocol version 31" -> does it take --modify-window=-1? */
 export function rsyncTakesNegativeWindow(versionText: string): boolean {
@@ -41,7 +41,8 @@ export interface MtimePrecision {
 
 export async function mtimePrecision(dest: string): Promise<MtimePrecision> {
   const v = await run(['rsync', '--version']);
-  if (v.code !== 0 || !rsyncTakesNegativeWindow(v.stdout)) {
+  if (v.code !== 0) return { nanoseconds: false, reason: `rsync --version failed: ${lastLine(v)}` };
+  if (!rsyncTakesNegativeWindow(v.stdout)) {
     return { nanoseconds: false, reason: `rsync on this host is older than 3.1.3 (${v.stdout.split('\n')[0]?.trim() ?? 'no version'})` };
   }
   if (!(await keepsNanoseconds(dest))) return { nanoseconds: false, reason: 'the backup filesystem stores whole-second mtimes only' };

@@ -3,6 +3,7 @@
  * so `vitest run` output shows what was not exercised on this machine.
  */
 import { execFileSync } from 'node:child_process';
+import { autofsUnavailable } from '../testbed/autofs.ts';
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -24,4 +25,10 @@ export function rootNote(): string {
 export function commandNote(...cmds: string[]): string {
   const missing = cmds.filter((c) => !hasCommand(c));
   return missing.length === 0 ? '' : ` (needs ${missing.join(', ')}: skipped)`;
+}
+
+/** Suffix for titles of automount-only tests: "(needs autofs: skipped; the kernel has no autofs ...)". */
+export function autofsNote(): string {
+  const why = autofsUnavailable();
+  return why === undefined ? '' : ` (needs autofs: skipped; ${why})`;
 }

@@ -1,6 +1,7 @@
 /** The test bed every integration test uses: real hosts, disks and a mail server. */
 export { ensureImage, imageKey, imageCacheRoot } from './image.ts';
 export { startHosts, type StartOptions, type Testbed } from './testbed.ts';
+export { machineHasAutofs, autofsUnavailable } from './autofs.ts';
 export { TestHost, type TestHostSsh } from './host.ts';
 export type { TestDisk } from './disks.ts';
 export type { HostInit } from './container.ts';

@@ -19,13 +19,17 @@ import { run } from './run.ts';
 import { listStateDirs, readOwner, StateDir, stateRoot } from './state.ts';
 import { gatewayAddress, pickSubnet, routePrefixes } from './subnet.ts';
 import { registerTeardown, teardown } from './teardown.ts';
+import { machineHasAutofs } from './autofs.ts';
 
 export interface StartOptions {
   /** 'sshd-only': no systemd, sshd is the container's only service (cron-style hosts). */
   init?: HostInit;
   /** Extra machine paths bound into every host (systemd-nspawn --bind=). */
   binds?: string[];
-  /** Bind /dev/autofs so automount units work; default on for systemd hosts. */
+  /**
+   * Bind /dev/autofs so automount units work; default on for systemd hosts. Only where the
+   * machine's kernel has autofs (machineHasAutofs); `bed.autofs` says whether it was bound.
+   */
   autofs?: boolean;
   /** Hosts booting at once; default 4 (two cores boot four comfortably). */
   concurrency?: number;
@@ -38,6 +42,8 @@ export interface Testbed {
   hosts: TestHost[];
   /** The bridge's address, reachable from every host (e.g. for an SMTP server). */
   gateway: string;
+  /** /dev/autofs is bound into the hosts: automount units work in them. */
+  autofs: boolean;
   /** Directory of this bed's keys, disks and logs (removed by stop). */
   dir: string;
   identity: string;
@@ -100,7 +106,8 @@ export async function startHosts(n: number, opts: StartOptions = {}): Promise<Te
       ...nets.map((net, k) => `${net.address} ${names[k]}`), ''].join('\n');
     const knownHosts = join(dir, 'known_hosts');
     const binds = [...(opts.binds ?? [])];
-    if ((opts.autofs ?? init === 'systemd') && existsSync('/dev/autofs')) binds.push('/dev/autofs');
+    const autofs = (opts.autofs ?? init === 'systemd') && machineHasAutofs();
+    if (autofs) binds.push('/dev/autofs');
     const hosts = await inLimit(indexes, opts.concurrency ?? 4, async (i) => {
       const k = i - 1;
       const name = names[k] as string;
@@ -127,7 +134,7 @@ export async function startHosts(n: number, opts: StartOptions = {}): Promise<Te
     await writeFile(knownHosts, `${lines.join('\n')}\n`);
     let stopped: Promise<void> | undefined;
     return {
-      id: state.id, hosts, gateway: gatewayAddress(y), dir, identity, knownHosts, stateDir: state.dir,
+      id: state.id, hosts, gateway: gatewayAddress(y), autofs, dir, identity, knownHosts, stateDir: state.dir,
       stop: () => (stopped ??= (async () => {
         unregister();
         await teardown(state.dir, () => watch.stop());

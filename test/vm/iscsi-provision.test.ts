@@ -147,7 +147,10 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
   test('apply provisions the LUN and the service takes a snapshot onto it', async () => {
     const result = await linkdest('apply', '--yes', '-i', inventory);
     expect(result.code, result.output).toBe(0);
+    // The guest's own kernel has autofs: the unset mount becomes an automount, and the plan says why.
+    expect(result.output).toContain('mount: automount, because mount is unset and the host has systemd and autofs');
     const { guest } = g();
+    expect((await guest.exec(['systemctl', 'is-active', 'mnt-Backup.automount'])).stdout.trim()).toBe('active');
     await runBackup();
     const taken = await snapshots();
     expect(taken).toHaveLength(1);
@@ -167,6 +170,7 @@ describe.skipIf(skip !== undefined)(`linkdest apply onto an iSCSI LUN in a QEMU 
     const mounted = await guest.exec(['findmnt', '-rno', 'FSTYPE', '/mnt/Backup']);
     expect(mounted.stdout.trim().split('\n')).toContain('ext4');
     expect((await guest.exec(['systemctl', 'is-active', 'linkdest.timer'])).stdout.trim()).toBe('active');
+    expect((await guest.exec(['systemctl', 'is-active', 'mnt-Backup.automount'])).stdout.trim()).toBe('active');
     expect((await guest.exec(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim()).toBe('');
     const cycles = await guest.exec(['sh', '-c', 'journalctl -b --no-pager | grep -i "ordering cycle" || true']);
     expect(cycles.stdout.trim()).toBe('');

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -32,6 +32,16 @@ describe('gather with hostile paths', () => {
     expect(existsSync('linkdest-pwned')).toBe(false);
     expect(t.history).toHaveLength(1);
     expect(t.history[0]!.mutating).toBe(false);
+  });
+});
+
+describe('gather: what automount units need', () => {
+  test('autofs in the kernel and /dev/autofs, as this machine has them (with or without)', async () => {
+    const facts = await gatherFacts(new LocalTransport({ name: 'local' }), { files: [], units: [] });
+    expect(facts.autofs).toEqual({
+      kernel: /\bautofs\b/.test(readFileSync('/proc/filesystems', 'utf8')),
+      device: existsSync('/dev/autofs'),
+    });
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * planHost + applyHost over real SSH against a booted systemd host of the test bed with a
- * blank loop disk: everything from partition to timer gets created, a second run changes
- * nothing (no mutating command at all), and a disk holding someone else's filesystem is
- * refused unless confirmed by its uuid.
+ * blank loop disk and `mount` unset: the facts choose automount where the kernel has autofs,
+ * a static mount unit where not; everything from partition to timer gets created, a second
+ * run changes nothing (no mutating command at all), and a disk holding someone else's
+ * filesystem is refused unless confirmed by its uuid.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -25,6 +26,7 @@ function specFor(host: TestHost, device: string): HostSpec {
     disk: { target: { kind: 'usb', device }, filesystem: 'ext4', label: 'linkdest' },
     mountpoint: MOUNTPOINT,
     mount: 'automount',
+    mountDefaulted: true,
     schedule: '*-*-* 02:30:00',
   });
 }
@@ -36,9 +38,14 @@ describe.skipIf(!isRoot)(`provision core on a systemd host with a blank USB disk
   let host: TestHost;
   let disk: TestDisk;
   let transport: Transport;
+  /** What an unset `mount` becomes here, and the unit apply starts for it. */
+  let kind: 'automount' | 'static';
+  let startedUnit = '';
 
   beforeAll(async () => {
     bed = await startHosts(1);
+    kind = bed.autofs ? 'automount' : 'static';
+    startedUnit = `mnt-My\\x20Backup\\x27s.${kind === 'automount' ? 'automount' : 'mount'}`;
     host = bed.hosts[0]!;
     disk = await host.attachDisk(128 * 1024 ** 2);
     transport = await openTransport(specFor(host, disk.device), { sshConfigFile: null });
@@ -58,11 +65,13 @@ describe.skipIf(!isRoot)(`provision core on a systemd host with a blank USB disk
     expect(summaries).toEqual(expect.arrayContaining([
       `create a GPT partition table with one partition ${disk.device}p1 on ${disk.device}`,
       `create ext4 filesystem labelled linkdest on ${disk.device}p1`,
-      'enable and start mnt-My\\x20Backup\\x27s.automount',
+      `enable and start ${startedUnit}`,
       `create marker ${MOUNTPOINT}/.linkdest-backup on the backup filesystem`,
       'enable and start linkdest.timer',
     ]));
     expect(plan.changes.find((c) => c.summary.includes('.mount ('))?.diff?.after).toContain('What=/dev/disk/by-uuid/<uuid of the new filesystem>');
+    expect(plan.changes.some((c) => c.summary.includes('.automount'))).toBe(kind === 'automount');
+    expect(plan.notes).toEqual([expect.stringMatching(new RegExp(`^mount: ${kind}, because mount is unset and `))]);
   });
 
   test('apply creates it all; the host then has the filesystem, units, marker and config', async () => {
@@ -77,21 +86,22 @@ describe.skipIf(!isRoot)(`provision core on a systemd host with a blank USB disk
     const probe = await host.check(['blkid', '-p', '-o', 'export', `${disk.device}p1`]);
     expect(probe.stdout).toMatch(/^LABEL=linkdest$/m);
     expect(probe.stdout).toMatch(/^TYPE=ext4$/m);
-    expect((await host.exec(['systemctl', 'is-active', 'mnt-My\\x20Backup\\x27s.automount'])).stdout.trim()).toBe('active');
+    expect((await host.exec(['systemctl', 'is-active', startedUnit])).stdout.trim()).toBe('active');
     expect((await host.exec(['systemctl', 'is-enabled', 'linkdest.timer'])).stdout.trim()).toBe('enabled');
     expect((await host.exec(['systemctl', 'is-active', 'linkdest.timer'])).stdout.trim()).toBe('active');
-    // Touching the mount point triggers the automount; the marker is on the new filesystem.
+    // Touching the mount point triggers an automount; the marker is on the new filesystem.
     expect((await host.check(['cat', `${MOUNTPOINT}/.linkdest-backup`])).stdout).toContain(`host: ${host.name}`);
-    // findmnt lists the autofs mount (systemd-1) and, stacked on it, the filesystem.
+    // With automount findmnt lists the autofs mount (systemd-1) and, stacked on it, the filesystem.
     const sources = (await host.check(['findmnt', '-n', '-o', 'SOURCE', '--target', `${MOUNTPOINT}/.linkdest-backup`])).stdout.trim().split('\n');
-    expect(sources).toEqual(['systemd-1', `${disk.device}p1`]);
+    expect(sources).toEqual([...(kind === 'automount' ? ['systemd-1'] : []), `${disk.device}p1`]);
     expect((await host.check(['stat', '-c', '%a', '/etc/linkdest/linkdest.json'])).stdout.trim()).toBe('600');
     const config = JSON.parse((await host.check(['cat', '/etc/linkdest/linkdest.json'])).stdout);
     expect(config.destination).toEqual({ path: MOUNTPOINT, marker: '.linkdest-backup', mount: { kind: 'systemd', unit: 'mnt-My\\x20Backup\\x27s.mount' } });
   });
 
   test('a second plan is empty and a second apply runs no mutating command', async () => {
-    await host.exec(['systemctl', 'stop', 'mnt-My\\x20Backup\\x27s.mount']);
+    // An automount stays armed when its .mount stops; a static mount is only in sync while mounted.
+    if (kind === 'automount') await host.exec(['systemctl', 'stop', 'mnt-My\\x20Backup\\x27s.mount']);
     const plan = await planHost(specFor(host, disk.device), transport, { runtimeBundle: bundle });
     expect(plan.changes.map((c) => c.summary)).toEqual([]);
     const before = mutating(transport);

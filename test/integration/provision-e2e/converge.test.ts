@@ -1,8 +1,10 @@
 /**
- * One systemd host with a blank loop disk, driven only through `linkdest plan/apply`:
- * a declined prompt changes nothing; apply converges the host (GPT, ext4 with label,
- * automount + mount units, marker, config, runtime, timer); the service writes a snapshot;
- * a second apply runs no mutating command; drift is shown by plan and repaired by apply.
+ * One systemd host with a blank loop disk and an inventory without a `mount:` key, driven
+ * only through `linkdest plan/apply`: the plan names the mount kind the facts chose
+ * (automount where the kernel has autofs, else static); a declined prompt changes nothing;
+ * apply converges the host (GPT, ext4 with label, mount units, marker, config, runtime,
+ * timer); the service writes a snapshot; a second apply runs no mutating command; drift is
+ * shown by plan and repaired by apply. Runs on kernels with and without autofs.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -28,6 +30,9 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: converge one sy
   let inv = '';
   let mountUnit = '';
   let automountUnit = '';
+  /** The kind an unset `mount` becomes on this kernel, and the unit apply enables for it. */
+  let kind: 'automount' | 'static' = 'static';
+  let startedUnit = '';
 
   beforeAll(async () => {
     work = await Workdir.create('converge');
@@ -38,13 +43,14 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: converge one sy
     await host.check(['sh', '-c', 'echo hello > /srv/data/hello.txt; echo deep > /srv/data/sub/deep.txt']);
     mountUnit = await out(host, ['systemd-escape', '--path', '--suffix=mount', MOUNT]);
     automountUnit = mountUnit.replace(/\.mount$/, '.automount');
+    kind = bed.autofs ? 'automount' : 'static';
+    startedUnit = kind === 'automount' ? automountUnit : mountUnit;
     inv = await work.inventory({
       hosts: {
         [host.name]: {
           ssh: sshOf(host),
           disk: { usb: { device: disk.device }, label: 'linkdest' },
           mountpoint: MOUNT,
-          mount: 'automount',
           sources: ['/srv/data'],
           retention: SMALL_DISK_RETENTION,
         },
@@ -57,9 +63,13 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: converge one sy
     await work?.remove();
   });
 
-  test('plan on the blank host: exit 2, every change listed, a diff for the config', async () => {
+  test('plan on the blank host: exit 2, every change listed, a diff for the config, the mount kind and why', async () => {
     const r = await runCli(['plan', '-i', inv]);
     expect(r.code, r.stderr).toBe(2);
+    const why = kind === 'automount' ? 'the host has systemd and autofs' : 'automount cannot work: ';
+    expect(r.stdout).toContain(`\n  mount: ${kind}, because mount is unset and ${why}`);
+    expect(r.stdout).toContain(`enable and start ${startedUnit}`);
+    if (kind === 'static') expect(r.stdout).not.toContain('.automount');
     expect(r.stdout).toMatch(new RegExp(`^${host.name}: \\d+ to change \\(\\d+ create`, 'm'));
     expect(r.stdout).toContain('+++ /etc/linkdest/linkdest.json');
     expect(r.stdout).toContain('+    "path": "/mnt/Backup"');
@@ -88,10 +98,11 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: converge one sy
     expect(await probe(host, `${disk.device}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'linkdest' });
   });
 
-  test('automount and mount units exist, the automount is enabled and active, the timer too', async () => {
+  test('the mount unit exists, the chosen unit (automount, or the mount itself) is enabled and active, the timer too', async () => {
     expect(await fileExists(host, `/etc/systemd/system/${mountUnit}`)).toBe(true);
-    expect(await out(host, ['systemctl', 'is-enabled', automountUnit])).toBe('enabled');
-    expect(await out(host, ['systemctl', 'is-active', automountUnit])).toBe('active');
+    expect(await fileExists(host, `/etc/systemd/system/${automountUnit}`)).toBe(kind === 'automount');
+    expect(await out(host, ['systemctl', 'is-enabled', startedUnit])).toBe('enabled');
+    expect(await out(host, ['systemctl', 'is-active', startedUnit])).toBe('active');
     expect(await out(host, ['systemctl', 'is-enabled', 'linkdest.timer'])).toBe('enabled');
     expect(await out(host, ['systemctl', 'is-active', 'linkdest.timer'])).toBe('active');
   });

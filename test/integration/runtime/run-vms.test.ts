@@ -13,6 +13,7 @@ import { listSet } from '../../../runtime/layout.ts';
 import { pollUntil } from '../../../runtime/poll.ts';
 import { runNightly } from '../../../runtime/run.ts';
 import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
+import { pathWithout } from '../../support/path-without.ts';
 import { startLibvirtTestDaemon, type LibvirtTestDaemon } from '../runtime-periphery/support/libvirt-test-daemon.ts';
 import { startSmtpServer, type SmtpTestServer } from '../runtime-periphery/support/smtp-test-server.ts';
 import { runConfig } from './support/run-config.ts';
@@ -72,6 +73,35 @@ describe.skipIf(!usable)(`VMs around a full run (libvirt test driver)${rootNote(
     expect(r.vms.map((v) => [v.domain, v.stopped, v.restarted])).toEqual([['mail', true, true], ['web', true, true]]);
     expect([await state('mail'), await state('web')]).toEqual(['running', 'running']);
     expect(existsSync(join(cfg.state_dir, 'linkdest.lock'))).toBe(false);
+  });
+
+  test('rsync missing on the host (the real CLI, a PATH without it): one line, exit 1, the VMs untouched, the report sent', async () => {
+    const src = join(work, 'src-no-rsync');
+    mkdirSync(src);
+    writeFileSync(join(src, 'disk.img'), 'vm image\n');
+    const cfg = setup(['mail', 'web'], src);
+    const config = join(work, `case${n}`, 'linkdest.json');
+    writeFileSync(config, JSON.stringify(cfg));
+    const ids = async (): Promise<string[]> => Promise.all(['mail', 'web'].map(async (d) => (await lv.virsh('domid', d)).stdout.trim()));
+    const before = await ids();
+    const noRsync = pathWithout('rsync');
+    try {
+      const r = await execa(process.execPath, ['--import', 'tsx', join(root, 'runtime/cli.ts'), '--config', config, 'run'], {
+        cwd: root, reject: false, env: { ...process.env, PATH: noRsync.path },
+      });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(/prerequisites: rsync is not installed on this host \(not found on PATH\); install .*, then run again/);
+    } finally {
+      noRsync.remove();
+    }
+    // Not stopped and started again: a restarted domain gets a new id.
+    expect(await ids()).toEqual(before);
+    expect([await state('mail'), await state('web')]).toEqual(['running', 'running']);
+    expect(existsSync(join(cfg.destination.path, 'set'))).toBe(false);
+    const mail = smtp.received.at(-1)!;
+    expect(mail.subject).toMatch(/: FAILED \(/);
+    expect(mail.body).toContain('rsync is not installed on this host');
+    expect(mail.body).not.toMatch(/VM (mail|web): was running/);
   });
 
   test('a VM that refuses to stop: backup skipped, the report says why, the other VM is started again', async () => {

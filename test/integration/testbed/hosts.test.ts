@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isRoot, rootNote } from '../../support/needs.ts';
-import { SMTP_CLIENT_SCRIPT, startHosts, startSmtp, type SmtpServer, type Testbed, type TestHost } from '../../testbed/index.ts';
+import { autofsNote, isRoot, rootNote } from '../../support/needs.ts';
+import { SMTP_CLIENT_SCRIPT, machineHasAutofs, startHosts, startSmtp, type SmtpServer, type Testbed, type TestHost } from '../../testbed/index.ts';
 import { stillPresent } from '../../testbed/leftovers.ts';
 import { readResources } from '../../testbed/state.ts';
 
@@ -100,7 +100,10 @@ describe.skipIf(!isRoot)(`test bed: three hosts${rootNote()}`, () => {
     expect(onMachine).toBe('linkdest-marker');
   });
 
-  test('parted + mkfs.ext4 inside a host, then mount and automount units mount it by UUID', async () => {
+  /** The mount unit of the disk the next test set up, for the automount test after it. */
+  let mountUnit = '';
+
+  test('parted + mkfs.ext4 inside a host, then a mount unit mounts it by UUID', async () => {
     const host = bed.hosts[2]!;
     const disk = await host.attachDisk(128 * 1024 * 1024);
     await host.check(['parted', '-s', disk.device, 'mklabel', 'gpt', 'mkpart', 'backup', 'ext4', '1MiB', '100%']);
@@ -122,14 +125,23 @@ describe.skipIf(!isRoot)(`test bed: three hosts${rootNote()}`, () => {
     await host.check(['sh', '-c', 'echo kept > /mnt/backup/file && sync']);
     await host.check(['systemctl', 'stop', unit]);
     expect((await host.exec(['findmnt', '/mnt/backup'])).code).not.toBe(0);
+    mountUnit = unit;
+  });
 
-    // An automount unit (needs /dev/autofs) mounts it again on first access.
-    const automount = unit.replace(/\.mount$/, '.automount');
+  test('/dev/autofs is in the hosts exactly when the machine has autofs', async () => {
+    expect(bed.autofs).toBe(machineHasAutofs());
+    expect((await bed.hosts[0]!.exec(['test', '-e', '/dev/autofs'])).code === 0).toBe(bed.autofs);
+  });
+
+  test.skipIf(!machineHasAutofs())(`an automount unit mounts that filesystem again on first access${autofsNote()}`, async () => {
+    const host = bed.hosts[2]!;
+    expect(mountUnit).not.toBe('');
+    const automount = mountUnit.replace(/\.mount$/, '.automount');
     await host.check(['tee', `/etc/systemd/system/${automount}`], { input: '[Automount]\nWhere=/mnt/backup\n' });
     await host.check(['systemctl', 'daemon-reload']);
     await host.check(['systemctl', 'start', automount]);
     expect((await host.check(['cat', '/mnt/backup/file'])).stdout).toBe('kept\n');
-    expect((await host.check(['systemctl', 'is-active', unit])).stdout.trim()).toBe('active');
+    expect((await host.check(['systemctl', 'is-active', mountUnit])).stdout.trim()).toBe('active');
   });
 
   test('sgdisk (kernel cannot parse the table) still gets partition nodes and links', async () => {

@@ -42,6 +42,17 @@ describe('formatHostPlan', () => {
 
   test('a host in sync is one line', () => {
     expect(formatHostPlan('venus', [])).toBe('venus: in sync');
+    expect(formatHostPlan('venus', [], ['mount: static, because mount is unset'])).toBe('venus: in sync');
+  });
+
+  test('notes (the mount kind the facts chose) head the changes, one line each', () => {
+    const c: Change = { resource: 'mount:/mnt/Backup', action: 'create', summary: 'create /etc/systemd/system/mnt-Backup.mount' };
+    expect(formatHostPlan('h', [c], ['mount: static, because mount is unset and automount cannot work: x'])).toBe([
+      'h:',
+      '  mount: static, because mount is unset and automount cannot work: x',
+      '  + create /etc/systemd/system/mnt-Backup.mount [mount:/mnt/Backup]',
+      'h: 1 to change (1 create)',
+    ].join('\n'));
   });
 
   test('a summary that itself carries a secret is masked', () => {

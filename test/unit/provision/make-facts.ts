@@ -16,6 +16,7 @@ export function makeFacts(overrides: Partial<Facts> = {}): Facts {
   return {
     os: { id: 'debian', idLike: [], versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
     systemd: true,
+    autofs: { kernel: true, device: true },
     packageManager: 'apt',
     commands: { node: '/usr/bin/node', rsync: '/usr/bin/rsync', parted: '/usr/sbin/parted', 'mkfs.ext4': '/usr/sbin/mkfs.ext4', 'apt-get': '/usr/bin/apt-get' },
     node: { path: '/usr/bin/node', version: '18.19.0' },

@@ -6,7 +6,7 @@ import { parseWipefs } from '../../../provision/facts/parse-wipefs.ts';
 import { parseFstab, parseProcMounts, fstabEscape, unescapeOctal } from '../../../provision/facts/parse-mounts.ts';
 import { parseOsRelease } from '../../../provision/facts/parse-os-release.ts';
 import { parseDebugfsLs } from '../../../provision/facts/parse-debugfs.ts';
-import { parseFileFact, parseInit, parseNodeVersion, parseRsyncVersion } from '../../../provision/facts/parse-host.ts';
+import { parseAutofs, parseFileFact, parseInit, parseNodeVersion, parseRsyncVersion } from '../../../provision/facts/parse-host.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -99,6 +99,13 @@ describe('small outputs', () => {
     ['run-systemd-system\npid1 process_api', false],
   ])('init %j -> systemd %s', (body, expected) => {
     expect(parseInit(body)).toBe(expected);
+  });
+  test.each([
+    ['kernel\ndevice', { kernel: true, device: true }],
+    ['kernel', { kernel: true, device: false }],
+    ['', { kernel: false, device: false }],
+  ])('autofs section %j', (body, expected) => {
+    expect(parseAutofs(body)).toEqual(expected);
   });
   test.each([
     ['v18.19.0', '18.19.0'],

@@ -58,12 +58,14 @@ export function typicalDisks(): DiskFacts[] {
 
 export const FACTS: Facts = {
   os: { id: 'debian', idLike: [], versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
-  systemd: true, packageManager: 'apt', commands: {}, node: { path: '/usr/bin/node', version: '18.19.0' },
+  systemd: true, autofs: { kernel: true, device: true }, packageManager: 'apt', commands: {}, node: { path: '/usr/bin/node', version: '18.19.0' },
   mounts: [...SYSTEM_MOUNTS, { source: '/dev/sde1', target: '/media/photos', fstype: 'ext4', options: [] }],
   fstab: [], files: {}, units: {},
 };
 
 export interface FakeHost {
+  /** Facts other than FACTS' (a kernel without autofs, a host without systemd). */
+  facts?: Partial<Facts>;
   disks?: DiskFacts[];
   dirs?: { path: string; bytes?: number }[];
   /** Domains virsh lists; undefined: virsh is not installed. */
@@ -80,7 +82,7 @@ export interface FakeHost {
 
 export function fakeProbe(h: FakeHost): HostProbe {
   return {
-    facts: async () => FACTS,
+    facts: async () => ({ ...FACTS, ...h.facts }),
     disks: async (q) => (h.disks ?? typicalDisks()).map((d) => classifyDisk(d, { ...q, mounts: FACTS.mounts })).filter((c): c is DiskCandidate => c !== undefined),
     dirSizes: async (paths) => (h.dirs ?? [{ path: '/srv', bytes: 5 * 2 ** 30 }, { path: '/etc', bytes: 4 * 2 ** 20 }]).filter((d) => paths.includes(d.path)),
     vms: async (uri) => {

@@ -187,6 +187,35 @@ describe('linkdest init, existing inventory', () => {
   });
 });
 
+describe('linkdest init, how the disk is mounted: only what the host can do', () => {
+  const noAutofs = { facts: { autofs: { kernel: false, device: false } } };
+  const disk = '/dev/disk/by-id/usb-WD_Elements_WX11-0:0';
+
+  test('a kernel without autofs: the summary says static and why; mount stays unset, the plan decides', async () => {
+    const h = harness({ ...base, disk }, noAutofs);
+    expect(await runInit(opts(), h.deps)).toBe(0);
+    expect(h.rec.said.join('\n')).toContain('mount:   static mount unit (mounted at boot), as the host allows (no automount: the kernel has no autofs in /proc/filesystems)');
+    expect(parse(await readFile(join(dir, 'linkdest.yml'), 'utf8')).hosts.marte.mount).toBeUndefined();
+    expect(h.rec.planned[0]!.spec.mountDefaulted).toBe(true);
+  });
+
+  test('defaults: mount: automount on a host without autofs: the entry gets mount: static, so the plan cannot refuse it', async () => {
+    await writeFile(join(dir, 'linkdest.yml'), 'defaults:\n  mount: automount\nhosts: {}\n');
+    const h = harness({ ...base, disk }, noAutofs);
+    expect(await runInit(opts(), h.deps)).toBe(0);
+    expect(h.rec.said.join('\n')).toMatch(/mount: {3}static mount unit \(mounted at boot\) instead of automount \(automount cannot work on this host: the kernel has no autofs/);
+    expect(parse(await readFile(join(dir, 'linkdest.yml'), 'utf8')).hosts.marte.mount).toBe('static');
+    expect(h.rec.planned[0]!.spec).toMatchObject({ mount: 'static' });
+  });
+
+  test('a host entry with mount: automount, edited on a host that has autofs, keeps it', async () => {
+    await writeFile(join(dir, 'linkdest.yml'), 'hosts:\n  marte:\n    ssh: { host: marte.lan }\n    mount: automount\n    sources: [/Apps]\n');
+    const h = harness({ ...base, disk });
+    expect(await runInit(opts(), h.deps)).toBe(0);
+    expect(parse(await readFile(join(dir, 'linkdest.yml'), 'utf8')).hosts.marte.mount).toBe('automount');
+  });
+});
+
 describe('linkdest init, cancelled', () => {
   test.each(['user', 'disk', 'time', 'write'])('Ctrl-C at "%s" leaves no file and does not touch the host', async (at) => {
     const h = harness({ ...base, disk: '/dev/disk/by-id/usb-WD_Elements_WX11-0:0', [at]: CTRL_C });
