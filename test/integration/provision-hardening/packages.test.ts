@@ -96,6 +96,10 @@ describe.skipIf(reason !== undefined)(suiteTitle('packages: rsync missing on a h
     await writeFile(join(host.root, 'etc/apt/sources.list.d/linkdest-local.list'), `deb [trusted=yes] file:${REPO} ./\n`);
     expect((await stat(join(host.root, REPO, name))).size).toBeGreaterThan(0);
 
+    // No disk: in the inventory, so the user's backup filesystem must be mounted there
+    // before apply writes the marker (a tmpfs stands in for it).
+    await host.check(['mkdir', '-p', '/srv/backup-here']);
+    await host.check(['mount', '-t', 'tmpfs', 'backup-disk', '/srv/backup-here']);
     const inv = await inventory(true);
     const plan = await runCli(['plan', '-i', inv]);
     expect(plan.code, plan.stdout).toBe(2);
