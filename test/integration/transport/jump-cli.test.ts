@@ -27,6 +27,10 @@ describe.skipIf(reason !== undefined)(suiteTitle('linkdest plan through a jump h
   }
 
   async function plan(ssh: Record<string, unknown>, n: number): Promise<{ code: number; stdout: string; stderr: string }> {
+    // No disk: in the inventory: the user's backup filesystem (a tmpfs here) is mounted at
+    // the mount point, or the plan refuses to put the marker on the root filesystem.
+    await target.check(['mkdir', '-p', `/tmp/linkdest-jump-never-${n}`]);
+    await target.check(['mount', '-t', 'tmpfs', 'backup-disk', `/tmp/linkdest-jump-never-${n}`]);
     const inv = await work.inventory({
       hosts: { marte: { ssh: { user: 'root', identity: bed.identity, known_hosts: bed.knownHosts, ...ssh }, mountpoint: `/tmp/linkdest-jump-never-${n}`, sources: ['/srv/nothing'] } },
     }, `linkdest-${n}.yml`);
