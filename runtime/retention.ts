@@ -100,6 +100,6 @@ export function decidePrune(input: PruneInput): PruneDecision {
     : `every remaining snapshot is protected (newest, link source or being written)${pinned.size > 0 ? ' or pinned' : ''}`;
   // Pins that hold space: the newest and the protected ones would stay without their pin too.
   const holding = [...pinned].filter((n) => !protect.has(n));
-  const pins = holding.length > 0 ? `; pinned, so never pruned: ${holding.join(', ')} (unpin to let them go)` : '';
+  const pins = holding.length > 0 ? `; pinned, so never pruned until unpinned: ${holding.join(', ')}` : '';
   return { action: 'unmet', message: `${what}, but nothing more may be pruned: ${why}${pins}` };
 }

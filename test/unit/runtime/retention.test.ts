@@ -61,9 +61,9 @@ describe('decidePrune with pinned snapshots', () => {
 
   test.each<[string, Partial<PruneInput>, string]>([
     ['keep_min reached besides the pins: the pins are named', { freeBytes: 1, pinned: [d1, d2, d3] },
-      `free space below the threshold, but nothing more may be pruned: only 2 complete snapshot(s) left besides the pinned, keep_min is 2; pinned, so never pruned: ${d1}, ${d2}, ${d3} (unpin to let them go)`],
+      `free space below the threshold, but nothing more may be pruned: only 2 complete snapshot(s) left besides the pinned, keep_min is 2; pinned, so never pruned until unpinned: ${d1}, ${d2}, ${d3}`],
     ['everything else protected or pinned', { freeInodes: 1, complete: days(3), pinned: [d1], protect: [d2], policy: { keepMin: 0 } },
-      `free inodes below the threshold, but nothing more may be pruned: every remaining snapshot is protected (newest, link source or being written) or pinned; pinned, so never pruned: ${d1} (unpin to let them go)`],
+      `free inodes below the threshold, but nothing more may be pruned: every remaining snapshot is protected (newest, link source or being written) or pinned; pinned, so never pruned until unpinned: ${d1}`],
     ['a pinned newest is not what holds the space: not named', { freeBytes: 1, complete: days(2), pinned: [d2], policy: { keepMin: 1 } },
       'free space below the threshold, but nothing more may be pruned: only 1 complete snapshot(s) left besides the pinned, keep_min is 1'],
     ['no pins: the message is as before', { freeBytes: 1, complete: [d4, d5] },
