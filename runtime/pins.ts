@@ -8,6 +8,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EXIT, LinkdestError } from './errors.ts';
 import { parseStamp } from './layout.ts';
 
 export const PINS_DIR = '.pins';
@@ -26,6 +27,14 @@ export function noteProblem(note: string): string | undefined {
   if (note.trim() === '') return 'expected some text (leave --note out for none)';
   if ([...note].length > NOTE_MAX) return `expected at most ${NOTE_MAX} characters, got ${[...note].length}`;
   return undefined;
+}
+
+/** The note as given, or a usage error that does not repeat it (it may hold anything). */
+export function checkNote(note: string | undefined): string | undefined {
+  if (note === undefined) return undefined;
+  const problem = noteProblem(note);
+  if (problem) throw new LinkdestError(`--note: ${problem}`, { step: 'pin', exitCode: EXIT.usage });
+  return note;
 }
 
 const pinsDir = (setDir: string): string => join(setDir, PINS_DIR);

@@ -6,8 +6,8 @@
  */
 import type { Command } from 'commander';
 import { formatPin } from '../../runtime/ops/format.ts';
-import { checkNote, type PinOutcome } from '../../runtime/ops/pin.ts';
-import { NOTE_MAX } from '../../runtime/pins.ts';
+import type { PinOutcome } from '../../runtime/ops/pin.ts';
+import { NOTE_MAX, checkNote } from '../../runtime/pins.ts';
 import { addInventoryOption, debugOf, onHost, type HostCommandDeps } from '../ops/host-command.ts';
 import { callRuntimeJson } from '../ops/remote.ts';
 

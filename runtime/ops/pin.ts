@@ -6,11 +6,11 @@
  * `unpin` also removes the pin of a snapshot that is gone.
  */
 import type { RuntimeConfig } from '../config.ts';
-import { EXIT, LinkdestError } from '../errors.ts';
+import { LinkdestError } from '../errors.ts';
 import { DELETING_PREFIX, listSet, setDir } from '../layout.ts';
 import { acquireSetLock } from '../lock.ts';
 import type { Logger } from '../logger.ts';
-import { noteProblem, readPins, removePin, writePin, type Pin } from '../pins.ts';
+import { checkNote, readPins, removePin, writePin, type Pin } from '../pins.ts';
 import { withDestination } from './access.ts';
 import { chooseSnapshot } from './select-snapshot.ts';
 
@@ -19,16 +19,6 @@ export interface PinOutcome extends Pin {
   pinned: boolean;
   /** False when the snapshot already was as asked (pinned with that note, or not pinned). */
   changed: boolean;
-}
-
-const usage = (message: string): LinkdestError => new LinkdestError(message, { step: 'pin', exitCode: EXIT.usage });
-
-/** The note as given, or a usage error that does not repeat it (it may hold anything). */
-export function checkNote(note: string | undefined): string | undefined {
-  if (note === undefined) return undefined;
-  const problem = noteProblem(note);
-  if (problem) throw usage(`--note: ${problem}`);
-  return note;
 }
 
 async function withSet<T>(cfg: RuntimeConfig, what: string, log: Logger, fn: (dir: string) => Promise<T>): Promise<T> {
