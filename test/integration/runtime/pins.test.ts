@@ -4,11 +4,11 @@
  * thresholds the pins keep from being met are a warning that names them (run result and
  * log); the pin lives beside the snapshot, whose tree stays exactly as it was.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { backup } from '../../../runtime/backup.ts';
 import type { RuntimeConfig } from '../../../runtime/config.ts';
@@ -113,10 +113,14 @@ describe('pin, unpin, list and thinning through the host CLI', () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'runtime/cli.ts'), '--config', config, ...args], { cwd: root, encoding: 'utf8' });
+  // Not spawnSync: a worker blocked for seconds misses vitest's RPC deadline on a loaded machine.
+  const cli = async (...args: string[]): Promise<{ status: number | undefined; stdout: string; stderr: string }> => {
+    const r = await execa(process.execPath, ['--import', 'tsx', join(root, 'runtime/cli.ts'), '--config', config, ...args], { cwd: root, reject: false, stripFinalNewline: false });
+    return { status: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  };
   const snapshotsNow = (): string[] => readdirSync(set).filter((n) => /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/.test(n));
 
-  test('refused in one line, nothing written: a bad note, a partial, one being deleted, an unknown name', () => {
+  test('refused in one line, nothing written: a bad note, a partial, one being deleted, an unknown name', async () => {
     const cases: [string[], number, RegExp][] = [
       [['pin', '2026-01-10_03-00-00', '--note', 'two\nlines'], 2, /^linkdest-runtime: pin: --note: expected one line of text without control characters/],
       [['pin', '2026-01-10_03-00-00', '--note', 'x'.repeat(201)], 2, /--note: expected at most 200 characters, got 201$/],
@@ -125,7 +129,7 @@ describe('pin, unpin, list and thinning through the host CLI', () => {
       [['pin', '2026-05-01_03-00-00'], 2, /no snapshot "2026-05-01_03-00-00"; snapshots go from 2026-01-01_03-00-00 to 2026-03-31_03-00-00/],
     ];
     for (const [args, code, message] of cases) {
-      const r = cli(...args);
+      const r = await cli(...args);
       expect(r.status, args.join(' ')).toBe(code);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(message);
@@ -133,45 +137,45 @@ describe('pin, unpin, list and thinning through the host CLI', () => {
     expect(existsSync(join(set, '.pins'))).toBe(false);
   });
 
-  test('pin with a note; pin again keeps it; list shows pins and notes', () => {
-    const r = cli('pin', '2026-01-10_03-00-00', '--note', 'before the upgrade to 2.0 — "keep"');
+  test('pin with a note; pin again keeps it; list shows pins and notes', async () => {
+    const r = await cli('pin', '2026-01-10_03-00-00', '--note', 'before the upgrade to 2.0 — "keep"');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('pinned 2026-01-10_03-00-00 (before the upgrade to 2.0 — "keep"): no retention rule deletes it until it is unpinned\n');
-    expect(cli('pin', '2026-01-10_03-00-00').stdout).toBe('2026-01-10_03-00-00 is already pinned (before the upgrade to 2.0 — "keep"); nothing changed\n');
-    const json = JSON.parse(cli('pin', '2026-02-15_03-00-00', '--json').stdout) as Record<string, unknown>;
+    expect((await cli('pin', '2026-01-10_03-00-00')).stdout).toBe('2026-01-10_03-00-00 is already pinned (before the upgrade to 2.0 — "keep"); nothing changed\n');
+    const json = JSON.parse((await cli('pin', '2026-02-15_03-00-00', '--json')).stdout) as Record<string, unknown>;
     expect(json).toMatchObject({ snapshot: '2026-02-15_03-00-00', pinned: true, changed: true });
     expect(json.note).toBeUndefined();
     expect(readdirSync(join(set, '2026-01-10_03-00-00'))).toEqual(['Apps']);
-    const list = cli('list').stdout.split('\n');
+    const list = (await cli('list')).stdout.split('\n');
     expect(list.find((l) => l.startsWith('2026-01-10_03-00-00'))).toMatch(/ {2}pinned: before the upgrade to 2\.0 — "keep"$/);
     expect(list.find((l) => l.startsWith('2026-02-15_03-00-00'))).toMatch(/ {2}pinned$/);
     expect(list.filter((l) => l.includes('pinned'))).toHaveLength(2);
-    const rows = JSON.parse(cli('snapshots', '--json').stdout) as { rows: { name: string; pinned?: boolean; pinNote?: string }[] };
+    const rows = JSON.parse((await cli('snapshots', '--json')).stdout) as { rows: { name: string; pinned?: boolean; pinNote?: string }[] };
     expect(rows.rows.filter((x) => x.pinned).map((x) => [x.name, x.pinNote])).toEqual([
       ['2026-01-10_03-00-00', 'before the upgrade to 2.0 — "keep"'], ['2026-02-15_03-00-00', undefined],
     ]);
   });
 
-  test('thinning deletes what no rule keeps, except the pinned; unpinned, it goes at the next prune', () => {
+  test('thinning deletes what no rule keeps, except the pinned; unpinned, it goes at the next prune', async () => {
     const KEPT = [
       '2026-01-31_03-00-00', '2026-02-28_03-00-00', '2026-03-15_03-00-00', '2026-03-22_03-00-00',
       '2026-03-25_03-00-00', '2026-03-26_03-00-00', '2026-03-27_03-00-00', '2026-03-28_03-00-00',
       '2026-03-29_03-00-00', '2026-03-30_03-00-00', '2026-03-31_03-00-00',
     ];
-    const r = cli('prune');
+    const r = await cli('prune');
     expect(r.status, r.stderr).toBe(0);
     expect(snapshotsNow()).toEqual(['2026-01-10_03-00-00', '2026-02-15_03-00-00', ...KEPT].sort());
-    const un = cli('unpin', '2026-01-10_03-00-00');
+    const un = await cli('unpin', '2026-01-10_03-00-00');
     expect([un.status, un.stdout]).toEqual([0, 'unpinned 2026-01-10_03-00-00: the retention rules apply to it again\n']);
-    expect(cli('unpin', '2026-01-10_03-00-00').stdout).toBe('2026-01-10_03-00-00 was not pinned; nothing changed\n');
-    expect(cli('prune').stdout).toMatch(/^deleting snapshot 2026-01-10_03-00-00 \(thinning\)$/m);
+    expect((await cli('unpin', '2026-01-10_03-00-00')).stdout).toBe('2026-01-10_03-00-00 was not pinned; nothing changed\n');
+    expect((await cli('prune')).stdout).toMatch(/^deleting snapshot 2026-01-10_03-00-00 \(thinning\)$/m);
     expect(snapshotsNow()).toEqual(['2026-02-15_03-00-00', ...KEPT].sort());
   });
 
-  test('a pin whose snapshot was deleted by hand is dropped by the next prune', () => {
-    expect(cli('pin', '2026-03-25_03-00-00').status).toBe(0);
+  test('a pin whose snapshot was deleted by hand is dropped by the next prune', async () => {
+    expect((await cli('pin', '2026-03-25_03-00-00')).status).toBe(0);
     rmSync(join(set, '2026-03-25_03-00-00'), { recursive: true });
-    const r = cli('prune');
+    const r = await cli('prune');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('removed the pin of 2026-03-25_03-00-00: that snapshot no longer exists');
     expect(readdirSync(join(set, '.pins'))).toEqual(['2026-02-15_03-00-00']);
