@@ -1,6 +1,7 @@
 /**
  * The host CLI (dist/linkdest-runtime.mjs): `run` is what the timer starts every night;
- * `list`, `prune`, `verify`, `status` are for the person at the console.
+ * `list`, `prune`, `verify`, `status` are for the person at the console; day-two commands
+ * (restore, history, snapshots, pin...) are in ops/.
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadRuntimeConfig, type RuntimeConfig } from './config.ts';
@@ -13,6 +14,7 @@ import { lockPath, runNightly } from './run.ts';
 import { ensureDestination } from './guard.ts';
 import { verifyProblems, viewSet } from './inspect.ts';
 import { formatBytes } from './size.ts';
+import { readPins } from './pins.ts';
 import { registerOpsCommands } from './ops/index.ts';
 
 declare const LINKDEST_VERSION: string | undefined;
@@ -33,12 +35,15 @@ program.command('run').description('one backup run (lock, VMs, guard, prune, sna
   process.exitCode = r.exitCode;
 });
 
-program.command('list').description('complete snapshots, oldest first, with their figures').action(async () => {
+program.command('list').description('complete snapshots, oldest first, with their figures and pins').action(async () => {
   const v = await viewSet(setDir(config()));
+  const pins = await readPins(v.dir);
   for (const s of v.snapshots) {
     const m = s.meta;
     const fig = m ? `${m.status.padEnd(7)} ${String(m.stats.files).padStart(9)} files ${formatBytes(m.stats.bytesTransferred).padStart(10)} copied ${(m.stats.durationMs / 1000).toFixed(0).padStart(5)} s` : '(no metadata)';
-    console.log(`${s.name}  ${fig}${v.latest === s.name ? '  <- latest' : ''}`);
+    const pin = pins.get(s.name);
+    const pinned = pin ? `  pinned${pin.note === undefined ? '' : `: ${pin.note}`}` : '';
+    console.log(`${s.name}  ${fig}${v.latest === s.name ? '  <- latest' : ''}${pinned}`);
   }
   for (const p of v.partials) console.log(`${p}  (interrupted; resumed by the next run)`);
   if (v.snapshots.length === 0) console.log(`no snapshots in ${v.dir}`);

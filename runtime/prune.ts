@@ -10,6 +10,7 @@ import { rename } from 'node:fs/promises';
 import type { Logger } from './logger.ts';
 import type { PrunedSnapshot, SpaceInfo } from './run-result.ts';
 import { DELETING_PREFIX, listSet } from './layout.ts';
+import { readPins, removePin } from './pins.ts';
 import { decidePrune, type RetentionPolicy, type Thresholds } from './retention.ts';
 import { spaceOf } from './space.ts';
 import { formatBytes } from './size.ts';
@@ -62,13 +63,28 @@ export interface PruneOutcome {
   space: SpaceInfo;
 }
 
+/**
+ * The pinned snapshots of the set. A pin whose snapshot is gone (deleted by hand, or by a
+ * runtime older than pins) is dropped, so a later snapshot of the same name is not pinned.
+ */
+async function livePins(dir: string, complete: string[], dryRun: boolean, log: Logger): Promise<string[]> {
+  const pins = [...(await readPins(dir)).keys()];
+  for (const name of pins.filter((n) => !complete.includes(n))) {
+    if (dryRun) continue;
+    await removePin(dir, name);
+    log.info(`removed the pin of ${name}: that snapshot no longer exists`);
+  }
+  return pins.filter((n) => complete.includes(n));
+}
+
 export async function prune(req: PruneRequest, log: Logger): Promise<PruneOutcome> {
   const pruned: PrunedSnapshot[] = [];
   let complete = (await listSet(req.dir)).complete;
+  const pinned = await livePins(req.dir, complete, req.dryRun === true, log);
   let space = await spaceOf(req.spacePath);
   for (;;) {
     const d = decidePrune({
-      complete, protect: req.protect, policy: req.policy, thresholds: req.thresholds,
+      complete, protect: req.protect, pinned, policy: req.policy, thresholds: req.thresholds,
       freeBytes: space.freeBytes, freeInodes: space.freeInodes, diskFull: req.diskFull && pruned.length === 0,
     });
     if (d.action === 'done' || (req.diskFull && pruned.length > 0)) return { pruned, space };

@@ -2,6 +2,8 @@
  * Which snapshot goes next, if any: RBME's rule (while free space or inodes are below the
  * threshold and more than keep_min complete snapshots remain, delete the oldest) plus
  * optional age thinning. Pure: prune.ts calls it after every deletion with fresh figures.
+ * Pinned snapshots (runtime/pins.ts) stand outside the rotation: no rule deletes them,
+ * keep_min counts only the others, and a threshold they keep from being met names them.
  */
 import { parseStamp } from './layout.ts';
 
@@ -20,6 +22,8 @@ export interface PruneInput {
   complete: string[];
   /** Never deleted: the one being written, the link source. The newest is always kept too. */
   protect: string[];
+  /** Pinned by the admin: never deleted, not counted for keep_min. */
+  pinned?: string[];
   policy: RetentionPolicy;
   thresholds: Thresholds;
   freeBytes: number;
@@ -75,14 +79,16 @@ export function decidePrune(input: PruneInput): PruneDecision {
   const sorted = input.complete.filter((n) => parseStamp(n)).sort();
   const newest = sorted[sorted.length - 1];
   const protect = new Set([...input.protect, ...(newest ? [newest] : [])]);
-  const deletable = sorted.filter((n) => !protect.has(n));
-  const atMin = sorted.length <= input.policy.keepMin;
+  const pinned = new Set((input.pinned ?? []).filter((n) => sorted.includes(n)));
+  const unpinned = sorted.filter((n) => !pinned.has(n));
+  const deletable = unpinned.filter((n) => !protect.has(n));
+  const atMin = unpinned.length <= input.policy.keepMin;
   const lowBytes = input.freeBytes < input.thresholds.minFreeBytes;
   const lowInodes = input.freeInodes < input.thresholds.minFreeInodes;
   const reason = input.diskFull ? 'disk-full' : lowBytes ? 'space' : lowInodes ? 'inodes' : undefined;
 
   if (!atMin && input.policy.thin && !thinProblem(input.policy.thin)) {
-    const victim = thinningVictims(sorted, input.policy.thin).find((n) => !protect.has(n));
+    const victim = thinningVictims(sorted, input.policy.thin).find((n) => !protect.has(n) && !pinned.has(n));
     if (victim) return { action: 'delete', name: victim, reason: 'thinning' };
   }
   if (!reason) return { action: 'done' };
@@ -90,7 +96,10 @@ export function decidePrune(input: PruneInput): PruneDecision {
   if (!atMin && oldest) return { action: 'delete', name: oldest, reason };
   const what = input.diskFull ? 'the disk is full'
     : [lowBytes && 'free space', lowInodes && 'free inodes'].filter(Boolean).join(' and ') + ' below the threshold';
-  const why = atMin ? `only ${sorted.length} complete snapshot(s) left, keep_min is ${input.policy.keepMin}`
-    : 'every remaining snapshot is protected (newest, link source or being written)';
-  return { action: 'unmet', message: `${what}, but nothing more may be pruned: ${why}` };
+  const why = atMin ? `only ${unpinned.length} complete snapshot(s) left${pinned.size > 0 ? ` besides the pinned` : ''}, keep_min is ${input.policy.keepMin}`
+    : `every remaining snapshot is protected (newest, link source or being written)${pinned.size > 0 ? ' or pinned' : ''}`;
+  // Pins that hold space: the newest and the protected ones would stay without their pin too.
+  const holding = [...pinned].filter((n) => !protect.has(n));
+  const pins = holding.length > 0 ? `; pinned, so never pruned until unpinned: ${holding.join(', ')}` : '';
+  return { action: 'unmet', message: `${what}, but nothing more may be pruned: ${why}${pins}` };
 }

@@ -42,8 +42,10 @@ export function runningPid(cfg: RuntimeConfig): number | undefined {
 }
 
 export interface AccessOptions {
-  /** Hold the run lock for the whole operation (restore). */
+  /** Hold the run lock for the whole operation (restore, pin). */
   exclusive?: boolean;
+  /** What waits for a run in progress, in its message; `a restore` by default. */
+  what?: string;
   log: Logger;
 }
 
@@ -69,7 +71,7 @@ async function takeLock(cfg: RuntimeConfig, why: string): Promise<LockHandle> {
 export async function withDestination<T>(cfg: RuntimeConfig, opts: AccessOptions, fn: (a: Access) => Promise<T>): Promise<T> {
   const { path, mount } = cfg.destination;
   const wasMounted = mount.kind === 'none' || await isMountPoint(path);
-  const lock = opts.exclusive || !wasMounted ? await takeLock(cfg, opts.exclusive ? 'a restore' : 'this command (it must mount the backup disk)') : undefined;
+  const lock = opts.exclusive || !wasMounted ? await takeLock(cfg, opts.exclusive ? (opts.what ?? 'a restore') : 'this command (it must mount the backup disk)') : undefined;
   try {
     const guard = await ensureDestination(cfg, opts.log);
     try {

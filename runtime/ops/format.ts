@@ -5,6 +5,7 @@
 import { formatBytes } from '../size.ts';
 import type { HistoryReport } from './history-command.ts';
 import type { SnapshotRow } from './overview.ts';
+import type { PinOutcome } from './pin.ts';
 import type { RestoreOutcome } from './restore.ts';
 import type { RunSummary } from './run-logs.ts';
 
@@ -29,11 +30,17 @@ export function localTime(t: string | number | undefined): string {
 export function formatSnapshots(rows: readonly SnapshotRow[], partials: readonly string[] = []): string {
   if (rows.length === 0 && partials.length === 0) return 'no snapshots yet\n';
   const body = rows.map((r) => [
-    r.name, r.status ?? '?', r.files === undefined ? '-' : String(r.files), size(r.bytesAdded), size(r.bytesTotal),
-    r.warnings && r.warnings.length > 0 ? r.warnings[0]! : '',
+    r.name, r.status ?? '?', r.pinned ? 'pinned' : '', r.files === undefined ? '-' : String(r.files), size(r.bytesAdded), size(r.bytesTotal),
+    [r.pinNote, r.warnings?.[0]].filter(Boolean).join('; '),
   ]);
-  for (const p of partials) body.push([p, 'partial', '-', '-', '-', 'interrupted run; the next run resumes it, never restored from']);
-  return `${table(['SNAPSHOT', 'RESULT', 'FILES', 'ADDED', 'SIZE', 'NOTE'], body)}\n`;
+  for (const p of partials) body.push([p, 'partial', '', '-', '-', '-', 'interrupted run; the next run resumes it, never restored from']);
+  return `${table(['SNAPSHOT', 'RESULT', 'PIN', 'FILES', 'ADDED', 'SIZE', 'NOTE'], body)}\n`;
+}
+
+export function formatPin(p: PinOutcome): string {
+  if (!p.pinned) return p.changed ? `unpinned ${p.snapshot}: the retention rules apply to it again\n` : `${p.snapshot} was not pinned; nothing changed\n`;
+  const note = p.note === undefined ? '' : ` (${p.note})`;
+  return p.changed ? `pinned ${p.snapshot}${note}: no retention rule deletes it until it is unpinned\n` : `${p.snapshot} is already pinned${note}; nothing changed\n`;
 }
 
 export function formatHistory(h: HistoryReport): string {

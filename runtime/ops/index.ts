@@ -1,5 +1,5 @@
 /**
- * Day-two commands of the host CLI: restore, history, diff, snapshots, overview, logs.
+ * Day-two commands of the host CLI: restore, history, diff, snapshots, pin, unpin, overview, logs.
  * Every one prints JSON with --json (what `linkdest` on the control machine reads over
  * SSH) or text for a person at the console. Progress goes to stderr.
  */
@@ -8,11 +8,13 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { RuntimeConfig } from '../config.ts';
 import { EXIT } from '../errors.ts';
 import { setDir } from '../layout.ts';
+import { NOTE_MAX } from '../pins.ts';
 import { runningPid, stderrLogger, withDestination } from './access.ts';
 import { formatDiff } from './diff.ts';
-import { formatHistory, formatRestore, formatRuns, formatSnapshots } from './format.ts';
+import { formatHistory, formatPin, formatRestore, formatRuns, formatSnapshots } from './format.ts';
 import { diffSnapshots, history } from './history-command.ts';
 import { gatherOverview, snapshotRows } from './overview.ts';
+import { pinSnapshot, unpinSnapshot } from './pin.ts';
 import { restore, type RestoreOptions } from './restore.ts';
 import { findRunLog, runLogFiles, summarizeRun } from './run-logs.ts';
 
@@ -67,6 +69,23 @@ export function registerOpsCommands(program: Command, loadConfig: LoadConfig): v
       const c = cfg();
       const s = await withDestination(c, { log: stderrLogger(o.json) }, () => snapshotRows(setDir(c)));
       print(o.json, s, () => formatSnapshots(s.rows, s.partials));
+    });
+
+  program.command('pin').description('keep a snapshot outside the retention rules: never pruned by space, inodes or thinning')
+    .argument('<snapshot>', 'snapshot name (YYYY-MM-DD_HH-MM-SS) or latest')
+    .option('--note <text>', `why it is kept, one line (at most ${NOTE_MAX} characters)`)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { note?: string; json?: boolean }) => {
+      const p = await pinSnapshot(cfg(), id, o.note, stderrLogger(true));
+      print(o.json, p, () => formatPin(p));
+    });
+
+  program.command('unpin').description('let the retention rules apply to a pinned snapshot again')
+    .argument('<snapshot>', 'snapshot name (YYYY-MM-DD_HH-MM-SS) or latest')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const p = await unpinSnapshot(cfg(), id, stderrLogger(true));
+      print(o.json, p, () => formatPin(p));
     });
 
   program.command('overview').description('everything `linkdest status` shows of this host, as JSON')

@@ -15,6 +15,7 @@ import { listSet, parseStamp, readMetadata, setDir } from '../layout.ts';
 import type { Logger } from '../logger.ts';
 import type { SpaceInfo } from '../run-result.ts';
 import { isMountPoint } from '../mount.ts';
+import { readPins } from '../pins.ts';
 import { spaceOf } from '../space.ts';
 import { runningPid, withDestination } from './access.ts';
 import { cronSchedule, nextCronRun } from './cron-next.ts';
@@ -35,6 +36,9 @@ export interface SnapshotRow {
   bytesAdded?: number;
   durationMs?: number;
   warnings?: string[];
+  /** Pinned (runtime/pins.ts): never pruned. */
+  pinned?: boolean;
+  pinNote?: string;
 }
 
 export interface Schedule {
@@ -65,9 +69,11 @@ export interface Overview {
 
 export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; partials: string[] }> {
   const l = await listSet(dir);
+  const pins = await readPins(dir);
   const rows = await Promise.all(l.complete.map(async (name): Promise<SnapshotRow> => {
     const m = await readMetadata(join(dir, name));
-    const row: SnapshotRow = { name, time: parseStamp(name)!.toISOString() };
+    const pin = pins.get(name);
+    const row: SnapshotRow = { name, time: parseStamp(name)!.toISOString(), ...(pin ? { pinned: true, ...(pin.note !== undefined ? { pinNote: pin.note } : {}) } : {}) };
     if (m) {
       Object.assign(row, {
         status: m.status, files: m.stats.files, bytesTotal: m.stats.bytesTotal, durationMs: m.stats.durationMs, warnings: m.warnings,

@@ -102,6 +102,25 @@ describe.skipIf(!usable)(`exclusive operations against a running backup${rootNot
     }
   }, 60_000);
 
+  test('pin and unpin while a run holds the lock: exit 75, a one-line reason, no pin written; then it works', async () => {
+    const c = setup();
+    expect((await host(c.config, ['run'])).exitCode).toBe(0);
+    const { done } = await heldRun(c);
+    const pins = join(work, `case${n}`, 'dest/set/.pins');
+    for (const [args, what] of [[['pin', 'latest', '--note', 'keep'], 'a pin'], [['unpin', 'latest'], 'an unpin']] as const) {
+      const r = await host(c.config, [...args]);
+      expect(r.exitCode).toBe(75);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^linkdest-runtime: lock: a backup run \\(pid \\d+\\) is in progress, so ${what} cannot start now; nothing was changed`));
+    }
+    expect(existsSync(pins)).toBe(false);
+    rmSync(c.hold);
+    expect(await done).toBe(0);
+    const ok = await host(c.config, ['pin', 'latest', '--note', 'keep']);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(readdirSync(pins)).toHaveLength(1);
+  }, 60_000);
+
   test('SIGTERM during a run: the finally block records it as failed, interrupted', async () => {
     const c = setup();
     const { child, done } = await heldRun(c);

@@ -44,6 +44,35 @@ describe('decidePrune', () => {
   });
 });
 
+describe('decidePrune with pinned snapshots', () => {
+  const [d1, d2, d3, d4, d5] = days(5) as [string, string, string, string, string];
+  test.each<[string, Partial<PruneInput>, ReturnType<typeof decidePrune>]>([
+    ['low space: a pinned oldest stays, the next oldest goes', { freeBytes: 1, pinned: [d1] }, { action: 'delete', name: d2, reason: 'space' }],
+    ['low inodes: pins are skipped wherever they are', { freeInodes: 1, pinned: [d1, d2, d4], policy: { keepMin: 1 } }, { action: 'delete', name: d3, reason: 'inodes' }],
+    ['disk full mid-copy: a pin is not the extra one', { diskFull: true, pinned: [d1] }, { action: 'delete', name: d2, reason: 'disk-full' }],
+    ['thinning: a pinned victim stays, the next victim goes', { pinned: [d1, d2], policy: { keepMin: 1, thin: { daily: 2 } } }, { action: 'delete', name: d3, reason: 'thinning' }],
+    ['thinning: only pinned victims left, nothing goes', { pinned: [d1, d2, d3], policy: { keepMin: 1, thin: { daily: 2 } } }, { action: 'done' }],
+    ['keep_min counts the unpinned: 3 unpinned above keep_min 2, one goes', { freeBytes: 1, pinned: [d1, d2] }, { action: 'delete', name: d3, reason: 'space' }],
+    ['a pin of a snapshot that is not there changes nothing', { freeBytes: 1, pinned: ['2026-10-01_03-00-00'] }, { action: 'delete', name: d1, reason: 'space' }],
+    ['enough space: pins change nothing', { pinned: [d1] }, { action: 'done' }],
+  ])('%s', (_t, over, want) => {
+    expect(decidePrune({ ...base, ...over })).toEqual(want);
+  });
+
+  test.each<[string, Partial<PruneInput>, string]>([
+    ['keep_min reached besides the pins: the pins are named', { freeBytes: 1, pinned: [d1, d2, d3] },
+      `free space below the threshold, but nothing more may be pruned: only 2 complete snapshot(s) left besides the pinned, keep_min is 2; pinned, so never pruned until unpinned: ${d1}, ${d2}, ${d3}`],
+    ['everything else protected or pinned', { freeInodes: 1, complete: days(3), pinned: [d1], protect: [d2], policy: { keepMin: 0 } },
+      `free inodes below the threshold, but nothing more may be pruned: every remaining snapshot is protected (newest, link source or being written) or pinned; pinned, so never pruned until unpinned: ${d1}`],
+    ['a pinned newest is not what holds the space: not named', { freeBytes: 1, complete: days(2), pinned: [d2], policy: { keepMin: 1 } },
+      'free space below the threshold, but nothing more may be pruned: only 1 complete snapshot(s) left besides the pinned, keep_min is 1'],
+    ['no pins: the message is as before', { freeBytes: 1, complete: [d4, d5] },
+      'free space below the threshold, but nothing more may be pruned: only 2 complete snapshot(s) left, keep_min is 2'],
+  ])('unmet: %s', (_t, over, want) => {
+    expect(decidePrune({ ...base, ...over })).toEqual({ action: 'unmet', message: want });
+  });
+});
+
 describe('thinningVictims', () => {
   test.each<[string, string[], Parameters<typeof thinningVictims>[1], string[]]>([
     ['daily 2 keeps the newest of the last two days', ['2026-11-01_03-00-00', '2026-11-02_03-00-00', '2026-11-03_03-00-00'], { daily: 2 }, ['2026-11-01_03-00-00']],
