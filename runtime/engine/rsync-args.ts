@@ -3,6 +3,7 @@
  * test/unit/runtime shows exactly what runs.
  */
 import { shellQuoteArgv } from './shell-quote.ts';
+import { innerSourceFilters } from '../nested-sources.ts';
 
 export interface RsyncFlags {
   acls: boolean;
@@ -14,6 +15,8 @@ export interface RsyncFlags {
   remote: boolean;
   /** Compare mtimes to the nanosecond (see mtime-precision.ts). */
   nanoseconds?: boolean;
+  /** Other sources inside this one, relative to it: their directories only (runtime/nested-sources.ts). */
+  innerSources?: string[];
 }
 
 export function baseArgs(f: RsyncFlags): string[] {
@@ -22,6 +25,7 @@ export function baseArgs(f: RsyncFlags): string[] {
     ...(f.nanoseconds ? ['--modify-window=-1'] : []),
     ...(f.oneFileSystem ? ['-x'] : []),
     ...(f.remote ? ['-e', shellQuoteArgv(f.rsh)] : []),
+    ...innerSourceFilters(f.innerSources ?? []),
     ...f.excludes.map((e) => `--exclude=${e}`),
     ...f.extraArgs,
   ];
@@ -48,5 +52,5 @@ export function listedArgs(f: RsyncFlags, src: string, dest: string, prev: strin
  * include in extra_args can let a child back in.
  */
 export function rootDirArgs(f: RsyncFlags, src: string, dest: string): string[] {
-  return [...baseArgs({ ...f, excludes: ['/*', ...f.excludes] }), '--no-r', '-d', `${src}/`, `${dest}/`];
+  return [...baseArgs({ ...f, innerSources: [], excludes: ['/*', ...f.excludes] }), '--no-r', '-d', `${src}/`, `${dest}/`];
 }
