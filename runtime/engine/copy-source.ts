@@ -9,7 +9,7 @@ import { lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
-import { prelink, type PrelinkResult } from './prelink.ts';
+import { prelink, type ListedPath, type PrelinkResult } from './prelink.ts';
 import { fastPathDecision } from './fast-path.ts';
 import { fullMirrorArgs, listedArgs, rootDirArgs, type RsyncFlags } from './rsync-args.ts';
 import { runRsync } from './run-rsync.ts';
@@ -39,7 +39,6 @@ export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
 }
 
 const NUL = Buffer.from([0]);
-const DOT = Buffer.from('.');
 
 export class DiskFullError extends Error {}
 export class AclXattrUnsupportedError extends Error {}
@@ -86,8 +85,8 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     out.bytesLinked = pre.bytesLinked;
     out.bytesTotal = pre.bytesLinked;
     listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
-    const list = async (name: string, paths: Buffer[]): Promise<string> => {
-      await writeFile(join(listDir!, name), Buffer.concat(paths.flatMap((p) => [p, NUL])));
+    const list = async (name: string, paths: ListedPath[]): Promise<string> => {
+      await writeFile(join(listDir!, name), Buffer.concat(paths.flatMap((p) => [typeof p === 'string' ? Buffer.from(p) : p, NUL])));
       return join(listDir!, name);
     };
     // New subtrees first: creating them touches their parents, whose times pass 2 then sets.
@@ -96,7 +95,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     if (first.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('new', first), true));
     // "." goes in a pass of its own: listed, rsync would also walk the root's children
     // again (dot-dir semantics), counting each of them twice in --stats.
-    const rest = [...pre.dirs.filter((d) => !d.equals(DOT)), ...pre.others];
+    const rest = [...pre.dirs.filter((d) => d !== '.'), ...pre.others];
     if (rest.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('rest', rest), false));
     passes.push(rootDirArgs(req.flags, srcArg, req.dest));
     log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);

@@ -11,12 +11,13 @@
  * so rsync's own filter rules decide about everything new. Inner sources (nested-sources.ts)
  * are not descended into either: their contents are theirs.
  *
- * Names are bytes (Buffers) throughout: a name that is not UTF-8 must reach rsync as it is.
+ * A name that is not UTF-8 reaches rsync as its bytes (see byteNamed).
  * A directory that vanishes or cannot be read during the walk does not stop it: rsync then
  * sees what is there, and the walk reports a warning, as bare rsync's exit 24/23 would.
  * A file PREV holds with as many links as its filesystem allows (EMLINK) goes to rsync,
  * which copies it when its own link fails, as bare rsync does.
  */
+import { join } from 'node:path';
 import { linkSync, lstatSync, mkdirSync, readdirSync, rmdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { unchanged } from './fast-path.ts';
@@ -34,15 +35,18 @@ export interface PrelinkInput {
   skip?: string[];
 }
 
+/** A path for rsync's list: a string when its bytes are UTF-8, the bytes otherwise. */
+export type ListedPath = string | Buffer;
+
 export interface PrelinkResult {
   /** Directories that exist in source and previous snapshot, relative ('.' = root). */
-  dirs: Buffer[];
+  dirs: ListedPath[];
   /** Non-directory entries for rsync (new, changed, non-regular) with a single link. */
-  others: Buffer[];
+  others: ListedPath[];
   /** Directories not in the previous snapshot: rsync copies them recursively. */
-  newDirs: Buffer[];
+  newDirs: ListedPath[];
   /** Non-directory entries with nlink > 1: rsync copies them in the new directories' pass. */
-  multiLinked: Buffer[];
+  multiLinked: ListedPath[];
   filesLinked: number;
   bytesLinked: number;
   /** Unchanged files PREV holds with the most links its filesystem allows, left to rsync. */
@@ -51,20 +55,27 @@ export interface PrelinkResult {
   warnings: string[];
 }
 
-const SLASH = Buffer.from('/');
-const DOT = Buffer.from('.');
-const cat = (a: string | Buffer, b: Buffer): Buffer => Buffer.concat([typeof a === 'string' ? Buffer.from(a) : a, SLASH, b]);
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 /** Errors of an entry that is gone or unreadable now: rsync decides about it. */
 const GONE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
 
-function lstatOrNull(path: Buffer): BigIntStats | null {
+function lstatOrNull(path: string | Buffer): BigIntStats | null {
   try {
     return lstatSync(path, { bigint: true });
   } catch (e) {
     if (GONE.has(code(e) ?? '')) return null;
     throw e;
   }
+}
+
+/**
+ * Names that are not UTF-8 come back from a string readdir with U+FFFD in them and cannot
+ * be opened by that name. They are rare: such a directory is read again as bytes, and its
+ * entries with such names go to rsync by their bytes (a directory as a new one, which rsync
+ * copies recursively against PREV), never pre-linked or descended into by the walk.
+ */
+function byteNamed(dir: string): Buffer[] {
+  return readdirSync(dir, { encoding: 'buffer' }).filter((n) => n.toString().includes('\uFFFD'));
 }
 
 /**
@@ -76,57 +87,64 @@ export async function prelink(input: PrelinkInput): Promise<PrelinkResult> {
   const prevStartNs = BigInt(Math.floor(input.prevStartedMs)) * 1_000_000n;
   const rootDev = lstatSync(input.src, { bigint: true }).dev;
   const skip = new Set(input.skip ?? []);
-  const r: PrelinkResult = { dirs: [DOT], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [] };
-  const rel = (dir: Buffer, name: Buffer): Buffer => (dir === DOT ? name : cat(dir, name));
-  const src = (p: Buffer): Buffer => cat(input.src, p);
-  const prev = (p: Buffer): Buffer => cat(input.prev, p);
-  const dest = (p: Buffer): Buffer => cat(input.dest, p);
+  const r: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [] };
+  const rel = (dir: string, name: string): string => (dir === '.' ? name : `${dir}/${name}`);
   mkdirSync(input.dest, { recursive: true });
-  const stack: Buffer[] = [DOT];
+  const stack: string[] = ['.'];
   let sinceYield = 0;
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    const prevTypes = new Map<string, Dirent<Buffer>>();
+    const prevTypes = new Map<string, Dirent>();
     try {
-      for (const e of readdirSync(prev(dir), { withFileTypes: true, encoding: 'buffer' })) prevTypes.set(e.name.toString('latin1'), e);
+      for (const e of readdirSync(join(input.prev, dir), { withFileTypes: true })) prevTypes.set(e.name, e);
     } catch { /* prev lacks it: every entry is new */ }
-    beforeWalkReads(input.src, dir.toString());
-    let entries: Dirent<Buffer>[];
+    beforeWalkReads(input.src, dir);
+    let entries: Dirent[];
     try {
-      entries = readdirSync(src(dir), { withFileTypes: true, encoding: 'buffer' });
+      entries = readdirSync(join(input.src, dir), { withFileTypes: true });
     } catch (e) {
-      if (!GONE.has(code(e) ?? '') || dir === DOT) throw e;
+      if (!GONE.has(code(e) ?? '') || dir === '.') throw e;
       if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') {
         // Gone before rsync saw it: as if it had not been there (its copy is still empty);
         // whatever took its place (ENOTDIR) is rsync's to copy.
-        rmdirSync(dest(dir));
+        rmdirSync(join(input.dest, dir));
         r.dirs = r.dirs.filter((d) => d !== dir);
         if (code(e) === 'ENOTDIR') r.others.push(dir);
-        r.warnings.push(`${input.src}/${dir.toString()}: vanished during the copy`);
+        r.warnings.push(`${join(input.src, dir)}: vanished during the copy`);
       } else {
-        r.warnings.push(`${input.src}/${dir.toString()}: cannot read the directory (${code(e)}); its contents were not copied`);
+        r.warnings.push(`${join(input.src, dir)}: cannot read the directory (${code(e)}); its contents were not copied`);
       }
       continue;
     }
+    if (entries.some((d) => d.name.includes('\uFFFD'))) {
+      for (const name of byteNamed(join(input.src, dir))) {
+        const path = dir === '.' ? name : Buffer.concat([Buffer.from(`${dir}/`), name]);
+        const s = lstatOrNull(Buffer.concat([Buffer.from(`${input.src}/`), path]));
+        if (s?.isDirectory()) r.newDirs.push(path);
+        else if (s && s.nlink > 1n) r.multiLinked.push(path);
+        else r.others.push(path);
+      }
+      entries = entries.filter((d) => !d.name.includes('\uFFFD'));
+    }
     for (const d of entries) {
       const path = rel(dir, d.name);
-      const p = prevTypes.get(d.name.toString('latin1'));
+      const p = prevTypes.get(d.name);
       if (d.isDirectory()) {
         if (!p?.isDirectory()) { r.newDirs.push(path); continue; }
         r.dirs.push(path);
-        mkdirSync(dest(path));
-        if (skip.has(path.toString())) continue;
-        if (input.oneFileSystem && lstatOrNull(src(path))?.dev !== rootDev) continue;
+        mkdirSync(join(input.dest, path));
+        if (skip.has(path)) continue;
+        if (input.oneFileSystem && lstatOrNull(join(input.src, path))?.dev !== rootDev) continue;
         stack.push(path);
         continue;
       }
       if (!d.isFile()) { r.others.push(path); continue; }
-      const s = lstatOrNull(src(path));
+      const s = lstatOrNull(join(input.src, path));
       if (s && s.nlink > 1n) { r.multiLinked.push(path); continue; }
-      const ps = s && p?.isFile() ? lstatOrNull(prev(path)) : null;
+      const ps = s && p?.isFile() ? lstatOrNull(join(input.prev, path)) : null;
       if (!s || !ps || !unchanged(s, ps, prevStartNs, input.compareOwner)) { r.others.push(path); continue; }
       try {
-        linkSync(prev(path), dest(path));
+        linkSync(join(input.prev, path), join(input.dest, path));
       } catch (e) {
         if (code(e) !== 'EMLINK') throw e;
         r.linkLimit++;
