@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LinkdestError } from './errors.ts';
 import { thinProblem } from './retention.ts';
+import { classifyExtraArgs } from './engine/fast-path.ts';
+import { sameDestination } from './nested-sources.ts';
 
 const absPath = z.string().regex(/^\//, 'expected an absolute path');
 const count = z.number().int().nonnegative();
@@ -145,7 +147,14 @@ export const runtimeConfigSchema = z.object({
   backup_group: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/, 'expected a group name').optional(),
   /** Lock, spool of unsent reports, run history. */
   state_dir: absPath.default('/var/lib/linkdest'),
-}).strict();
+}).strict().superRefine((c, ctx) => {
+  // rsync options the snapshot engine refuses (engine/fast-path.ts), and sources that
+  // would land on the same path (nested-sources.ts): errors at plan time and at run time.
+  const refused = classifyExtraArgs(c.rsync.extra_args).refused;
+  if (refused) ctx.addIssue({ code: 'custom', path: ['rsync', 'extra_args'], message: refused.replace(/^rsync\.extra_args: /, '') });
+  const clash = sameDestination(c.sources.map((s) => s.path));
+  if (clash) ctx.addIssue({ code: 'custom', path: ['sources'], message: clash });
+});
 
 export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
 export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;

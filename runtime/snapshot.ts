@@ -19,6 +19,8 @@ import { spaceOf } from './space.ts';
 import { mtimePrecision } from './engine/mtime-precision.ts';
 import { localSecludedArgs } from './engine/remote-args.ts';
 import { testPoint } from './test-points.ts';
+import { copyOrder, innerSources } from './nested-sources.ts';
+import { fsyncDir, syncFilesystem } from './flush.ts';
 
 export interface SnapshotOptions {
   signal?: AbortSignal;
@@ -39,7 +41,8 @@ export interface SnapshotOutcome {
 /** Settings that shape a source's copy; the pre-link pass trusts only a previous copy with the same. */
 export function engineKey(cfg: RuntimeConfig, i: number, f: Pick<RsyncFlags, 'acls' | 'xattrs'>): string {
   const s = cfg.sources[i]!;
-  return JSON.stringify([s.path, s.one_file_system, cfg.exclude, s.exclude, cfg.rsync.extra_args, f.acls, f.xattrs]);
+  const inner = innerSources(cfg.sources.map((x) => x.path), i);
+  return JSON.stringify([s.path, s.one_file_system, cfg.exclude, s.exclude, cfg.rsync.extra_args, f.acls, f.xattrs, ...(inner.length > 0 ? [inner] : [])]);
 }
 
 /** In a resumed partial, delete whatever lies outside the configured sources' paths. */
@@ -105,7 +108,8 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const stats = { files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, bytesUsed: 0 };
   const keys: Record<string, string> = {};
   const before = await spaceOf(dir);
-  for (const [i, source] of cfg.sources.entries()) {
+  for (const i of copyOrder(cfg.sources.map((s) => s.path))) {
+    const source = cfg.sources[i]!;
     const sub = sourceSubdir(source.path);
     const dest = sub ? join(partial, sub) : partial;
     await mkdir(dirname(dest), { recursive: true });
@@ -115,6 +119,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
         ...flags, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
         extraArgs: cfg.rsync.extra_args, rsh: cfg.rsync.rsh, remote: isRemoteSource(source.path), nanoseconds: precision.nanoseconds,
         secludedArgs: secluded.ok,
+        innerSources: innerSources(cfg.sources.map((s) => s.path), i),
       };
       keys[source.path] = engineKey(cfg, i, flags);
       const samePrev = prevMeta?.engineKeys?.[source.path] === keys[source.path];
@@ -157,10 +162,15 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings,
   };
   await writeFile(join(partial, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  // What the rename promises (a complete snapshot) must be on disk before it: without this,
+  // a power cut can leave empty files (ext4's delayed allocation) in a "complete" snapshot.
+  await syncFilesystem(partial);
   testPoint('before-commit');
   await rename(partial, join(dir, name));
+  await fsyncDir(dir);
   testPoint('after-rename');
   await switchLatest(dir, name);
+  await fsyncDir(dir);
   return { name, path: join(dir, name), resumed: Boolean(resumeFrom), linkSource: prevName, stats, warnings };
 }
 

@@ -21,3 +21,19 @@ export function testPoint(name: string): void {
     process.kill(process.pid, 'SIGKILL');
   }
 }
+
+type WalkHook = (src: string, dir: string) => void;
+let walkHook: WalkHook | undefined;
+
+/**
+ * For in-process tests only (the engine's differential fuzzer): called before the pre-link
+ * walk reads a source directory, so a test can make one vanish at exactly that moment.
+ * Never set in production, where this is a no-op.
+ */
+export function setWalkHook(hook: WalkHook | undefined): void {
+  walkHook = hook;
+}
+
+export function beforeWalkReads(src: string, dir: string): void {
+  walkHook?.(src, dir);
+}

@@ -1,17 +1,16 @@
 /**
  * Copy one source into the new snapshot, as exactly as bare
  * `rsync -aH --numeric-ids --delete --link-dest=PREV SRC/ NEW/` would, but faster:
- * pre-link unchanged files in Node, then let rsync handle only what is left.
- * Falls back to the bare whole-tree mirror when pre-linking is not safe: remote source,
- * no previous copy made with the same settings, a resumed partial (may hold stale
- * entries only --delete removes), or hard-link groups that could span the two passes.
+ * pre-link unchanged files in Node, then let rsync handle only what is left. When that
+ * fast path applies, and when the bare whole-tree mirror runs instead, is fast-path.ts's.
  */
 import { join } from 'node:path';
 import { lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
-import { prelink, type PrelinkResult } from './prelink.ts';
+import { prelink, type ListedPath, type PrelinkResult } from './prelink.ts';
+import { fastPathDecision } from './fast-path.ts';
 import { fullMirrorArgs, listedArgs, rootDirArgs, type RsyncFlags } from './rsync-args.ts';
 import { remoteSourceArg } from './remote-args.ts';
 import { runRsync } from './run-rsync.ts';
@@ -40,6 +39,8 @@ export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
   warnings: string[];
 }
 
+const NUL = Buffer.from([0]);
+
 export class DiskFullError extends Error {}
 export class AclXattrUnsupportedError extends Error {}
 
@@ -55,21 +56,24 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   // A missing or unmounted source must fail the run, not become an empty snapshot
   // (rsync reports it as exit 23, "some files not transferred").
   if (!remote && !(await stat(srcArg).catch(() => null))?.isDirectory()) throw new Error(`${req.source}: the source directory does not exist or is not a directory`);
-  const canPrelink = !remote && !req.destDirty && req.prevStartedMs !== undefined && await isDir(req.prev);
+  const decision = fastPathDecision({
+    remote, destDirty: req.destDirty, prevIsDir: await isDir(req.prev), prevStartedMs: req.prevStartedMs, extraArgs: req.flags.extraArgs,
+  });
   let pre: PrelinkResult | undefined;
-  if (canPrelink) {
+  if (decision.prelink) {
     pre = await prelink({
       src: srcArg, prev: req.prev!, dest: req.dest, prevStartedMs: req.prevStartedMs!,
-      oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0,
+      oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0, skip: req.flags.innerSources,
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOSPC' || e.code === 'EDQUOT') throw new DiskFullError(`${req.source}: no space left on the destination`);
       throw e;
     });
     testPoint('after-prelink');
-    if (pre.newDirs.length > 0 && pre.sawMultiLinked) {
-      log.info(`${req.source}: hard-linked files and new directories; mirroring the whole tree to keep hard links exact`);
-      pre = undefined;
-    }
+    for (const w of pre.warnings) log.warn(w);
+    out.warnings.push(...pre.warnings);
+    if (pre.linkLimit > 0) log.info(`${req.source}: ${pre.linkLimit} unchanged files have as many hard links in the previous snapshot as its filesystem allows; rsync copies them`);
+  } else if (req.prev) {
+    log.info(`${req.source}: mirroring the whole tree (no pre-link pass): ${decision.reason}`);
   }
   if (req.destDirty) {
     const n = detachShared(req.dest);
@@ -83,20 +87,20 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     out.bytesLinked = pre.bytesLinked;
     out.bytesTotal = pre.bytesLinked;
     listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
+    const list = async (name: string, paths: ListedPath[]): Promise<string> => {
+      await writeFile(join(listDir!, name), Buffer.concat(paths.flatMap((p) => [typeof p === 'string' ? Buffer.from(p) : p, NUL])));
+      return join(listDir!, name);
+    };
     // New subtrees first: creating them touches their parents, whose times pass 2 then sets.
-    if (pre.newDirs.length > 0) {
-      await writeFile(join(listDir, 'new'), pre.newDirs.map((p) => `${p}\0`).join(''));
-      passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, join(listDir, 'new'), true));
-    }
+    // Every multiply-linked file goes in the same pass, so -H sees each hard-link group whole.
+    const first = [...pre.newDirs, ...pre.multiLinked];
+    if (first.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('new', first), true));
     // "." goes in a pass of its own: listed, rsync would also walk the root's children
     // again (dot-dir semantics), counting each of them twice in --stats.
     const rest = [...pre.dirs.filter((d) => d !== '.'), ...pre.others];
-    if (rest.length > 0) {
-      await writeFile(join(listDir, 'rest'), rest.map((p) => `${p}\0`).join(''));
-      passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, join(listDir, 'rest'), false));
-    }
+    if (rest.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('rest', rest), false));
     passes.push(rootDirArgs(req.flags, srcArg, req.dest));
-    log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
+    log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
   } else {
     passes.push(fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined));
   }

@@ -1,20 +1,27 @@
 /**
  * The pre-link pass: walk the source, and for every regular file the previous snapshot
- * holds unchanged, hard-link it into the new tree. Everything else (directories, new or
- * changed files, symlinks, devices, multiply-linked files) is collected for rsync, which
- * then only has to look at those entries instead of re-checking every file.
- *
- * "Unchanged" is strict: same type+mode, size, mtime to the nanosecond, owner (when root)
- * AND a source ctime older than the previous snapshot's start. ctime moves on chmod,
- * chown, xattr/ACL changes and link-count changes, none of which need touch mtime.
+ * holds unchanged (fast-path.ts `unchanged`), hard-link it into the new tree. Everything
+ * else is collected for rsync, which then only has to look at those entries instead of
+ * re-checking every file: directories (their attributes), new or changed files, symlinks,
+ * devices, and, apart, multiply-linked files, which rsync copies in the same pass as the
+ * new directories so that -H sees every member of a hard-link group at once.
  *
  * Only directories that the previous snapshot holds as directories are descended into:
  * the previous snapshot already reflects excludes and --one-file-system (same engine key),
- * so rsync's own filter rules decide about everything new (see files-from.ts).
+ * so rsync's own filter rules decide about everything new. Inner sources (nested-sources.ts)
+ * are not descended into either: their contents are theirs.
+ *
+ * A name that is not UTF-8 reaches rsync as its bytes (see byteNamed).
+ * A directory that vanishes or cannot be read during the walk does not stop it: rsync then
+ * sees what is there, and the walk reports a warning, as bare rsync's exit 24/23 would.
+ * A file PREV holds with as many links as its filesystem allows (EMLINK) goes to rsync,
+ * which copies it when its own link fails, as bare rsync does.
  */
 import { join } from 'node:path';
-import { linkSync, lstatSync, mkdirSync, readdirSync, type BigIntStats, type Dirent } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readdirSync, rmdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { unchanged } from './fast-path.ts';
+import { beforeWalkReads } from '../test-points.ts';
 
 export interface PrelinkInput {
   src: string;
@@ -24,35 +31,51 @@ export interface PrelinkInput {
   prevStartedMs: number;
   oneFileSystem: boolean;
   compareOwner: boolean;
+  /** Inner sources, relative to this one: their directory is listed, never descended. */
+  skip?: string[];
 }
+
+/** A path for rsync's list: a string when its bytes are UTF-8, the bytes otherwise. */
+export type ListedPath = string | Buffer;
 
 export interface PrelinkResult {
   /** Directories that exist in source and previous snapshot, relative ('.' = root). */
-  dirs: string[];
-  /** Non-directory entries for rsync (new, changed, non-regular, nlink > 1). */
-  others: string[];
+  dirs: ListedPath[];
+  /** Non-directory entries for rsync (new, changed, non-regular) with a single link. */
+  others: ListedPath[];
   /** Directories not in the previous snapshot: rsync copies them recursively. */
-  newDirs: string[];
+  newDirs: ListedPath[];
+  /** Non-directory entries with nlink > 1: rsync copies them in the new directories' pass. */
+  multiLinked: ListedPath[];
   filesLinked: number;
   bytesLinked: number;
-  /** A source file with nlink > 1 was seen (matters when newDirs is non-empty). */
-  sawMultiLinked: boolean;
+  /** Unchanged files PREV holds with the most links its filesystem allows, left to rsync. */
+  linkLimit: number;
+  /** Directories that vanished or could not be read during the walk, one line each. */
+  warnings: string[];
 }
 
-export function unchanged(s: BigIntStats, p: BigIntStats, prevStartNs: bigint, compareOwner: boolean): boolean {
-  return s.isFile() && p.isFile() && s.nlink === 1n
-    && s.mode === p.mode && s.size === p.size && s.mtimeNs === p.mtimeNs
-    && (!compareOwner || (s.uid === p.uid && s.gid === p.gid))
-    && s.ctimeNs < prevStartNs;
-}
+const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
+/** Errors of an entry that is gone or unreadable now: rsync decides about it. */
+const GONE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
 
-function lstatOrNull(path: string): BigIntStats | null {
+function lstatOrNull(path: string | Buffer): BigIntStats | null {
   try {
     return lstatSync(path, { bigint: true });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    if (GONE.has(code(e) ?? '')) return null;
     throw e;
   }
+}
+
+/**
+ * Names that are not UTF-8 come back from a string readdir with U+FFFD in them and cannot
+ * be opened by that name. They are rare: such a directory is read again as bytes, and its
+ * entries with such names go to rsync by their bytes (a directory as a new one, which rsync
+ * copies recursively against PREV), never pre-linked or descended into by the walk.
+ */
+function byteNamed(dir: string): Buffer[] {
+  return readdirSync(dir, { encoding: 'buffer' }).filter((n) => n.toString().includes('\uFFFD'));
 }
 
 /**
@@ -63,7 +86,8 @@ function lstatOrNull(path: string): BigIntStats | null {
 export async function prelink(input: PrelinkInput): Promise<PrelinkResult> {
   const prevStartNs = BigInt(Math.floor(input.prevStartedMs)) * 1_000_000n;
   const rootDev = lstatSync(input.src, { bigint: true }).dev;
-  const r: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], filesLinked: 0, bytesLinked: 0, sawMultiLinked: false };
+  const skip = new Set(input.skip ?? []);
+  const r: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [] };
   const rel = (dir: string, name: string): string => (dir === '.' ? name : `${dir}/${name}`);
   mkdirSync(input.dest, { recursive: true });
   const stack: string[] = ['.'];
@@ -74,22 +98,59 @@ export async function prelink(input: PrelinkInput): Promise<PrelinkResult> {
     try {
       for (const e of readdirSync(join(input.prev, dir), { withFileTypes: true })) prevTypes.set(e.name, e);
     } catch { /* prev lacks it: every entry is new */ }
-    for (const d of readdirSync(join(input.src, dir), { withFileTypes: true })) {
+    beforeWalkReads(input.src, dir);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(input.src, dir), { withFileTypes: true });
+    } catch (e) {
+      if (!GONE.has(code(e) ?? '') || dir === '.') throw e;
+      if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') {
+        // Gone before rsync saw it: as if it had not been there (its copy is still empty);
+        // whatever took its place (ENOTDIR) is rsync's to copy.
+        rmdirSync(join(input.dest, dir));
+        r.dirs = r.dirs.filter((d) => d !== dir);
+        if (code(e) === 'ENOTDIR') r.others.push(dir);
+        r.warnings.push(`${join(input.src, dir)}: vanished during the copy`);
+      } else {
+        r.warnings.push(`${join(input.src, dir)}: cannot read the directory (${code(e)}); its contents were not copied`);
+      }
+      continue;
+    }
+    if (entries.some((d) => d.name.includes('\uFFFD'))) {
+      for (const name of byteNamed(join(input.src, dir))) {
+        const path = dir === '.' ? name : Buffer.concat([Buffer.from(`${dir}/`), name]);
+        const s = lstatOrNull(Buffer.concat([Buffer.from(`${input.src}/`), path]));
+        if (s?.isDirectory()) r.newDirs.push(path);
+        else if (s && s.nlink > 1n) r.multiLinked.push(path);
+        else r.others.push(path);
+      }
+      entries = entries.filter((d) => !d.name.includes('\uFFFD'));
+    }
+    for (const d of entries) {
       const path = rel(dir, d.name);
       const p = prevTypes.get(d.name);
       if (d.isDirectory()) {
         if (!p?.isDirectory()) { r.newDirs.push(path); continue; }
         r.dirs.push(path);
         mkdirSync(join(input.dest, path));
-        if (!input.oneFileSystem || lstatSync(join(input.src, path), { bigint: true }).dev === rootDev) stack.push(path);
+        if (skip.has(path)) continue;
+        if (input.oneFileSystem && lstatOrNull(join(input.src, path))?.dev !== rootDev) continue;
+        stack.push(path);
         continue;
       }
-      if (!d.isFile() || !p?.isFile()) { r.others.push(path); continue; }
+      if (!d.isFile()) { r.others.push(path); continue; }
       const s = lstatOrNull(join(input.src, path));
-      const ps = s && lstatOrNull(join(input.prev, path));
-      if (s && s.nlink > 1n) r.sawMultiLinked = true;
+      if (s && s.nlink > 1n) { r.multiLinked.push(path); continue; }
+      const ps = s && p?.isFile() ? lstatOrNull(join(input.prev, path)) : null;
       if (!s || !ps || !unchanged(s, ps, prevStartNs, input.compareOwner)) { r.others.push(path); continue; }
-      linkSync(join(input.prev, path), join(input.dest, path));
+      try {
+        linkSync(join(input.prev, path), join(input.dest, path));
+      } catch (e) {
+        if (code(e) !== 'EMLINK') throw e;
+        r.linkLimit++;
+        r.others.push(path);
+        continue;
+      }
       r.filesLinked++;
       r.bytesLinked += Number(s.size);
     }

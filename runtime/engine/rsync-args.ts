@@ -3,6 +3,7 @@
  * test/unit/runtime shows exactly what runs.
  */
 import { remoteShellArgs } from './remote-args.ts';
+import { innerSourceFilters } from '../nested-sources.ts';
 
 export interface RsyncFlags {
   acls: boolean;
@@ -16,6 +17,8 @@ export interface RsyncFlags {
   nanoseconds?: boolean;
   /** Remote sources: -s, so no shell on the source host sees the path (remote-args.ts). Default on. */
   secludedArgs?: boolean;
+  /** Other sources inside this one, relative to it: their directories only (runtime/nested-sources.ts). */
+  innerSources?: string[];
 }
 
 export function baseArgs(f: RsyncFlags): string[] {
@@ -24,6 +27,7 @@ export function baseArgs(f: RsyncFlags): string[] {
     ...(f.nanoseconds ? ['--modify-window=-1'] : []),
     ...(f.oneFileSystem ? ['-x'] : []),
     ...(f.remote ? remoteShellArgs(f.rsh, f.secludedArgs !== false) : []),
+    ...innerSourceFilters(f.innerSources ?? []),
     ...f.excludes.map((e) => `--exclude=${e}`),
     ...f.extraArgs,
   ];
@@ -50,5 +54,5 @@ export function listedArgs(f: RsyncFlags, src: string, dest: string, prev: strin
  * include in extra_args can let a child back in.
  */
 export function rootDirArgs(f: RsyncFlags, src: string, dest: string): string[] {
-  return [...baseArgs({ ...f, excludes: ['/*', ...f.excludes] }), '--no-r', '-d', `${src}/`, `${dest}/`];
+  return [...baseArgs({ ...f, innerSources: [], excludes: ['/*', ...f.excludes] }), '--no-r', '-d', `${src}/`, `${dest}/`];
 }

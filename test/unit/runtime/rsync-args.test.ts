@@ -26,6 +26,10 @@ describe('rsync argv per pass', () => {
       ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--exclude=*.tmp', '-r', '--files-from=/t/new', '--from0', '--link-dest=/b/old', '/Apps/', '/b/new/']],
     ['the top directory alone: its children excluded before any user rule', rootDirArgs(flags({ excludes: ['cache/'], extraArgs: ['--include=keep'] }), '/Apps', '/b/new'),
       ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--exclude=/*', '--exclude=cache/', '--include=keep', '--no-r', '-d', '/Apps/', '/b/new/']],
+    ['an outer source: the inner source\'s directory kept, its contents left to it, before the user\'s rules', fullMirrorArgs(flags({ innerSources: ['data'], excludes: ['*.tmp'] }), '/srv', '/b/new', undefined),
+      ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--include=/data', '--exclude=/data/*', '--exclude=*.tmp', '--delete', '--delete-excluded', '/srv/', '/b/new/']],
+    ['the top directory of an outer source: no inner rules, every child excluded', rootDirArgs(flags({ innerSources: ['data'] }), '/srv', '/b/new'),
+      ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--exclude=/*', '--no-r', '-d', '/srv/', '/b/new/']],
   ])('%s', (_, argv, want) => {
     expect(argv).toEqual(want);
   });

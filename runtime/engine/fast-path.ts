@@ -1,0 +1,123 @@
+/**
+ * The one place that says when the engine's fast path (pre-link in Node, then rsync on the
+ * rest, see copy-source.ts) applies, and when a source is copied by the plain mirror
+ * `rsync -aH --numeric-ids --delete --link-dest=PREV SRC/ NEW/` instead. docs/runtime.md
+ * ("Engine") states the same rules for users; keep the two in step.
+ *
+ * - Per run and source: `fastPathDecision` (remote source, no previous copy with the same
+ *   settings, a resumed partial, extra_args not known to be safe).
+ * - Per rsync option in `rsync.extra_args`: `classifyExtraArgs`. An option is either
+ *   safe with the fast path (it changes neither which files are copied, nor how they are
+ *   compared, nor what is deleted), or forces the mirror (filters, deletion, comparison:
+ *   the mirror IS bare rsync with those options, so the result is still bare rsync's), or is
+ *   refused outright because not even bare rsync would make a snapshot of it (a dry run, a
+ *   second link source, writing into files shared with older snapshots...). The refusal is
+ *   a config error (runtime/config.ts), so `linkdest plan` and the runtime both say it.
+ * - Per file: `unchanged`, the strict test for hard-linking PREV's copy without rsync.
+ */
+import type { BigIntStats } from 'node:fs';
+
+/** Options that change nothing in the snapshot: output, compression, transfer tuning. */
+const SAFE_LONG = new Set([
+  '--verbose', '--quiet', '--human-readable', '--progress', '--stats', '--numeric-ids', '--8-bit-output',
+  '--compress', '--whole-file', '--no-whole-file', '--protect-args', '--secluded-args', '--sparse', '--preallocate',
+  '--fsync', '--archive', '--hard-links', '--itemize-changes',
+]);
+const SAFE_LONG_WITH_VALUE = new Set([
+  '--info', '--debug', '--compress-level', '--compress-choice', '--zc', '--zl', '--bwlimit', '--timeout',
+  '--contimeout', '--outbuf', '--checksum-choice', '--cc', '--out-format', '--log-file', '--log-file-format', '--block-size',
+]);
+/** Letters of the safe options above that may be bundled (`-vz`). */
+const SAFE_SHORT = new Set([...'vqhzWsSaHi8']);
+
+/** Options that make a snapshot no snapshot, even as a bare mirror. */
+const REFUSED: [RegExp, string][] = [
+  [/^(-n|--dry-run|--list-only)$/, 'a dry run would commit an empty snapshot as complete'],
+  [/^(--existing|--ignore-non-existing)$/, 'into a new snapshot directory it copies nothing'],
+  [/^--remove-source-files$/, 'it deletes the source'],
+  [/^--(link|compare|copy)-dest$/, 'the engine chooses the link source (the previous snapshot)'],
+  [/^(--files-from|-R|--relative|--no-implied-dirs)$/, 'it changes what the snapshot holds and where'],
+  [/^(--inplace|--append|--append-verify)$/, 'it writes into existing files, which may be shared with older snapshots'],
+  [/^(-b|--backup|--backup-dir|--suffix)$/, 'it writes backup copies into the snapshot'],
+  [/^(--write-batch|--only-write-batch|--read-batch)$/, 'batch mode is not a snapshot'],
+];
+/** Short letters of the refused options, for bundles such as `-avn`. */
+const REFUSED_SHORT: Record<string, string> = { n: '-n', R: '-R', b: '-b' };
+/** Options that take the next argument as their value when not written `--opt=value`. */
+const TAKES_VALUE = /^--(exclude|include|filter|exclude-from|include-from|files-from|link-dest|compare-dest|copy-dest|backup-dir|suffix|partial-dir|temp-dir|max-delete|max-size|min-size|bwlimit|timeout|contimeout|modify-window|info|debug|compress-level|compress-choice|zc|zl|checksum-choice|cc|out-format|log-file|log-file-format|chmod|chown|usermap|groupmap|rsync-path|rsh|block-size|outbuf|iconv|read-batch|write-batch|only-write-batch|skip-compress|address|port|sockopts|password-file|stop-after|stop-at|max-alloc|copy-as|early-input)$/;
+const SHORT_TAKES_VALUE = new Set([...'efTBM@']);
+
+export interface ExtraArgsVerdict {
+  /** Why these options are not allowed at all (a config error), if they are not. */
+  refused?: string;
+  /** Why the fast path is off for them (the mirror runs instead), if it is. */
+  mirrorReason?: string;
+}
+
+/** Sorts `rsync.extra_args` into safe with the fast path, mirror only, or refused. */
+export function classifyExtraArgs(args: readonly string[]): ExtraArgsVerdict {
+  let mirror: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [name, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), true] : [arg, false];
+    const refusal = REFUSED.find(([re]) => re.test(name));
+    if (refusal) return { refused: `rsync.extra_args: ${name} is not allowed: ${refusal[1]}` };
+    if (arg.startsWith('--')) {
+      if (!inlineValue && TAKES_VALUE.test(name)) i++;
+      if (SAFE_LONG.has(name) || (SAFE_LONG_WITH_VALUE.has(name))) continue;
+      mirror ??= `rsync.extra_args has ${name}, which the pre-link pass does not know to be safe`;
+      continue;
+    }
+    if (arg.startsWith('-') && arg.length > 1) {
+      for (const [k, letter] of [...arg.slice(1)].entries()) {
+        if (REFUSED_SHORT[letter]) return { refused: `rsync.extra_args: ${arg} holds ${REFUSED_SHORT[letter]}, which is not allowed: ${REFUSED.find(([re]) => re.test(REFUSED_SHORT[letter]!))![1]}` };
+        if (SHORT_TAKES_VALUE.has(letter)) {
+          if (k === arg.length - 2) i++;
+          mirror ??= `rsync.extra_args has -${letter}, which the pre-link pass does not know to be safe`;
+          break;
+        }
+        if (!SAFE_SHORT.has(letter)) mirror ??= `rsync.extra_args has -${letter}, which the pre-link pass does not know to be safe`;
+      }
+      continue;
+    }
+    mirror ??= `rsync.extra_args has the argument ${JSON.stringify(arg)}, which the pre-link pass does not know to be safe`;
+  }
+  return mirror ? { mirrorReason: mirror } : {};
+}
+
+export interface FastPathInput {
+  remote: boolean;
+  /** The destination already held files (a resumed partial, a retry): only --delete makes it exact. */
+  destDirty: boolean;
+  /** The previous snapshot holds this source as a directory. */
+  prevIsDir: boolean;
+  /** The previous copy was made with the same settings (engine key), so its start time is known. */
+  prevStartedMs: number | undefined;
+  extraArgs: readonly string[];
+}
+
+export type FastPathDecision = { prelink: true } | { prelink: false; reason: string };
+
+export function fastPathDecision(i: FastPathInput): FastPathDecision {
+  if (i.remote) return { prelink: false, reason: 'a remote source' };
+  if (!i.prevIsDir) return { prelink: false, reason: 'no previous copy of this source' };
+  if (i.prevStartedMs === undefined) return { prelink: false, reason: 'the previous copy was made with other settings (excludes, one_file_system, extra_args, ACLs/xattrs)' };
+  if (i.destDirty) return { prelink: false, reason: 'the destination already holds files (a resumed partial or a retry)' };
+  const x = classifyExtraArgs(i.extraArgs);
+  if (x.refused) return { prelink: false, reason: x.refused };
+  if (x.mirrorReason) return { prelink: false, reason: x.mirrorReason };
+  return { prelink: true };
+}
+
+/**
+ * "Unchanged" is strict: same type+mode, size, mtime to the nanosecond, owner (when root),
+ * a single link (hard-link groups are rsync's, with -H, in one pass), AND a source ctime
+ * older than the previous snapshot's start. ctime moves on chmod, chown, xattr/ACL changes
+ * and link-count changes, none of which need touch mtime.
+ */
+export function unchanged(s: BigIntStats, p: BigIntStats, prevStartNs: bigint, compareOwner: boolean): boolean {
+  return s.isFile() && p.isFile() && s.nlink === 1n
+    && s.mode === p.mode && s.size === p.size && s.mtimeNs === p.mtimeNs
+    && (!compareOwner || (s.uid === p.uid && s.gid === p.gid))
+    && s.ctimeNs < prevStartNs;
+}

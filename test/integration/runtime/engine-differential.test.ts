@@ -1,0 +1,19 @@
+/**
+ * The engine against bare rsync on generated trees, settings and mutations (issue 11; see
+ * support/engine-fuzz.ts for the generators and invariants I1-I4). A fixed seed, so CI runs
+ * the same cases every time; `npm run fuzz:engine -- --cases N --seed S` runs more.
+ * A failure prints fast-check's shrunk case and the seed/path to replay it.
+ */
+import { describe, test } from 'vitest';
+import fc from 'fast-check';
+import { engineProperty } from './support/engine-fuzz.ts';
+import { commandNote, hasCommand, isRoot, rootNote } from '../../support/needs.ts';
+
+const CASES = Number(process.env.LINKDEST_FUZZ_CASES ?? 200);
+const SEED = Number(process.env.LINKDEST_FUZZ_SEED ?? 20261203);
+
+describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`engine vs bare rsync, generated cases${rootNote()}${commandNote('setfacl', 'setfattr')}`, () => {
+  test(`${CASES} generated cases, seed ${SEED}: I1-I4 hold`, async () => {
+    await fc.assert(engineProperty(), { numRuns: CASES, seed: SEED, endOnFailure: false });
+  }, 1_800_000);
+});

@@ -1,0 +1,30 @@
+/**
+ * Every case the engine's differential fuzzer (support/engine-fuzz.ts) ever failed on, as
+ * fast-check shrank it, replayed by name. The first two were found by re-introducing
+ * issue 11's defects 3 and 1 into the fixed engine (a check that the fuzzer can see them);
+ * the third broke the fuzzer's own tree builder (a name that is not UTF-8).
+ */
+import { describe, test } from 'vitest';
+import { runCase, type FuzzCase } from './support/engine-fuzz.ts';
+import { commandNote, hasCommand, isRoot, rootNote } from '../../support/needs.ts';
+
+const quiet = { extraArgs: [], excludes: [], sourceExcludes: [], nested: undefined, oneFileSystem: false, acls: false, xattrs: false };
+const empty = { dirs: [], files: [], symlinks: [], hardlinks: [] };
+
+const cases: [string, FuzzCase][] = [
+  ['seed 3: a new file and its hard-link twin in a new directory are one inode (defect 3)', {
+    tree: empty, mutations: [{ op: 'newDirWithTwins', at: 0, name: 0, old: 0 }], settings: quiet,
+  }],
+  ['seed 3: --delete-excluded in extra_args keeps the tree (here one symlink) instead of deleting it (defect 1)', {
+    tree: { ...empty, symlinks: [{ parent: 0, name: 0, target: 0 }] }, mutations: [], settings: { ...quiet, extraArgs: ['--delete-excluded'] },
+  }],
+  ['seed 1: a file whose name is not UTF-8, with an xattr', {
+    tree: { ...empty, files: [{ parent: 0, name: 14, size: 0, mode: 0o644, fill: 0, xattr: true, acl: false, owner: 0 }] }, mutations: [], settings: quiet,
+  }],
+];
+
+describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`fuzzer regressions${rootNote()}${commandNote('setfacl', 'setfattr')}`, () => {
+  test.each(cases)('%s', async (_name, c) => {
+    await runCase(c);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'vitest';
+import { classifyExtraArgs, fastPathDecision } from '../../../runtime/engine/fast-path.ts';
+
+describe('rsync.extra_args and the fast path (runtime/engine/fast-path.ts)', () => {
+  test.each([
+    [[], {}],
+    [['-v', '--bwlimit=2m', '--timeout', '60', '-zh', '--info=progress2'], {}],
+    [['--delete-excluded'], { mirrorReason: 'rsync.extra_args has --delete-excluded, which the pre-link pass does not know to be safe' }],
+    [['--filter=- *.o'], { mirrorReason: 'rsync.extra_args has --filter, which the pre-link pass does not know to be safe' }],
+    [['-F'], { mirrorReason: 'rsync.extra_args has -F, which the pre-link pass does not know to be safe' }],
+    [['-vc'], { mirrorReason: 'rsync.extra_args has -c, which the pre-link pass does not know to be safe' }],
+    [['--exclude-from', '/etc/x'], { mirrorReason: 'rsync.extra_args has --exclude-from, which the pre-link pass does not know to be safe' }],
+    // A value is not read as an option: "-n" here is an exclude pattern, not a dry run.
+    [['--exclude', '-n'], { mirrorReason: 'rsync.extra_args has --exclude, which the pre-link pass does not know to be safe' }],
+    [['-avn'], { refused: 'rsync.extra_args: -avn holds -n, which is not allowed: a dry run would commit an empty snapshot as complete' }],
+    [['--dry-run'], { refused: 'rsync.extra_args: --dry-run is not allowed: a dry run would commit an empty snapshot as complete' }],
+    [['--inplace'], { refused: 'rsync.extra_args: --inplace is not allowed: it writes into existing files, which may be shared with older snapshots' }],
+    [['--link-dest=/x'], { refused: 'rsync.extra_args: --link-dest is not allowed: the engine chooses the link source (the previous snapshot)' }],
+    [['--backup-dir', 'old'], { refused: 'rsync.extra_args: --backup-dir is not allowed: it writes backup copies into the snapshot' }],
+    [['-R'], { refused: 'rsync.extra_args: -R is not allowed: it changes what the snapshot holds and where' }],
+    [['--remove-source-files'], { refused: 'rsync.extra_args: --remove-source-files is not allowed: it deletes the source' }],
+  ] as [string[], object][])('%j', (args, verdict) => {
+    expect(classifyExtraArgs(args)).toEqual(verdict);
+  });
+
+  const ok = { remote: false, destDirty: false, prevIsDir: true, prevStartedMs: 1, extraArgs: [] };
+  test.each([
+    ['a local source, PREV with the same settings, an empty start', ok, { prelink: true }],
+    ['remote', { ...ok, remote: true }, { prelink: false, reason: 'a remote source' }],
+    ['first snapshot', { ...ok, prevIsDir: false }, { prelink: false, reason: 'no previous copy of this source' }],
+    ['settings changed', { ...ok, prevStartedMs: undefined }, { prelink: false, reason: 'the previous copy was made with other settings (excludes, one_file_system, extra_args, ACLs/xattrs)' }],
+    ['resumed partial', { ...ok, destDirty: true }, { prelink: false, reason: 'the destination already holds files (a resumed partial or a retry)' }],
+    ['a filter option', { ...ok, extraArgs: ['--include=*/'] }, { prelink: false, reason: 'rsync.extra_args has --include, which the pre-link pass does not know to be safe' }],
+  ])('%s', (_name, input, decision) => {
+    expect(fastPathDecision(input)).toEqual(decision);
+  });
+});
