@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { RuntimeConfig } from '../config.ts';
 import { EXIT, LinkdestError } from '../errors.ts';
 import { ensureDestination } from '../guard.ts';
-import { acquireLock, type LockHandle } from '../lock.ts';
+import { acquireLock, parseOwner, staleReason, type LockHandle } from '../lock.ts';
 import type { Logger } from '../logger.ts';
 import { isMountPoint } from '../mount.ts';
 import { lockPath } from '../run.ts';
@@ -23,7 +23,11 @@ export function stderrLogger(quiet = false): Logger {
   return { info: (m) => write('info', m), warn: (m) => write('warn', m), error: (m) => write('error', m), text: () => lines.join('\n') };
 }
 
-/** pid of a live run holding the lock, if any (a stale lock file does not count). */
+/**
+ * pid of a live run holding the lock, if any. A lock the lock module would take over as
+ * stale (its holder gone, from another boot, or its pid reused) or one with no complete
+ * content does not count: one rule for "held", lock.ts's.
+ */
 export function runningPid(cfg: RuntimeConfig): number | undefined {
   let text: string;
   try {
@@ -31,14 +35,8 @@ export function runningPid(cfg: RuntimeConfig): number | undefined {
   } catch {
     return undefined;
   }
-  const pid = Number(text.trim().split(/\s+/)[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z' ? undefined : pid;
-  } catch {
-    return undefined;
-  }
+  const owner = parseOwner(text);
+  return owner && staleReason(owner) === undefined ? owner.pid : undefined;
 }
 
 export interface AccessOptions {
