@@ -1,28 +1,46 @@
 /**
  * The engine's differential fuzzer from the command line (root; rsync, setfacl, setfattr):
- *   npm run fuzz:engine -- --cases 20000 --seed 42
- * Runs N generated cases (test/integration/runtime/support/engine-fuzz.ts), prints progress
+ *   npm run fuzz:engine -- --cases 20000 --seed 42 [--via bundle]
+ * Runs N generated cases (in this process, or `--via bundle`: the freshly built runtime
+ * bundle run as a user runs it, `linkdest-runtime --config FILE run`) (test/integration/runtime/support/engine-fuzz.ts), prints progress
  * every 100 cases, and on a failure fast-check's shrunk counterexample with the seed and
  * path that replay it (`--seed S --path P`).
  */
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
-import { engineProperty } from '../test/integration/runtime/support/engine-fuzz.ts';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { engineProperty, workBase, type Runner } from '../test/integration/runtime/support/engine-fuzz.ts';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000' }, seed: { type: 'string' }, path: { type: 'string' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000' }, seed: { type: 'string' }, path: { type: 'string' }, via: { type: 'string', default: 'process' } } });
+if (values.via !== 'process' && values.via !== 'bundle') {
+  console.error(`fuzz:engine: --via ${values.via}: expected process or bundle`);
+  process.exit(2);
+}
 const numRuns = Number(values.cases);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 const started = Date.now();
 let done = 0;
-const property = engineProperty().afterEach(() => {
+let runner: Runner = { via: 'process' };
+if (values.via === 'bundle') {
+  // Built now, so the cases run today's code; copied away from the checkout, as it is shipped.
+  const root = join(import.meta.dirname, '..');
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  const bundle = join(mkdtempSync(join(workBase(), 'linkdest-fuzz-bundle-')), 'linkdest-runtime.mjs');
+  copyFileSync(join(root, 'dist/linkdest-runtime.mjs'), bundle);
+  runner = { via: 'bundle', bundle };
+}
+const property = engineProperty(runner).afterEach(() => {
   if (++done % 100 === 0) console.log(`${done} cases, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 });
-console.log(`fuzz:engine: ${numRuns} cases, seed ${seed}`);
+console.log(`fuzz:engine: ${numRuns} cases, seed ${seed}, via ${values.via}`);
 const r = await fc.check(property, { numRuns, seed, ...(values.path ? { path: values.path } : {}) });
+if (runner.via === 'bundle') rmSync(dirname(runner.bundle), { recursive: true, force: true });
 if (r.failed) {
   console.log(fc.defaultReportMessage(r));
   console.log(String((r.errorInstance as Error | undefined)?.message ?? r.errorInstance));
   process.exitCode = 1;
 } else {
-  console.log(`fuzz:engine: ${r.numRuns} cases passed, seed ${seed}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`fuzz:engine: ${r.numRuns} cases passed, seed ${seed}, via ${values.via}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

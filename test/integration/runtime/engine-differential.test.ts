@@ -4,16 +4,36 @@
  * the same cases every time; `npm run fuzz:engine -- --cases N --seed S` runs more.
  * A failure prints fast-check's shrunk case and the seed/path to replay it.
  */
-import { describe, test } from 'vitest';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import fc from 'fast-check';
-import { engineProperty } from './support/engine-fuzz.ts';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { engineProperty, workBase } from './support/engine-fuzz.ts';
 import { commandNote, hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 
 const CASES = Number(process.env.LINKDEST_FUZZ_CASES ?? 200);
 const SEED = Number(process.env.LINKDEST_FUZZ_SEED ?? 20261203);
+const BUNDLE_CASES = Number(process.env.LINKDEST_FUZZ_BUNDLE_CASES ?? 25);
 
 describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`engine vs bare rsync, generated cases${rootNote()}${commandNote('setfacl', 'setfattr')}`, () => {
   test(`${CASES} generated cases, seed ${SEED}: I1-I4 hold`, async () => {
     await fc.assert(engineProperty(), { numRuns: CASES, seed: SEED, endOnFailure: false });
   }, 1_800_000);
+
+  // The same property through the shipped bundle, as `linkdest-runtime --config FILE run`
+  // (lock, guard, CLI, exit codes): fewer cases, each starts Node twice.
+  describe('as a user runs it', () => {
+    let bundle: string;
+    beforeAll(() => {
+      const root = join(import.meta.dirname, '../../..');
+      execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+      bundle = join(mkdtempSync(join(workBase(), 'linkdest-fuzz-bundle-')), 'linkdest-runtime.mjs');
+      copyFileSync(join(root, 'dist/linkdest-runtime.mjs'), bundle);
+    });
+    afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }));
+    test(`${BUNDLE_CASES} generated cases through the bundle, seed ${SEED + 1}: I1-I4 hold`, async () => {
+      await fc.assert(engineProperty({ via: 'bundle', bundle }), { numRuns: BUNDLE_CASES, seed: SEED + 1, endOnFailure: false });
+    }, 1_800_000);
+  });
 });

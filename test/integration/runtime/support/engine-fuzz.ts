@@ -9,8 +9,11 @@
  *   I3 the previous snapshot is byte- and metadata-identical to before the run;
  *   I4 the run exits 0 or 2, and it shares inodes with the previous snapshot exactly where
  *      bare rsync does (every unchanged file).
+ * A case runs the engine in this process (`backup()`, fast, and the only way to make a
+ * directory vanish in the middle of the walk) or as a user runs it: the built bundle,
+ * `linkdest-runtime --config FILE run`, lock, guard and all (`--via bundle`).
  * Used by test/integration/runtime/engine-differential.test.ts (CI, fixed seed) and by
- * scripts/fuzz-engine.ts (`npm run fuzz:engine -- --cases N --seed S`).
+ * scripts/fuzz-engine.ts (`npm run fuzz:engine -- --cases N --seed S [--via bundle]`).
  */
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
@@ -26,7 +29,7 @@ import { createLogger } from '../../../../runtime/log.ts';
 import { mtimePrecision } from '../../../../runtime/engine/mtime-precision.ts';
 import { copyOrder, innerSourceFilters, innerSources } from '../../../../runtime/nested-sources.ts';
 import { setWalkHook } from '../../../../runtime/test-points.ts';
-import { runConfig } from './run-config.ts';
+import { runConfig, runConfigInput } from './run-config.ts';
 
 /** Names with spaces, quotes, a newline, a leading dash, non-UTF-8 bytes, and ones the excludes match. */
 export const NAMES: Buffer[] = [
@@ -268,17 +271,30 @@ export function workBase(): string {
 }
 
 /** Runs one case in a fresh directory; throws an Error naming the broken invariant. */
-export async function runCase(c: FuzzCase): Promise<void> {
+export async function runCase(c: FuzzCase, runner: Runner = { via: 'process' }): Promise<void> {
   const work = mkdtempSync(join(workBase(), 'linkdest-fuzz-'));
   try {
-    await runCaseIn(work, c);
+    await runCaseIn(work, c, runner);
   } finally {
     setWalkHook(undefined);
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-async function runCaseIn(work: string, c: FuzzCase): Promise<void> {
+/** Where the engine runs: in this process, or the built runtime bundle (a path) as a subprocess. */
+export type Runner = { via: 'process' } | { via: 'bundle'; bundle: string };
+
+interface RunOutcome { errors: string[]; warnings: string[]; snapshot?: string }
+
+/** `linkdest-runtime --config FILE run`, read back as backup()'s outcome: exit 0 ok, 2 warnings, else failed. */
+function runBundle(bundle: string, configFile: string, set: string): RunOutcome {
+  const r = spawnSync(process.execPath, [bundle, '--config', configFile, 'run'], { encoding: 'utf8' });
+  const said = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-5).join(' | ');
+  if (r.status !== 0 && r.status !== 2) return { errors: [`linkdest-runtime run exited ${r.status}: ${said}`], warnings: [] };
+  return { errors: [], warnings: r.status === 2 ? [said] : [], snapshot: join(set, newestSnapshot(set)) };
+}
+
+async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<void> {
   const src = join(work, 'src');
   const dest = join(work, 'dest');
   mkdirSync(dest);
@@ -287,17 +303,22 @@ async function runCaseIn(work: string, c: FuzzCase): Promise<void> {
   const firstDir = entries(Buffer.from(src)).find((e) => e.dir && /^[a-z]+$/.test(e.rel.toString('latin1')));
   const sources = [{ path: src, one_file_system: s.oneFileSystem, exclude: s.sourceExcludes }];
   if (s.nested && firstDir) sources.push({ path: join(src, firstDir.rel.toString()), one_file_system: false, exclude: s.nested });
+  const over = { exclude: s.excludes, rsync: { rsh: ['ssh'], acls: s.acls, xattrs: s.xattrs, extra_args: s.extraArgs } };
   let cfg;
   try {
-    cfg = runConfig(work, dest, sources, { exclude: s.excludes, rsync: { rsh: ['ssh'], acls: s.acls, xattrs: s.xattrs, extra_args: s.extraArgs } });
+    cfg = runConfig(work, dest, sources, over);
   } catch (e) {
     // Refused options are a config error with a reason, never a run.
     if (/is not allowed: /.test((e as Error).message)) return;
     throw e;
   }
-  const first = await backup(cfg, log);
-  if (first.errors.length > 0) throw new Error(`I4: the first run failed: ${first.errors.join('; ')}`);
   const set = join(dest, 'set');
+  const configFile = join(work, 'linkdest.json');
+  writeFileSync(configFile, JSON.stringify(runConfigInput(work, dest, sources, over)));
+  writeFileSync(join(dest, '.linkdest-backup'), '');
+  const run = async (): Promise<RunOutcome> => (runner.via === 'bundle' ? runBundle(runner.bundle, configFile, set) : backup(cfg, log));
+  const first = await run();
+  if (first.errors.length > 0) throw new Error(`I4: the first run failed: ${first.errors.join('; ')}`);
   const prevSnap = join(set, newestSnapshot(set));
   const vanish = mutate(src, c.mutations);
   // The inner source must stay a directory (a missing source fails the run by design).
@@ -305,7 +326,8 @@ async function runCaseIn(work: string, c: FuzzCase): Promise<void> {
     if (!lstatSync(x.path, { throwIfNoEntry: false })?.isDirectory()) { rmSync(x.path, { force: true }); mkdirSync(x.path); ageDirs(Buffer.from(src)); }
   }
   let vanished = false;
-  if (vanish) {
+  // A vanishing directory needs the walk hook, which only exists in this process.
+  if (vanish && runner.via === 'process') {
     const target = Buffer.concat([Buffer.from(src), Buffer.from('/'), vanish]);
     setWalkHook((walked, dir) => {
       if (walked !== src || dir !== vanish.toString() || vanished) return;
@@ -317,7 +339,7 @@ async function runCaseIn(work: string, c: FuzzCase): Promise<void> {
   }
   const prevBefore = describe(prevSnap);
   const prevXattrs = xattrDump(prevSnap);
-  const second = await backup(cfg, log);
+  const second = await run();
   setWalkHook(undefined);
   if (second.errors.length > 0) throw new Error(`I4: the second run failed: ${second.errors.join('; ')}`);
   if (second.warnings.length > 0 && !vanished) throw new Error(`I4: warnings without a reason: ${second.warnings.join('; ')}`);
@@ -373,4 +395,5 @@ function diffKeys(a: Map<string, Described>, b: Map<string, Described>): string 
 }
 
 /** The fast-check property over whole cases. */
-export const engineProperty = (): fc.IAsyncPropertyWithHooks<[FuzzCase]> => fc.asyncProperty(caseArb, runCase);
+export const engineProperty = (runner: Runner = { via: 'process' }): fc.IAsyncPropertyWithHooks<[FuzzCase]> =>
+  fc.asyncProperty(caseArb, (c) => runCase(c, runner));

@@ -8,7 +8,12 @@ import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from 
 type SourceInput = RuntimeConfigInput['sources'][number];
 
 export function runConfig(work: string, dest: string, sources: (string | SourceInput)[], over: Partial<RuntimeConfigInput> = {}): RuntimeConfig {
-  return parseRuntimeConfig({
+  return parseRuntimeConfig(runConfigInput(work, dest, sources, over));
+}
+
+/** The same config as the JSON a host's linkdest.json holds (for runs of the bundle). */
+export function runConfigInput(work: string, dest: string, sources: (string | SourceInput)[], over: Partial<RuntimeConfigInput> = {}): RuntimeConfigInput {
+  return {
     name: 'set',
     destination: { path: dest, marker: '.linkdest-backup' },
     sources: sources.map((s) => (typeof s === 'string' ? { path: s } : s)),
@@ -16,5 +21,5 @@ export function runConfig(work: string, dest: string, sources: (string | SourceI
     log: { dir: join(work, 'log'), keep: 10 },
     state_dir: join(work, 'state'),
     ...over,
-  });
+  };
 }
