@@ -5,6 +5,7 @@
  */
 import { EXIT } from '../../runtime/errors.ts';
 import type { Overview } from '../../runtime/ops/overview.ts';
+import type { SourceResult } from '../../runtime/run-result.ts';
 
 export interface StatusRow {
   host: string;
@@ -16,6 +17,8 @@ export interface StatusRow {
   /** Last run's result: ok / warning / failed / running / interrupted / skipped, or unknown. */
   result: string;
   reason?: string;
+  /** Each source's result in the last run (from its last-run.json). */
+  sources?: SourceResult[];
   sizeBytes?: number;
   addedBytes?: number;
   snapshots?: number;
@@ -69,6 +72,7 @@ export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number
     stale: ageMs === undefined || ageMs > maxAgeMs, mounted: o.mounted,
   };
   if (reason) row.reason = reason;
+  if (run?.sources && run.sources.length > 0) row.sources = run.sources;
   if (last) {
     Object.assign(row, { lastSnapshot: last.name, lastSnapshotAt: last.time, ageMs });
     if (last.bytesTotal !== undefined) row.sizeBytes = last.bytesTotal;

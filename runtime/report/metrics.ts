@@ -48,6 +48,13 @@ export function renderMetrics(r: RunResult, lastSuccess: number | undefined): st
     metric('linkdest_destination_free_bytes', 'Free bytes on the destination.', 'gauge', [[l, space.freeBytes]]);
     metric('linkdest_destination_free_inodes', 'Free inodes on the destination.', 'gauge', [[l, space.freeInodes]]);
   }
+  if (r.sources && r.sources.length > 0) {
+    const src = (x: { source: string }): string => `name="${label(r.name)}",source="${label(x.source)}"`;
+    metric('linkdest_source_status', 'Result of each source in the last run (1 for the current status).', 'gauge',
+      r.sources.flatMap((x) => (['ok', 'warning', 'failed'] as const).map((s): [string, number] => [`{${src(x)},status="${s}"}`, x.status === s ? 1 : 0])));
+    metric('linkdest_source_stale', 'Whether the last snapshot holds an older copy of the source (it failed).', 'gauge',
+      r.sources.map((x): [string, number] => [`{${src(x)}}`, x.status === 'failed' ? 1 : 0]));
+  }
   metric('linkdest_snapshots', 'Complete snapshots on the destination.', 'gauge', [[l, r.snapshotCount]]);
   metric('linkdest_last_run_pruned_snapshots', 'Snapshots pruned by the last run.', 'gauge', [[l, r.pruned.length]]);
   return `${out.join('\n')}\n`;

@@ -98,3 +98,21 @@ describe('statusRow while a run has the disk (snapshots unreadable): the records
     expect(row.snapshots).toBeUndefined();
   });
 });
+
+test('per-source results of the last run (last-run.json): in the row, and listed under the table for hosts with several sources', () => {
+  const sources = [
+    { source: 'marte:/Apps', status: 'ok' as const },
+    { source: 'venus:/srv', status: 'failed' as const, reason: 'host venus: unreachable (connection refused)', kept: 'snap-50h' },
+  ];
+  const lastRun = { id: 'x', file: '', state: 'warning' as const, exitCode: 2, errors: [], warnings: ['venus:/srv: host venus: unreachable (connection refused)'], sources, from: 'record' as const };
+  const row = statusRow('h1', overview([snap(3, 'warning')], { lastRun }), NOW, 26 * H, '0.1.0');
+  expect(row.sources).toEqual(sources);
+  const text = formatStatus([row, statusRow('h2', overview([snap(3)]), NOW, 26 * H, '0.1.0')], '0.1.0', '26h');
+  expect(text).toContain([
+    'last run, per source:',
+    '  h1  marte:/Apps: ok',
+    '  h1  venus:/srv: failed: host venus: unreachable (connection refused); its copy from snap-50h is kept (stale)',
+    '',
+    'all 2 host(s) have a successful snapshot newer than 26h',
+  ].join('\n'));
+});
