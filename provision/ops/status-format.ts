@@ -32,7 +32,7 @@ export function formatStatus(rows: readonly StatusRow[], controlVersion: string,
   const stale = rows.filter((r) => r.stale).map((r) => r.host);
   const verdict = stale.length === 0
     ? `all ${rows.length} host(s) have a successful snapshot newer than ${maxAge}`
-    : `no successful snapshot newer than ${maxAge}: ${stale.join(', ')}`;
+    : `no successful snapshot newer than ${maxAge}: ${rows.filter((r) => r.stale).map((r) => (r.staleSources ? `${r.host} (source ${r.staleSources.join(', ')})` : r.host)).join(', ')}`;
   const main = table(['HOST', 'RESULT', 'LAST SNAPSHOT', 'SIZE', 'ADDED', 'COUNT', 'OLDEST', 'FREE', 'INODES', 'NEXT RUN', 'MOUNTED', 'VERSION', 'DETAIL'], body);
   // Per-source results of the last run, for hosts that pull more than one source.
   const sources = rows.filter((r) => (r.sources?.length ?? 0) > 1)

@@ -79,5 +79,7 @@ describe('renderMetrics, per source', () => {
     expect(v.get('linkdest_source_status{name="Apps",source="venus:/srv \\"x\\"",status="failed"}')).toBe(1);
     expect(v.get('linkdest_source_stale{name="Apps",source="marte:/Apps"}')).toBe(0);
     expect(v.get('linkdest_source_stale{name="Apps",source="venus:/srv \\"x\\""}')).toBe(1);
+    expect(v.get('linkdest_source_last_pull_timestamp_seconds{name="Apps",source="marte:/Apps"}')).toBe(Date.parse(runResult().finishedAt) / 1000);
+    expect(v.get('linkdest_source_last_pull_timestamp_seconds{name="Apps",source="venus:/srv \\"x\\""}')).toBe(new Date(2026, 11, 1, 3, 0, 0).getTime() / 1000);
   });
 });
