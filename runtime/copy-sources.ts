@@ -98,6 +98,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
     const dest = sub ? join(partial, sub) : partial;
     await mkdir(dirname(dest), { recursive: true });
     let destDirty = req.resumed;
+    log.info(`${source.path}: copying`);
     for (let attempt = 0; ; attempt++) {
       const used = { ...flags };
       const rsyncFlags: RsyncFlags = {
@@ -116,6 +117,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);
         out.keys[source.path] = key;
+        log.info(`${source.path}: copied`);
         results[i] = r.warnings.length > 0
           ? { source: source.path, status: 'warning', reason: sourceFailureReason(source.path, r.warnings[0]!) }
           : { source: source.path, status: 'ok' };

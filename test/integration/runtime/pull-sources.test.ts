@@ -92,6 +92,26 @@ describe.skipIf(!isRoot || !hasCommand('sshd'))(`sources on several machines${ro
     expect([await a.acceptedConnections() - ca, await b.acceptedConnections() - cb]).toEqual([1, 1]);
   });
 
+  test.each([[2, 'at the same time'], [1, 'one after the other']])('pull.parallel %i: the two machines are pulled %s', async (parallel) => {
+    // A slow (1 MiB at 256 KiB/s), B small: in parallel B is done while A still copies.
+    const slow = join(work, `slow${parallel}`);
+    mkdirSync(slow);
+    writeFileSync(join(slow, 'big'), execFileSync('head', ['-c', String(1024 * 1024), '/dev/urandom']));
+    const dir = join(work, `case${++n}`);
+    mkdirSync(join(dir, 'dest'), { recursive: true });
+    writeFileSync(join(dir, 'dest/.linkdest-backup'), '');
+    const slowA = `root@${a.address}:${slow}`;
+    const cfg = runConfig(dir, join(dir, 'dest'), [{ path: slowA, rsh: rshOf(a) }, { path: specB(), rsh: rshOf(b) }],
+      { pull: { parallel }, rsync: { acls: true, xattrs: true, extra_args: ['--bwlimit=256'] } });
+    const log = memoryLogger();
+    const o = await backup(cfg, log);
+    expect(o.errors).toEqual([]);
+    const order = log.lines.filter((l) => / (copying|copied)$/.test(l)).map((l) => l.replace(slowA, 'A').replace(specB(), 'B'));
+    expect(order).toEqual(parallel === 2
+      ? ['info A: copying', 'info B: copying', 'info B: copied', 'info A: copied']
+      : ['info A: copying', 'info A: copied', 'info B: copying', 'info B: copied']);
+  });
+
   test('one host unreachable: the other is pulled, the snapshot completes with the old copy kept, the run warns, the report names both; the next run links and copies right', async () => {
     writeFileSync(join(srcB, 'db.dump'), 'b, version 1\n');
     const cfg = setup();
