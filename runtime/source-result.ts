@@ -8,7 +8,7 @@ import { machineOf } from './pull-schedule.ts';
 import type { SourceResult } from './run-result.ts';
 
 const SSH_CAUSES: ReadonlyArray<[RegExp, string]> = [
-  [/REMOTE HOST IDENTIFICATION HAS CHANGED/, 'Host key verification failed: its host key changed'],
+  [/REMOTE HOST IDENTIFICATION HAS CHANGED/, 'Host key verification failed: its host key CHANGED (REMOTE HOST IDENTIFICATION HAS CHANGED); check why before you accept the new key'],
   [/Host key verification failed/, 'Host key verification failed: its host key changed, or is not in known_hosts'],
   [/Connection refused/, 'unreachable (connection refused)'],
   [/Connection timed out|Operation timed out/, 'unreachable (connection timed out)'],

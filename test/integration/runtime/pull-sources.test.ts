@@ -189,10 +189,10 @@ describe.skipIf(!isRoot || !hasCommand('sshd'))(`sources on several machines${ro
     const o = await backup(cfg, log);
     expect(o.errors).toEqual([]);
     expect(o.sources).toEqual([
-      { source: specA(), status: 'failed', reason: `host ${a.address}: Host key verification failed: its host key changed, or is not in known_hosts` },
+      { source: specA(), status: 'failed', reason: `host ${a.address}: Host key verification failed: its host key CHANGED (REMOTE HOST IDENTIFICATION HAS CHANGED); check why before you accept the new key` },
       { source: specB(), status: 'ok' },
     ]);
-    expect(o.warnings).toContain(`${specA()}: host ${a.address}: Host key verification failed: its host key changed, or is not in known_hosts; no earlier copy exists: its directory in this snapshot is empty`);
+    expect(o.warnings).toContain(`${specA()}: host ${a.address}: Host key verification failed: its host key CHANGED (REMOTE HOST IDENTIFICATION HAS CHANGED); check why before you accept the new key; no earlier copy exists: its directory in this snapshot is empty`);
     expect(readFileSync(inSnap(o.snapshot!, b, srcB, 'db.dump'), 'utf8')).toBe('b, version 1\n');
     expect(existsSync(inSnap(o.snapshot!, a, srcA, 'sub'))).toBe(false);
   });

@@ -36,6 +36,7 @@ describe('which sources start now (runtime/pull-schedule.ts)', () => {
 describe('a failed source in one line (runtime/source-result.ts)', () => {
   test.each([
     ['marte:/Apps', 'marte:/Apps: rsync exited with 255: Host key verification failed.', 'host marte: Host key verification failed: its host key changed, or is not in known_hosts'],
+    ['marte:/Apps', 'marte:/Apps: rsync exited with 255: Host key verification failed. (REMOTE HOST IDENTIFICATION HAS CHANGED)', 'host marte: Host key verification failed: its host key CHANGED (REMOTE HOST IDENTIFICATION HAS CHANGED); check why before you accept the new key'],
     ['root@marte:/Apps', 'root@marte:/Apps: rsync exited with 255: ssh: connect to host marte port 22: Connection refused', 'host marte: unreachable (connection refused)'],
     ['marte:/Apps', 'marte:/Apps: rsync exited with 255: ssh: connect to host marte port 22: Connection timed out', 'host marte: unreachable (connection timed out)'],
     ['marte:/Apps', 'marte:/Apps: rsync exited with 255: ssh: Could not resolve hostname marte: Name or service not known', 'host marte: unreachable (host name not found)'],
