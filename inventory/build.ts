@@ -75,6 +75,7 @@ function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
     sources: s.sources,
     exclude: s.exclude,
     rsync: s.rsync,
+    pull: s.pull,
     retention: s.retention,
     vms: s.vms && {
       uri: s.vms.uri, domains: s.vms.domains,

@@ -177,6 +177,8 @@ export const hostSettingsSchema = strict({
     xattrs: z.boolean().optional(),
     extra_args: z.array(z.string()).optional(),
   }).optional(),
+  /** How many source machines are pulled at once (docs/runtime.md, "Pulling several sources"). */
+  pull: strict({ parallel: z.number().int().min(1).max(64).optional() }).optional(),
   state_dir: absPath.optional(),
   /** Group of restore operators: the backup root and sets 0750 with it (default 0700, root only). */
   backup_group: z.string().regex(USER_NAME, 'expected a group name').optional(),

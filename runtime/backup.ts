@@ -5,11 +5,12 @@
  */
 import type { RuntimeConfig } from './config.ts';
 import type { Logger } from './logger.ts';
-import type { PrunedSnapshot, SnapshotStats, SpaceInfo } from './run-result.ts';
+import type { PrunedSnapshot, SnapshotStats, SourceResult, SpaceInfo } from './run-result.ts';
 import { LinkdestError } from './errors.ts';
 import { isRemoteSource, listSet, setDir } from './layout.ts';
 import { prune, type PruneRequest } from './prune.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { EverySourceFailedError } from './copy-sources.ts';
 import { ensureWritable } from './writable.ts';
 import { accessRule, enforceAccess } from './backup-access.ts';
 import { mkdir, stat } from 'node:fs/promises';
@@ -31,6 +32,8 @@ async function missingSources(cfg: RuntimeConfig): Promise<string[]> {
 export interface BackupOutcome {
   snapshot?: string;
   stats?: SnapshotStats;
+  /** Each source's result, when the snapshot completed. */
+  sources?: SourceResult[];
   bytesUsed?: number;
   spaceBefore?: SpaceInfo;
   spaceAfter?: SpaceInfo;
@@ -86,12 +89,14 @@ export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSign
     const { bytesUsed, ...stats } = snap.stats;
     o.stats = stats;
     o.bytesUsed = bytesUsed;
+    o.sources = snap.sources;
     o.warnings.push(...snap.warnings);
     const after = await prune(pruneRequest(cfg, 'after', [snap.name]), log);
     o.pruned.push(...after.pruned);
     o.spaceAfter = after.space;
     if (after.warning) o.warnings.push(`after the snapshot: ${after.warning}`);
   } catch (e) {
+    if (e instanceof EverySourceFailedError) o.sources = e.results;
     o.errors.push(e instanceof LinkdestError ? e.oneLine() : `snapshot: ${(e as Error).message}`);
   }
   o.snapshotCount = (await listSet(dir).catch(() => ({ complete: [] }))).complete.length;

@@ -24,6 +24,11 @@ export const sourceSchema = z.object({
   one_file_system: z.boolean().default(false),
   /** rsync exclude patterns that apply to this source only. */
   exclude: z.array(z.string()).default([]),
+  /**
+   * Remote shell for this source only, as argv (its own key, port, known_hosts); unset:
+   * rsync.rsh. Filled by the provisioner for pulls it set up (issue 17).
+   */
+  rsh: argv.optional(),
 }).strict();
 
 export const iscsiTargetSchema = z.object({
@@ -112,6 +117,10 @@ export const runtimeConfigSchema = z.object({
     xattrs: z.boolean().default(true),
     extra_args: z.array(z.string()).default([]),
   }).strict().default({ rsh: ['ssh', '-o', 'BatchMode=yes'], acls: true, xattrs: true, extra_args: [] }),
+  /** Pulls of remote sources: how many machines are pulled at once (runtime/pull-schedule.ts). */
+  pull: z.object({
+    parallel: z.number().int().min(1).max(64).default(2),
+  }).strict().default({ parallel: 2 }),
   retention: retentionSchema.default({
     keep_min: 30, min_free_before: 30 * 1024 ** 3, min_free_after: 40 * 1024 ** 3,
     min_inodes_before: 100_000, min_inodes_after: 300_000,

@@ -45,6 +45,17 @@ export interface VmOutcome {
   warning?: string;
 }
 
+/** One source's part of a run (runtime/copy-sources.ts). */
+export interface SourceResult {
+  /** As configured: `/Apps` or `host:/path`. */
+  source: string;
+  status: 'ok' | 'warning' | 'failed';
+  /** Why it is not ok, one line. */
+  reason?: string;
+  /** Failed: the snapshot whose copy of this source the new one holds instead (stale since then), if any. */
+  kept?: string;
+}
+
 export interface RunResult {
   /** Host name (os.hostname()). */
   host: string;
@@ -61,6 +72,8 @@ export interface RunResult {
   errors: string[];
   warnings: string[];
   stats?: SnapshotStats;
+  /** Each source's result, when a snapshot was attempted. */
+  sources?: SourceResult[];
   spaceBefore?: SpaceInfo;
   spaceAfter?: SpaceInfo;
   pruned: PrunedSnapshot[];

@@ -91,7 +91,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     setLock = await acquireSetLock(cfg, log);
     const o = await backup(cfg, log, abort.signal, { protectRoot: true });
     Object.assign(r, {
-      snapshot: o.snapshot, stats: o.stats, spaceBefore: o.spaceBefore, spaceAfter: o.spaceAfter,
+      snapshot: o.snapshot, stats: o.stats, ...(o.sources ? { sources: o.sources } : {}), spaceBefore: o.spaceBefore, spaceAfter: o.spaceAfter,
       pruned: o.pruned, snapshotCount: o.snapshotCount,
     });
     r.errors.push(...o.errors);

@@ -1,10 +1,12 @@
-import type { SnapshotStats, SpaceInfo, RunStatus } from './run-result.ts';
+import type { SnapshotStats, SourceResult, SpaceInfo, RunStatus } from './run-result.ts';
 
 /**
  * The JSON file written into a snapshot as its last act before the commit rename.
  * `startedMs` is what the next run's pre-link pass compares source ctimes against;
  * `engineKeys` say which settings shaped each source's copy, so a change of excludes or
  * flags disables the pre-link pass for that source until a snapshot exists with them.
+ * A failed source has no engine key: its subtree is an older snapshot's copy (`sourceResults`
+ * says which), so `startedMs` says nothing about it and the next run must not pre-link it.
  */
 export interface SnapshotMetadata {
   version: 1;
@@ -17,6 +19,8 @@ export interface SnapshotMetadata {
   resumed: boolean;
   sources: string[];
   engineKeys: Record<string, string>;
+  /** Each source's result; absent in snapshots written before issue 17 (every source ok then). */
+  sourceResults?: SourceResult[];
   stats: SnapshotStats & { durationMs: number; bytesUsed?: number };
   spaceBefore?: SpaceInfo;
   spaceAfter?: SpaceInfo;

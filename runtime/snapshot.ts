@@ -1,25 +1,24 @@
 /**
  * One snapshot: pick the name, reuse a partial left by a killed run (renamed to the new
  * stamp; it never counts as a snapshot), copy every source against the newest COMPLETE
- * snapshot, write the metadata last, rename `.partial` away (the commit), move `latest`.
+ * snapshot (copy-sources.ts), write the metadata last, rename `.partial` away (the commit), move `latest`.
  */
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import type { RuntimeConfig } from './config.ts';
 import type { Logger } from './logger.ts';
-import type { SnapshotStats } from './run-result.ts';
-import { LinkdestError } from './errors.ts';
+import type { SnapshotStats, SourceResult } from './run-result.ts';
 import { isRemoteSource, listSet, METADATA_FILE, PARTIAL_SUFFIX, parseStamp, readMetadata, setDir, setName, sourceSubdir, stampOf, switchLatest } from './layout.ts';
 import type { SnapshotMetadata } from './snapshot-metadata.ts';
-import { AclXattrUnsupportedError, copySource, DiskFullError } from './engine/copy-source.ts';
 import type { RsyncFlags } from './engine/rsync-args.ts';
 import { deleteSnapshot, finishInterruptedDeletes, removeTree } from './prune.ts';
 import { spaceOf } from './space.ts';
 import { mtimePrecision } from './engine/mtime-precision.ts';
 import { localSecludedArgs } from './engine/remote-args.ts';
 import { testPoint } from './test-points.ts';
-import { copyOrder, innerSources } from './nested-sources.ts';
+import { innerSources } from './nested-sources.ts';
+import { copySources } from './copy-sources.ts';
 import { fsyncDir, syncFilesystem } from './flush.ts';
 
 export interface SnapshotOptions {
@@ -36,6 +35,8 @@ export interface SnapshotOutcome {
   linkSource?: string;
   stats: SnapshotStats & { bytesUsed: number };
   warnings: string[];
+  /** Each source's result (a failed source holds its previous copy: copy-sources.ts). */
+  sources: SourceResult[];
 }
 
 /** Settings that shape a source's copy; the pre-link pass trusts only a previous copy with the same. */
@@ -97,60 +98,20 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   log.info(`snapshot ${name}${prevName ? `, unchanged files linked to ${prevName}` : ' (first, full copy)'}`);
 
   const root = process.getuid?.() === 0;
-  const flags = { acls: cfg.rsync.acls, xattrs: cfg.rsync.xattrs };
   const precision = await mtimePrecision(partial);
   if (!precision.nanoseconds) {
     log.info(`${precision.reason}: rsync compares whole seconds, so a file rewritten with the same size within the second of its previous copy is linked to that copy`);
   }
   const secluded = cfg.sources.some((s) => isRemoteSource(s.path)) ? await localSecludedArgs() : { ok: true };
   if (!secluded.ok) log.warn(`${secluded.reason}: paths of remote sources go through the source host's shell unprotected (no -s)`);
-  const warnings: string[] = [];
-  const stats = { files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, bytesUsed: 0 };
-  const keys: Record<string, string> = {};
   const before = await spaceOf(dir);
-  for (const i of copyOrder(cfg.sources.map((s) => s.path))) {
-    const source = cfg.sources[i]!;
-    const sub = sourceSubdir(source.path);
-    const dest = sub ? join(partial, sub) : partial;
-    await mkdir(dirname(dest), { recursive: true });
-    let destDirty = Boolean(resumeFrom);
-    for (let attempt = 0; ; attempt++) {
-      const rsyncFlags: RsyncFlags = {
-        ...flags, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
-        extraArgs: cfg.rsync.extra_args, rsh: cfg.rsync.rsh, remote: isRemoteSource(source.path), nanoseconds: precision.nanoseconds,
-        secludedArgs: secluded.ok,
-        innerSources: innerSources(cfg.sources.map((s) => s.path), i),
-      };
-      keys[source.path] = engineKey(cfg, i, flags);
-      const samePrev = prevMeta?.engineKeys?.[source.path] === keys[source.path];
-      try {
-        const out = await copySource({
-          source: source.path, flags: rsyncFlags, dest, destDirty, signal: opts.signal,
-          prev: prevName ? (sub ? join(dir, prevName, sub) : join(dir, prevName)) : undefined,
-          prevStartedMs: samePrev ? prevMeta?.startedMs : undefined,
-        }, log);
-        for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) stats[k] += out[k];
-        warnings.push(...out.warnings);
-        break;
-      } catch (e) {
-        destDirty = true;
-        if (e instanceof AclXattrUnsupportedError && attempt < 2) {
-          warnings.push(`${e.message}: copying without them (rsync.acls/xattrs dropped for this run)`);
-          log.warn(warnings[warnings.length - 1]!);
-          flags.acls = false;
-          flags.xattrs = false;
-          continue;
-        }
-        if (e instanceof DiskFullError && attempt < 20 && opts.onDiskFull && await opts.onDiskFull(prevName ? [prevName] : [])) {
-          log.warn(`${e.message}: pruned one snapshot, retrying`);
-          continue;
-        }
-        const msg = e instanceof DiskFullError ? `${e.message}; nothing more may be pruned. The partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`
-          : `${(e as Error).message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`;
-        throw new LinkdestError(msg, { step: 'snapshot', cause: e });
-      }
-    }
-  }
+  const copied = await copySources({
+    cfg, dir, partial, name, prevName, prevMeta, resumed: Boolean(resumeFrom),
+    nanoseconds: precision.nanoseconds, secludedArgs: secluded.ok, signal: opts.signal, onDiskFull: opts.onDiskFull,
+    engineKey: (i, f) => engineKey(cfg, i, f),
+  }, log);
+  const { warnings, keys, results } = copied;
+  const stats = { ...copied.stats, bytesUsed: 0 };
   const after = await spaceOf(dir);
   // Space the copy took, measured on the filesystem: the honest figure with hard links.
   stats.bytesUsed = Math.max(0, before.freeBytes - after.freeBytes);
@@ -158,7 +119,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const meta: SnapshotMetadata = {
     version: 1, name, host: hostname(), status: warnings.length > 0 ? 'warning' : 'ok',
     startedAt: new Date(startedMs).toISOString(), finishedAt: new Date().toISOString(), startedMs,
-    resumed: Boolean(resumeFrom), sources: cfg.sources.map((s) => s.path), engineKeys: keys,
+    resumed: Boolean(resumeFrom), sources: cfg.sources.map((s) => s.path), engineKeys: keys, sourceResults: results,
     stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings,
   };
   await writeFile(join(partial, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
@@ -171,7 +132,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   testPoint('after-rename');
   await switchLatest(dir, name);
   await fsyncDir(dir);
-  return { name, path: join(dir, name), resumed: Boolean(resumeFrom), linkSource: prevName, stats, warnings };
+  return { name, path: join(dir, name), resumed: Boolean(resumeFrom), linkSource: prevName, stats, warnings, sources: results };
 }
 
 export { removeTree, setName };

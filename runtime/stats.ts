@@ -1,6 +1,7 @@
 /** The run's figures as lines for the log and the plain-text report. */
 import type { RunResult } from './run-result.ts';
 import { formatBytes } from './size.ts';
+import { sourceResultLine } from './source-result.ts';
 
 export function summaryLines(r: RunResult): string[] {
   const lines = [`status: ${r.status} (exit ${r.exitCode}), ${(r.durationMs / 1000).toFixed(1)} s`];
@@ -9,6 +10,7 @@ export function summaryLines(r: RunResult): string[] {
     const s = r.stats;
     lines.push(`files: ${s.files}, transferred ${s.filesTransferred} (${formatBytes(s.bytesTransferred)}), hard-linked ${s.filesLinked} (${formatBytes(s.bytesLinked)}), total ${formatBytes(s.bytesTotal)}`);
   }
+  for (const x of r.sources ?? []) lines.push(`source ${sourceResultLine(x)}`);
   const sp = (label: string, x: RunResult['spaceBefore']): void => {
     if (x) lines.push(`${label}: ${formatBytes(x.freeBytes)} free of ${formatBytes(x.totalBytes)}, ${x.freeInodes} inodes free`);
   };

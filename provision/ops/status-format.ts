@@ -2,6 +2,7 @@
 import { formatBytes } from '../../runtime/size.ts';
 import { localTime, table } from '../../runtime/ops/format.ts';
 import { formatAge, type StatusRow } from './status-rows.ts';
+import { sourceResultLine } from '../../runtime/source-result.ts';
 
 const bytes = (n: number | undefined): string => (n === undefined ? '-' : formatBytes(n));
 
@@ -31,6 +32,10 @@ export function formatStatus(rows: readonly StatusRow[], controlVersion: string,
   const stale = rows.filter((r) => r.stale).map((r) => r.host);
   const verdict = stale.length === 0
     ? `all ${rows.length} host(s) have a successful snapshot newer than ${maxAge}`
-    : `no successful snapshot newer than ${maxAge}: ${stale.join(', ')}`;
-  return `${table(['HOST', 'RESULT', 'LAST SNAPSHOT', 'SIZE', 'ADDED', 'COUNT', 'OLDEST', 'FREE', 'INODES', 'NEXT RUN', 'MOUNTED', 'VERSION', 'DETAIL'], body)}\n${verdict}\n`;
+    : `no successful snapshot newer than ${maxAge}: ${rows.filter((r) => r.stale).map((r) => (r.staleSources ? `${r.host} (source ${r.staleSources.join(', ')})` : r.host)).join(', ')}`;
+  const main = table(['HOST', 'RESULT', 'LAST SNAPSHOT', 'SIZE', 'ADDED', 'COUNT', 'OLDEST', 'FREE', 'INODES', 'NEXT RUN', 'MOUNTED', 'VERSION', 'DETAIL'], body);
+  // Per-source results of the last run, for hosts that pull more than one source.
+  const sources = rows.filter((r) => (r.sources?.length ?? 0) > 1)
+    .flatMap((r) => r.sources!.map((x) => `${r.host}  ${sourceResultLine(x)}`));
+  return `${main}\n${sources.length > 0 ? `\nlast run, per source:\n${sources.map((l) => `  ${l}`).join('\n')}\n\n` : ''}${verdict}\n`;
 }

@@ -5,6 +5,8 @@
  */
 import { EXIT } from '../../runtime/errors.ts';
 import type { Overview } from '../../runtime/ops/overview.ts';
+import type { SourceResult } from '../../runtime/run-result.ts';
+import { parseStamp } from '../../runtime/layout.ts';
 
 export interface StatusRow {
   host: string;
@@ -16,6 +18,10 @@ export interface StatusRow {
   /** Last run's result: ok / warning / failed / running / interrupted / skipped, or unknown. */
   result: string;
   reason?: string;
+  /** Each source's result in the last run (from its last-run.json). */
+  sources?: SourceResult[];
+  /** Sources not pulled within max-age (they make the row stale). */
+  staleSources?: string[];
   sizeBytes?: number;
   addedBytes?: number;
   snapshots?: number;
@@ -51,6 +57,20 @@ export function formatAge(ms: number): string {
   return parts.slice(first, first + 2).filter(([v]) => v > 0).map(([v, u]) => `${v}${u}`).join(' ');
 }
 
+/**
+ * Sources of the last run whose newest pull is older than max-age: failed tonight and kept
+ * from a snapshot that old, or never pulled. A run that warns every night while one machine
+ * stays unreachable must fail the check like a host without a fresh snapshot. The stamp is
+ * the backup host's local time, read here as this machine's: off by the zones' difference.
+ */
+export function staleSources(sources: readonly SourceResult[] | undefined, now: Date, maxAgeMs: number): string[] {
+  return (sources ?? []).filter((x) => {
+    if (x.status !== 'failed') return false;
+    const at = x.kept === undefined ? undefined : parseStamp(x.kept);
+    return at === undefined || now.getTime() - at.getTime() > maxAgeMs;
+  }).map((x) => x.source);
+}
+
 export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number, controlVersion: string): StatusRow {
   // While a run has the disk the snapshots cannot be read: the runs' records name the newest good one.
   const all = o.snapshots ?? (o.running !== undefined && o.lastSuccess ? [o.lastSuccess] : []);
@@ -69,6 +89,14 @@ export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number
     stale: ageMs === undefined || ageMs > maxAgeMs, mounted: o.mounted,
   };
   if (reason) row.reason = reason;
+  if (run?.sources && run.sources.length > 0) {
+    row.sources = run.sources;
+    const old = staleSources(run.sources, now, maxAgeMs);
+    if (old.length > 0) {
+      row.stale = true;
+      row.staleSources = old;
+    }
+  }
   if (last) {
     Object.assign(row, { lastSnapshot: last.name, lastSnapshotAt: last.time, ageMs });
     if (last.bytesTotal !== undefined) row.sizeBytes = last.bytesTotal;

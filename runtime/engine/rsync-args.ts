@@ -56,3 +56,15 @@ export function listedArgs(f: RsyncFlags, src: string, dest: string, prev: strin
 export function rootDirArgs(f: RsyncFlags, src: string, dest: string): string[] {
   return [...baseArgs({ ...f, innerSources: [], excludes: ['/*', ...f.excludes] }), '--no-r', '-d', `${src}/`, `${dest}/`];
 }
+
+/**
+ * A failed source's previous copy carried into the new snapshot by hard links (every file
+ * of `prev` is its own link-dest match), its inner sources' contents left alone: excluded
+ * files are not deleted without --delete-excluded.
+ */
+export function carryOverArgs(f: Pick<RsyncFlags, 'acls' | 'xattrs' | 'innerSources'>, prev: string, dest: string): string[] {
+  return [
+    '-aH', ...(f.acls ? ['-A'] : []), ...(f.xattrs ? ['-X'] : []), '--numeric-ids', '--delete',
+    ...innerSourceFilters(f.innerSources ?? []), `--link-dest=${prev}`, `${prev}/`, `${dest}/`,
+  ];
+}

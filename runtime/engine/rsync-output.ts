@@ -62,6 +62,8 @@ export function judgeRsyncExit(code: number, stderr: string, source: string): Rs
   // unexpectedly closed") hide the cause (e.g. ssh's "Host key verification failed.").
   const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
   const cause = lines.filter((l) => !/^rsync error: |^rsync: connection unexpectedly closed/.test(l)).slice(-1)[0];
-  const last = cause ?? lines.slice(-1)[0] ?? '';
+  // ssh's banner says whether the key changed; its last line alone does not tell that from an unknown key.
+  const changed = /REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr) && cause?.startsWith('Host key verification failed') ? ' (REMOTE HOST IDENTIFICATION HAS CHANGED)' : '';
+  const last = `${cause ?? lines.slice(-1)[0] ?? ''}${changed}`;
   return { kind: 'failed', message: `${source}: rsync exited with ${code}${last ? `: ${last}` : ''}` };
 }

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { compareLogNames } from '../log.ts';
-import type { RunOutline, RunResult } from '../run-result.ts';
+import type { RunOutline, RunResult, SourceResult } from '../run-result.ts';
 import { runIdOf, type RunSummary } from './run-logs.ts';
 
 export const LAST_RUN_FILE = 'last-run.json';
@@ -19,6 +19,8 @@ export interface LastRunRecord extends RunOutline {
   format: 1;
   snapshot?: string;
   logFile?: string;
+  /** Each source's result, when the run got as far as copying. */
+  sources?: SourceResult[];
   /**
    * The newest successful snapshot any run wrote, carried over from record to record: what
    * `status` judges freshness by while a run has the disk and the snapshots cannot be read.
@@ -45,6 +47,7 @@ export function lastRunRecord(r: RunResult, hooks: readonly (readonly string[])[
     errors: hideHookArguments(r.errors, hooks), warnings: hideHookArguments(r.warnings, hooks),
     ...(r.snapshot !== undefined ? { snapshot: r.snapshot } : {}),
     ...(r.logFile !== undefined ? { logFile: r.logFile } : {}),
+    ...(r.sources !== undefined ? { sources: r.sources } : {}),
     ...(lastSuccess !== undefined ? { lastSuccess } : {}),
   };
 }
@@ -112,6 +115,7 @@ export function summaryOfRecord(rec: LastRunRecord): RunSummary {
   return {
     id: file === '' ? rec.startedAt : runIdOf(basename(file)), file, state: rec.status, exitCode: rec.exitCode,
     startedAt: rec.startedAt, finishedAt: rec.finishedAt, errors: rec.errors, warnings: rec.warnings,
-    ...(rec.snapshot !== undefined ? { snapshot: rec.snapshot } : {}), from: 'record',
+    ...(rec.snapshot !== undefined ? { snapshot: rec.snapshot } : {}),
+    ...(Array.isArray(rec.sources) ? { sources: rec.sources } : {}), from: 'record',
   };
 }

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOG_RE, compareLogNames } from '../log.ts';
 import { EXIT, LinkdestError } from '../errors.ts';
+import type { SourceResult } from '../run-result.ts';
 
 export type RunState = 'ok' | 'warning' | 'failed' | 'skipped' | 'running' | 'interrupted';
 
@@ -22,6 +23,8 @@ export interface RunSummary {
   snapshot?: string;
   errors: string[];
   warnings: string[];
+  /** Each source's result (from last-run.json only). */
+  sources?: SourceResult[];
   /** Where the result was read: state_dir/last-run.json, or the log's summary lines. */
   from?: 'record' | 'log';
 }

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
 import type { RunResult, RunStatus, SpaceInfo } from '../run-result.ts';
 import { formatBytes } from '../size.ts';
+import { sourceResultLine } from '../source-result.ts';
 
 export type MailStyle = NonNullable<RuntimeConfig['report']['mail']>['style'];
 
@@ -63,6 +64,10 @@ export function formatSummary(r: RunResult): string {
       `Transferred: ${count(s.filesTransferred)} files, ${formatBytes(s.bytesTransferred)}`,
       `Linked to the previous snapshot: ${count(s.filesLinked)} files, ${formatBytes(s.bytesLinked)}`,
     );
+  }
+  if (r.sources && r.sources.length > 0) {
+    lines.push('Sources:');
+    for (const x of r.sources) lines.push(`  ${sourceResultLine(x)}`);
   }
   lines.push(...space('before', r.spaceBefore), ...space('after', r.spaceAfter));
   if (r.pruned.length === 0) lines.push('Pruned: none');

@@ -5,6 +5,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { RunResult, RunStatus } from '../run-result.ts';
+import { parseStamp } from '../layout.ts';
 
 const STATUSES: readonly RunStatus[] = ['ok', 'warning', 'failed', 'skipped'];
 
@@ -47,6 +48,19 @@ export function renderMetrics(r: RunResult, lastSuccess: number | undefined): st
   if (space) {
     metric('linkdest_destination_free_bytes', 'Free bytes on the destination.', 'gauge', [[l, space.freeBytes]]);
     metric('linkdest_destination_free_inodes', 'Free inodes on the destination.', 'gauge', [[l, space.freeInodes]]);
+  }
+  if (r.sources && r.sources.length > 0) {
+    const src = (x: { source: string }): string => `name="${label(r.name)}",source="${label(x.source)}"`;
+    metric('linkdest_source_status', 'Result of each source in the last run (1 for the current status).', 'gauge',
+      r.sources.flatMap((x) => (['ok', 'warning', 'failed'] as const).map((s): [string, number] => [`{${src(x)},status="${s}"}`, x.status === s ? 1 : 0])));
+    metric('linkdest_source_stale', 'Whether the last snapshot holds an older copy of the source (it failed).', 'gauge',
+      r.sources.map((x): [string, number] => [`{${src(x)}}`, x.status === 'failed' ? 1 : 0]));
+    // For "source not pulled for 2 days" alerts: a failed source's last pull is the kept copy's snapshot.
+    const pulled = r.sources.flatMap((x): Array<[string, number]> => {
+      const at = x.status !== 'failed' ? finished : x.kept ? (parseStamp(x.kept)?.getTime() ?? NaN) / 1000 : NaN;
+      return Number.isFinite(at) ? [[`{${src(x)}}`, at]] : [];
+    });
+    if (pulled.length > 0) metric('linkdest_source_last_pull_timestamp_seconds', 'When each source was last pulled (its snapshot\'s start when the last run failed it).', 'gauge', pulled);
   }
   metric('linkdest_snapshots', 'Complete snapshots on the destination.', 'gauge', [[l, r.snapshotCount]]);
   metric('linkdest_last_run_pruned_snapshots', 'Snapshots pruned by the last run.', 'gauge', [[l, r.pruned.length]]);

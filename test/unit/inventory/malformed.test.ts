@@ -111,6 +111,11 @@ const cases: [string, string, string, string][] = [
       h:
         sources: [/data]
         report: { mail: { to: [a@b.org], from: c@d.org, style: verbose, smtp: { host: m } } }`, '4:60', 'mail.style: expected one of all, report, errors'],
+  ['pull.parallel of 0', yml`
+    hosts:
+      h:
+        sources: [/data]
+        pull: { parallel: 0 }`, '4:23', 'pull.parallel: expected at least 1'],
   ['mail recipient without @', yml`
     hosts:
       h:

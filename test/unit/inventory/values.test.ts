@@ -185,6 +185,11 @@ describe('accepted spellings', () => {
     expect([h.runtime.hooks.timeout_s, h.runtime.backup_group]).toEqual([600, 'restorers']);
   });
 
+  test('pull.parallel reaches the runtime config; unset it is 2', () => {
+    expect(one('hosts:\n  h:\n    sources: [/a]\n    pull: { parallel: 4 }\n').runtime.pull).toEqual({ parallel: 4 });
+    expect(one('hosts:\n  h:\n    sources: [/a]\n').runtime.pull).toEqual({ parallel: 2 });
+  });
+
   test('anchors kept under top-level x- keys, reused with <<', () => {
     const { hosts } = parse(yml`
       x-usb: &usb

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Overview, SnapshotRow } from '../../../runtime/ops/overview.ts';
-import { formatAge, parseDuration, statusExitCode, statusRow, unreachableRow } from '../../../provision/ops/status-rows.ts';
+import { formatAge, parseDuration, staleSources, statusExitCode, statusRow, unreachableRow } from '../../../provision/ops/status-rows.ts';
+import { stampOf } from '../../../runtime/layout.ts';
 import { formatStatus } from '../../../provision/ops/status-format.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -97,4 +98,38 @@ describe('statusRow while a run has the disk (snapshots unreadable): the records
     expect([row.stale, row.lastSnapshot, row.result]).toEqual([stale, last, 'running']);
     expect(row.snapshots).toBeUndefined();
   });
+});
+
+test('per-source results of the last run (last-run.json): in the row, and listed under the table for hosts with several sources', () => {
+  const kept = stampOf(new Date(NOW.getTime() - 3 * H));
+  const sources = [
+    { source: 'marte:/Apps', status: 'ok' as const },
+    { source: 'venus:/srv', status: 'failed' as const, reason: 'host venus: unreachable (connection refused)', kept },
+  ];
+  const lastRun = { id: 'x', file: '', state: 'warning' as const, exitCode: 2, errors: [], warnings: ['venus:/srv: host venus: unreachable (connection refused)'], sources, from: 'record' as const };
+  const row = statusRow('h1', overview([snap(3, 'warning')], { lastRun }), NOW, 26 * H, '0.1.0');
+  expect(row.sources).toEqual(sources);
+  expect(row.stale).toBe(false);
+  const text = formatStatus([row, statusRow('h2', overview([snap(3)]), NOW, 26 * H, '0.1.0')], '0.1.0', '26h');
+  expect(text).toContain([
+    'last run, per source:',
+    '  h1  marte:/Apps: ok',
+    `  h1  venus:/srv: failed: host venus: unreachable (connection refused); its copy from ${kept} is kept (stale)`,
+    '',
+    'all 2 host(s) have a successful snapshot newer than 26h',
+  ].join('\n'));
+});
+
+test.each([
+  ['failed, kept from 3h ago', [{ source: 'v:/s', status: 'failed' as const, kept: 3 }], []],
+  ['failed, kept from 30h ago', [{ source: 'v:/s', status: 'failed' as const, kept: 30 }], ['v:/s']],
+  ['failed, never pulled', [{ source: 'v:/s', status: 'failed' as const }], ['v:/s']],
+  ['ok and warning', [{ source: 'v:/s', status: 'ok' as const }, { source: 'm:/a', status: 'warning' as const }], []],
+])('a source not pulled within max-age makes the host stale: %s', (_what, list, stale) => {
+  const sources = list.map((x) => ({ source: x.source, status: x.status, ...('kept' in x ? { kept: stampOf(new Date(NOW.getTime() - x.kept * H)) } : {}) }));
+  expect(staleSources(sources, NOW, 26 * H)).toEqual(stale);
+  const lastRun = { id: 'x', file: '', state: 'warning' as const, exitCode: 2, errors: [], warnings: [], sources, from: 'record' as const };
+  const row = statusRow('h1', overview([snap(3, 'warning')], { lastRun }), NOW, 26 * H, '0.1.0');
+  expect(row.stale).toBe(stale.length > 0);
+  if (stale.length > 0) expect(formatStatus([row], '0.1.0', '26h')).toContain(`no successful snapshot newer than 26h: h1 (source ${stale[0]})`);
 });

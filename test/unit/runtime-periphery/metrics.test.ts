@@ -64,3 +64,22 @@ describe('writeMetricsFile', () => {
     expect(await readdir(dir)).toEqual(['linkdest.prom']);
   });
 });
+
+describe('renderMetrics, per source', () => {
+  test('each source has its status and whether the snapshot holds an older copy of it', () => {
+    const v = values(renderMetrics(runResult({
+      status: 'warning',
+      sources: [
+        { source: 'marte:/Apps', status: 'ok' },
+        { source: 'venus:/srv "x"', status: 'failed', reason: 'host venus: unreachable (connection refused)', kept: '2026-12-01_03-00-00' },
+      ],
+    }), undefined));
+    expect(v.get('linkdest_source_status{name="Apps",source="marte:/Apps",status="ok"}')).toBe(1);
+    expect(v.get('linkdest_source_status{name="Apps",source="marte:/Apps",status="failed"}')).toBe(0);
+    expect(v.get('linkdest_source_status{name="Apps",source="venus:/srv \\"x\\"",status="failed"}')).toBe(1);
+    expect(v.get('linkdest_source_stale{name="Apps",source="marte:/Apps"}')).toBe(0);
+    expect(v.get('linkdest_source_stale{name="Apps",source="venus:/srv \\"x\\""}')).toBe(1);
+    expect(v.get('linkdest_source_last_pull_timestamp_seconds{name="Apps",source="marte:/Apps"}')).toBe(Date.parse(runResult().finishedAt) / 1000);
+    expect(v.get('linkdest_source_last_pull_timestamp_seconds{name="Apps",source="venus:/srv \\"x\\""}')).toBe(new Date(2026, 11, 1, 3, 0, 0).getTime() / 1000);
+  });
+});

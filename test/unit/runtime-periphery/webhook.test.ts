@@ -56,10 +56,12 @@ describe('webhookPayload: the structured fields', () => {
       text: expect.any(String), content: expect.any(String),
       host: 'gentoo', name: 'Apps', status: 'ok', exitCode: 0, startedAt: r.startedAt, finishedAt: r.finishedAt,
       durationMs: 3_725_000, snapshot: '/mnt/Backup/Apps/2026-11-26_03-00-00', errors: [], warnings: [],
-      stats: r.stats, spaceAfter: r.spaceAfter,
+      stats: r.stats, spaceAfter: r.spaceAfter, sources: [],
     });
     expect(webhookPayload(runResult({ snapshot: undefined, stats: undefined, spaceAfter: undefined })))
       .toMatchObject({ snapshot: null, stats: null, spaceAfter: null });
+    const sources = [{ source: 'marte:/Apps', status: 'failed' as const, reason: 'host marte: unreachable (connection refused)' }];
+    expect(webhookPayload(runResult({ status: 'warning', sources })).sources).toEqual(sources);
   });
 });
 
