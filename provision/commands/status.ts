@@ -8,12 +8,11 @@ import type { Command } from 'commander';
 import { EXIT, LinkdestError } from '../../runtime/errors.ts';
 import type { HostSpec } from '../../inventory/host-spec.ts';
 import { loadInventory, selectHosts } from '../../inventory/load.ts';
-import type { Overview } from '../../runtime/ops/overview.ts';
 import { runFleet } from '../fleet.ts';
-import { INSTALLED_RUNTIME, runtimeArgv, runtimeFailure, type RuntimeLocation } from '../ops/remote.ts';
+import { INSTALLED_RUNTIME, type RuntimeLocation } from '../ops/remote.ts';
+import { overviewOf } from '../ops/remote-overview.ts';
 import { formatStatus } from '../ops/status-format.ts';
 import { parseDuration, statusExitCode, statusRow, unreachableRow, type StatusRow } from '../ops/status-rows.ts';
-import { openTransport } from '../transport/connect.ts';
 import { VERSION } from '../version.ts';
 
 export interface StatusOptions {
@@ -29,19 +28,6 @@ export interface StatusDeps {
   now?: () => Date;
   write?: (text: string) => void;
   hosts?: HostSpec[];
-}
-
-async function overviewOf(spec: HostSpec, loc: RuntimeLocation, debug: boolean): Promise<Overview> {
-  const t = openTransport(spec, { debug });
-  try {
-    await t.connect();
-    const r = await t.run(runtimeArgv(loc, 'overview', ['--json']), { allowFailure: true });
-    // Exit 1 with a document means "snapshots unreadable": the rest of the row still counts.
-    if (r.stdout.trimStart().startsWith('{')) return JSON.parse(r.stdout) as Overview;
-    throw runtimeFailure(spec.name, 'overview', r, loc);
-  } finally {
-    await t.close();
-  }
 }
 
 export async function runStatus(opts: StatusOptions, deps: StatusDeps = {}): Promise<{ code: number; rows: StatusRow[] }> {
