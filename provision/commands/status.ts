@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import { EXIT, LinkdestError } from '../../runtime/errors.ts';
 import type { HostSpec } from '../../inventory/host-spec.ts';
 import { loadInventory, selectHosts } from '../../inventory/load.ts';
-import { runFleet } from '../fleet.ts';
+import type { Overview } from '../../runtime/ops/overview.ts';
+import { runFleet, type HostOutcome } from '../fleet.ts';
+import { jsonLine } from '../render/json-lines.ts';
 import { INSTALLED_RUNTIME, type RuntimeLocation } from '../ops/remote.ts';
 import { overviewOf } from '../ops/remote-overview.ts';
 import { formatStatus } from '../ops/status-format.ts';
@@ -19,6 +21,8 @@ export interface StatusOptions {
   inventory: string;
   limit?: string;
   json?: boolean;
+  /** One JSON line per host as it answers, then a summary line. */
+  jsonLines?: boolean;
   maxAge: string;
   debug?: boolean;
 }
@@ -37,17 +41,19 @@ export async function runStatus(opts: StatusOptions, deps: StatusDeps = {}): Pro
   }
   const hosts = deps.hosts ?? selectHosts((await loadInventory(opts.inventory)).hosts, opts.limit);
   const loc = deps.runtime ?? INSTALLED_RUNTIME;
+  const write = deps.write ?? ((s: string) => process.stdout.write(s));
+  const now = deps.now?.() ?? new Date();
+  const rowOf = (o: HostOutcome<Overview>): StatusRow => (o.value
+    ? statusRow(o.host, o.value, now, maxAgeMs, VERSION)
+    : unreachableRow(o.host, o.error ?? 'unreachable', o.status === 'unreachable' ? 'unreachable' : 'error'));
   const outcomes = await runFleet(hosts, async (spec, ctx) => {
     ctx.step('connect');
     return { changed: false, value: await overviewOf(spec, loc, opts.debug ?? false) };
-  });
-  const now = deps.now?.() ?? new Date();
-  const rows = outcomes.map((o) => (o.value
-    ? statusRow(o.host, o.value, now, maxAgeMs, VERSION)
-    : unreachableRow(o.host, o.error ?? 'unreachable', o.status === 'unreachable' ? 'unreachable' : 'error')));
+  }, opts.jsonLines ? { onOutcome: (o) => write(jsonLine({ type: 'host', ...rowOf(o) })) } : {});
+  const rows = outcomes.map(rowOf);
   const code = statusExitCode(rows);
-  const write = deps.write ?? ((s: string) => process.stdout.write(s));
-  write(opts.json ? `${JSON.stringify({ control_version: VERSION, max_age: opts.maxAge, exit_code: code, hosts: rows }, null, 2)}\n` : formatStatus(rows, VERSION, opts.maxAge));
+  if (opts.jsonLines) write(jsonLine({ type: 'summary', command: 'status', exit_code: code, max_age: opts.maxAge, stale: rows.filter((r) => r.stale).map((r) => r.host) }));
+  else write(opts.json ? `${JSON.stringify({ control_version: VERSION, max_age: opts.maxAge, exit_code: code, hosts: rows }, null, 2)}\n` : formatStatus(rows, VERSION, opts.maxAge));
   return { code, rows };
 }
 
@@ -56,6 +62,7 @@ export function register(program: Command): void {
     .option('-i, --inventory <file>', 'inventory file', './linkdest.yml')
     .option('--limit <hosts>', 'only these hosts or groups (comma-separated)')
     .option('--json', 'one JSON document')
+    .option('--json-lines', 'one JSON line per host as it answers, then a summary line')
     .option('--max-age <duration>', 'a host without a successful snapshot this recent fails the check', '26h')
     .action(async (o: StatusOptions) => {
       process.exitCode = (await runStatus({ ...o, debug: program.opts().debug === true })).code;
