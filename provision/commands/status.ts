@@ -11,6 +11,7 @@ import { loadInventory, selectHosts } from '../../inventory/load.ts';
 import type { Overview } from '../../runtime/ops/overview.ts';
 import { runFleet, type HostOutcome } from '../fleet.ts';
 import { jsonLine } from '../render/json-lines.ts';
+import { parseForks } from './plan.ts';
 import { INSTALLED_RUNTIME, type RuntimeLocation } from '../ops/remote.ts';
 import { overviewOf } from '../ops/remote-overview.ts';
 import { formatStatus } from '../ops/status-format.ts';
@@ -24,6 +25,7 @@ export interface StatusOptions {
   /** One JSON line per host as it answers, then a summary line. */
   jsonLines?: boolean;
   maxAge: string;
+  forks?: number;
   debug?: boolean;
 }
 
@@ -49,7 +51,10 @@ export async function runStatus(opts: StatusOptions, deps: StatusDeps = {}): Pro
   const outcomes = await runFleet(hosts, async (spec, ctx) => {
     ctx.step('connect');
     return { changed: false, value: await overviewOf(spec, loc, opts.debug ?? false) };
-  }, opts.jsonLines ? { onOutcome: (o) => write(jsonLine({ type: 'host', ...rowOf(o) })) } : {});
+  }, {
+    ...(opts.forks === undefined ? {} : { forks: opts.forks }),
+    ...(opts.jsonLines ? { onOutcome: (o: HostOutcome<Overview>) => write(jsonLine({ type: 'host', ...rowOf(o) })) } : {}),
+  });
   const rows = outcomes.map(rowOf);
   const code = statusExitCode(rows);
   if (opts.jsonLines) write(jsonLine({ type: 'summary', command: 'status', exit_code: code, max_age: opts.maxAge, stale: rows.filter((r) => r.stale).map((r) => r.host) }));
@@ -64,6 +69,7 @@ export function register(program: Command): void {
     .option('--json', 'one JSON document')
     .option('--json-lines', 'one JSON line per host as it answers, then a summary line')
     .option('--max-age <duration>', 'a host without a successful snapshot this recent fails the check', '26h')
+    .option('--forks <n>', 'hosts asked at once (default: all)', parseForks)
     .action(async (o: StatusOptions) => {
       process.exitCode = (await runStatus({ ...o, debug: program.opts().debug === true })).code;
     });
