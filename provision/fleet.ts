@@ -50,12 +50,14 @@ export interface HostOutcome<T> {
   cause?: unknown;
 }
 
-export interface FleetOptions {
+export interface FleetOptions<T = unknown> {
   /** Hosts worked on at once; default all. */
   forks?: number;
   onEvent?: (event: FleetEvent) => void;
   /** Steps whose failure means "could not reach the host" rather than "failed". */
   unreachableSteps?: readonly string[];
+  /** Each host's whole outcome (value included) as soon as it is known: for streaming output. */
+  onOutcome?: (outcome: HostOutcome<T>) => void;
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET']);
@@ -77,7 +79,7 @@ function isUnreachable(e: unknown, step: string | undefined, unreachableSteps: r
 export async function runFleet<H extends { name: string }, T>(
   hosts: readonly H[],
   job: HostJob<H, T>,
-  opts: FleetOptions = {},
+  opts: FleetOptions<T> = {},
 ): Promise<HostOutcome<T>[]> {
   const emit = opts.onEvent ?? (() => {});
   const unreachableSteps = opts.unreachableSteps ?? ['connect'];
@@ -116,6 +118,7 @@ export async function runFleet<H extends { name: string }, T>(
     }
     const { value: _value, cause: _cause, ...done } = outcome;
     emit({ type: 'host-done', ...done });
+    opts.onOutcome?.(outcome);
     return outcome;
   };
 

@@ -9,6 +9,7 @@ import { fleetExitCode, runFleet, type HostOutcome } from '../fleet.ts';
 import { TransportPool, applyJob, type ApplyResult, type PlannedHost } from '../host-jobs.ts';
 import { answersScripted, confirm } from '../prompt.ts';
 import { fleetJson, type HostReport } from '../render/json.ts';
+import { hostJsonLine, summaryJsonLine } from '../render/json-lines.ts';
 import { createProgressRenderer } from '../render/progress.ts';
 import { formatSummaryTable } from '../render/summary.ts';
 import {
@@ -52,8 +53,9 @@ async function applyPhase(
   planned: readonly PlannedHost[],
   opts: ApplyCliOptions,
   io: CommandIO,
+  onOutcome?: (o: HostOutcome<ApplyResult>) => void,
 ): Promise<Map<string, HostOutcome<ApplyResult>>> {
-  const progress = opts.json
+  const progress = opts.json || opts.jsonLines
     ? undefined
     : createProgressRenderer({ out: io.stderr, tty: io.stderrIsTTY, hosts: planned.map((p) => p.spec.name), showChanges: true });
   const hosts = planned.map((p) => ({ ...p, name: p.spec.name }));
@@ -62,6 +64,7 @@ async function applyPhase(
     onEvent: progress?.onEvent,
     // Connections are already up: a failure now happened on the host, not on the way to it.
     unreachableSteps: [],
+    ...(onOutcome === undefined ? {} : { onOutcome }),
   });
   progress?.finish();
   writeDebugCauses(outcomes, opts.debug, io);
@@ -78,28 +81,39 @@ export async function runApply(opts: ApplyCliOptions, io: CommandIO = processIO(
   const hosts = await selectedHosts(opts);
   const pool = new TransportPool();
   try {
-    const planned = await planPhase(hosts, pool, opts, io);
-    if (!opts.json) io.stdout.write(formatPlanOutcomes(planned));
+    // --json-lines: a host's line goes out once its end is known: after planning when there
+    // is nothing to apply (or it failed), else after its apply.
+    const lines = opts.jsonLines === true;
+    const planned = await planPhase(hosts, pool, opts, io, lines ? (o) => {
+      if (o.value === undefined || o.value.plan.changes.length === 0) io.stdout.write(hostJsonLine(hostReport(o, undefined, pool)));
+    } : undefined);
+    const plannedOf = new Map(planned.map((o) => [o.host, o]));
+    if (!opts.json && !lines) io.stdout.write(formatPlanOutcomes(planned));
     const withChanges = planned.flatMap((o) => (o.value !== undefined && o.value.plan.changes.length > 0 ? [o.value] : []));
     const total = withChanges.reduce((n, p) => n + p.plan.changes.length, 0);
 
     let applied = new Map<string, HostOutcome<ApplyResult>>();
     if (withChanges.length === 0) {
       const allPlanned = planned.every((o) => o.value !== undefined);
-      if (!opts.json && allPlanned) io.stdout.write('\nnothing to apply: every host is in sync\n');
+      if (!opts.json && !lines && allPlanned) io.stdout.write('\nnothing to apply: every host is in sync\n');
     } else {
       const question = `Apply ${total} change${total === 1 ? '' : 's'} to ${withChanges.length} host${withChanges.length === 1 ? '' : 's'}?`;
       if (!opts.yes && !(await confirm(question))) {
-        if (opts.json) io.stdout.write(fleetJson('apply', EXIT.error, planned.map((o) => planReport(o, pool))));
+        if (lines) io.stdout.write(summaryJsonLine('apply', EXIT.error, planned));
+        else if (opts.json) io.stdout.write(fleetJson('apply', EXIT.error, planned.map((o) => planReport(o, pool))));
         else io.stderr.write('linkdest: apply cancelled; nothing was changed\n');
         return EXIT.error;
       }
-      applied = await applyPhase(withChanges, opts, io);
+      applied = await applyPhase(withChanges, opts, io, lines ? (o) => {
+        io.stdout.write(hostJsonLine(hostReport(plannedOf.get(o.host)!, o, pool)));
+      } : undefined);
     }
 
     const reports = planned.map((o) => hostReport(o, applied.get(o.host), pool));
     const exitCode = fleetExitCode('apply', reports);
-    if (opts.json) {
+    if (lines) {
+      io.stdout.write(summaryJsonLine('apply', exitCode, reports));
+    } else if (opts.json) {
       io.stdout.write(fleetJson('apply', exitCode, reports));
     } else {
       const rows = reports.map((r) => ({ ...r, changes: r.changes?.length }));

@@ -15,11 +15,12 @@ import { register as logs } from './logs.ts';
 import { register as uninstall } from './uninstall.ts';
 import { register as trust } from './trust.ts';
 import { register as inventory } from './inventory.ts';
+import { register as report } from './report.ts';
 
 /** Each command module adds itself (name, options, action) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** In the order `linkdest --help` lists them: set up, run, look, restore, remove. */
 export const commands: RegisterCommand[] = [
-  init, inventory, trust, plan, apply, discover, snapshot, run, status, snapshots, pin, history, diff, logs, restore, uninstall,
+  init, inventory, trust, plan, apply, discover, snapshot, run, status, report, snapshots, pin, history, diff, logs, restore, uninstall,
 ];

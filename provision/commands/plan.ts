@@ -9,6 +9,7 @@ import { loadInventory, selectHosts } from '../../inventory/load.ts';
 import { fleetExitCode, runFleet, type HostOutcome } from '../fleet.ts';
 import { TransportPool, planJob, type PlannedHost } from '../host-jobs.ts';
 import { fleetJson, type HostReport } from '../render/json.ts';
+import { hostJsonLine, summaryJsonLine } from '../render/json-lines.ts';
 import { formatHostPlan } from '../render/plan-text.ts';
 import { printable } from '../render/printable.ts';
 import { createProgressRenderer, type TextSink } from '../render/progress.ts';
@@ -17,6 +18,8 @@ export interface FleetCliOptions {
   inventory: string;
   limit?: string;
   json?: boolean;
+  /** One JSON line per host as it finishes, then a summary line (render/json-lines.ts). */
+  jsonLines?: boolean;
   forks?: number;
   debug?: boolean;
 }
@@ -49,6 +52,7 @@ export function addFleetOptions(cmd: Command): Command {
     .option('-i, --inventory <file>', 'inventory file', './linkdest.yml')
     .option('--limit <hosts>', 'only these hosts or groups (comma-separated)')
     .option('--json', 'print one JSON document instead of text')
+    .option('--json-lines', 'print one JSON line per host as it finishes, then a summary line')
     .option('--forks <n>', 'hosts worked on at once (default: all)', parseForks);
 }
 
@@ -63,14 +67,15 @@ export async function planPhase(
   pool: TransportPool,
   opts: FleetCliOptions & { formatConfirm?: string },
   io: CommandIO,
+  onOutcome?: (o: HostOutcome<PlannedHost>) => void,
 ): Promise<HostOutcome<PlannedHost>[]> {
-  const progress = opts.json
+  const progress = opts.json || opts.jsonLines
     ? undefined
     : createProgressRenderer({ out: io.stderr, tty: io.stderrIsTTY, hosts: hosts.map((h) => h.name), phase: 'plan' });
   const outcomes = await runFleet(
     hosts,
     planJob(pool, { debug: opts.debug ?? false, formatConfirm: opts.formatConfirm }),
-    { forks: opts.forks, onEvent: progress?.onEvent },
+    { forks: opts.forks, onEvent: progress?.onEvent, ...(onOutcome === undefined ? {} : { onOutcome }) },
   );
   progress?.finish();
   writeDebugCauses(outcomes, opts.debug, io);
@@ -114,9 +119,11 @@ export async function runPlan(opts: FleetCliOptions & { formatConfirm?: string }
   const hosts = await selectedHosts(opts);
   const pool = new TransportPool();
   try {
-    const outcomes = await planPhase(hosts, pool, opts, io);
+    const stream = opts.jsonLines ? (o: HostOutcome<PlannedHost>): void => { io.stdout.write(hostJsonLine(planReport(o, pool))); } : undefined;
+    const outcomes = await planPhase(hosts, pool, opts, io, stream);
     const exitCode = fleetExitCode('plan', outcomes);
-    if (opts.json) io.stdout.write(fleetJson('plan', exitCode, outcomes.map((o) => planReport(o, pool))));
+    if (opts.jsonLines) io.stdout.write(summaryJsonLine('plan', exitCode, outcomes));
+    else if (opts.json) io.stdout.write(fleetJson('plan', exitCode, outcomes.map((o) => planReport(o, pool))));
     else io.stdout.write(formatPlanOutcomes(outcomes));
     return exitCode;
   } finally {

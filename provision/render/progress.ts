@@ -1,12 +1,18 @@
 /**
  * Live per-host progress from fleet events. On a terminal: one line per host, redrawn in
- * place as hosts move through their steps. Elsewhere (CI logs, pipes): plain lines, one
- * per event, each prefixed with the host so parallel hosts stay readable.
+ * place as hosts move through their steps; for more than LIVE_BLOCK_MAX hosts a summary
+ * line with counts instead, failures listed as they happen. Elsewhere (CI logs, pipes):
+ * plain lines, each prefixed with the host so parallel hosts stay readable (for a large
+ * fleet only changes and each host's end, not every step).
  */
 import type { FleetEvent, HostStatus } from '../fleet.ts';
 import { maskSecrets } from './mask.ts';
 import { printable } from './printable.ts';
 import { formatDuration } from './summary.ts';
+import { summaryRenderer } from './progress-summary.ts';
+
+/** Up to this many hosts a terminal shows a line per host; beyond it, a summary line (progress-summary.ts). */
+export const LIVE_BLOCK_MAX = 12;
 
 export interface TextSink {
   write(text: string): unknown;
@@ -55,10 +61,12 @@ function eventText(e: FleetEvent, phase: 'plan' | 'apply'): string {
 }
 
 function plainRenderer(opts: ProgressOptions): ProgressRenderer {
+  // A large fleet's logs keep what matters per host: its changes and how it ended.
+  const large = opts.hosts.length > LIVE_BLOCK_MAX;
   return {
     onEvent(e) {
       if (e.type === 'change' && !opts.showChanges) return;
-      if (e.type === 'host-start') return;
+      if (e.type === 'host-start' || (large && e.type === 'step')) return;
       opts.out.write(`${e.host}: ${printable(eventText(e, opts.phase ?? 'apply')).replace(/\n/g, ' ')}\n`);
     },
     finish() {},
@@ -90,5 +98,7 @@ function liveRenderer(opts: ProgressOptions): ProgressRenderer {
 }
 
 export function createProgressRenderer(opts: ProgressOptions): ProgressRenderer {
-  return opts.tty ? liveRenderer(opts) : plainRenderer(opts);
+  if (!opts.tty) return plainRenderer(opts);
+  if (opts.hosts.length > LIVE_BLOCK_MAX) return summaryRenderer(opts, (e) => `${e.host}: ${eventText(e, opts.phase ?? 'apply')}`);
+  return liveRenderer(opts);
 }

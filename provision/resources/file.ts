@@ -30,8 +30,14 @@ export interface FileChangeData {
   writeContent: boolean;
 }
 
+/** Hashes of Buffers already hashed: the runtime bundle is one Buffer shared by every host's plan. */
+const bufferHashes = new WeakMap<Buffer, string>();
+
 export function sha256(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+  if (typeof content === 'string') return createHash('sha256').update(content).digest('hex');
+  let h = bufferHashes.get(content);
+  if (h === undefined) bufferHashes.set(content, (h = createHash('sha256').update(content).digest('hex')));
+  return h;
 }
 
 const octal = (m: number): string => `0${m.toString(8)}`;

@@ -35,6 +35,9 @@ export interface SnapshotRow {
   /** Space the snapshot took on the disk (what it added). */
   bytesAdded?: number;
   durationMs?: number;
+  /** Free space and inodes on the destination when the snapshot was done (its metadata's spaceAfter). */
+  freeBytes?: number;
+  freeInodes?: number;
   warnings?: string[];
   /** Pinned (runtime/pins.ts): never pruned. */
   pinned?: boolean;
@@ -78,6 +81,7 @@ export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; 
       Object.assign(row, {
         status: m.status, files: m.stats.files, bytesTotal: m.stats.bytesTotal, durationMs: m.stats.durationMs, warnings: m.warnings,
         ...(m.stats.bytesUsed !== undefined ? { bytesAdded: m.stats.bytesUsed } : {}),
+        ...(m.spaceAfter ? { freeBytes: m.spaceAfter.freeBytes, freeInodes: m.spaceAfter.freeInodes } : {}),
       });
     }
     return row;
