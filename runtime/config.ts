@@ -24,6 +24,12 @@ export const sourceSchema = z.object({
   one_file_system: z.boolean().default(false),
   /** rsync exclude patterns that apply to this source only. */
   exclude: z.array(z.string()).default([]),
+  /**
+   * Remote shell for this source instead of rsync.rsh: set by the provisioner for a source
+   * pulled with linkdest's restricted key (inventory/pull-source.ts). Such a source is pulled
+   * without -s: the source host's forced command must see the paths to check them.
+   */
+  rsh: argv.optional(),
 }).strict();
 
 export const iscsiTargetSchema = z.object({

@@ -117,8 +117,8 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     for (let attempt = 0; ; attempt++) {
       const rsyncFlags: RsyncFlags = {
         ...flags, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
-        extraArgs: cfg.rsync.extra_args, rsh: cfg.rsync.rsh, remote: isRemoteSource(source.path), nanoseconds: precision.nanoseconds,
-        secludedArgs: secluded.ok,
+        extraArgs: cfg.rsync.extra_args, rsh: source.rsh ?? cfg.rsync.rsh, remote: isRemoteSource(source.path), nanoseconds: precision.nanoseconds,
+        secludedArgs: secluded.ok && source.rsh === undefined,
         innerSources: innerSources(cfg.sources.map((s) => s.path), i),
       };
       keys[source.path] = engineKey(cfg, i, flags);

@@ -61,7 +61,7 @@ export async function selectedHosts(opts: FleetCliOptions): Promise<HostSpec[]> 
 export async function planPhase(
   hosts: readonly HostSpec[],
   pool: TransportPool,
-  opts: FleetCliOptions & { formatConfirm?: string },
+  opts: FleetCliOptions & { formatConfirm?: string; rotatePullKey?: string[] },
   io: CommandIO,
 ): Promise<HostOutcome<PlannedHost>[]> {
   const progress = opts.json
@@ -69,7 +69,7 @@ export async function planPhase(
     : createProgressRenderer({ out: io.stderr, tty: io.stderrIsTTY, hosts: hosts.map((h) => h.name), phase: 'plan' });
   const outcomes = await runFleet(
     hosts,
-    planJob(pool, { debug: opts.debug ?? false, formatConfirm: opts.formatConfirm }),
+    planJob(pool, { debug: opts.debug ?? false, formatConfirm: opts.formatConfirm, ...(opts.rotatePullKey && { rotatePullKey: opts.rotatePullKey }) }),
     { forks: opts.forks, onEvent: progress?.onEvent },
   );
   progress?.finish();
