@@ -95,7 +95,8 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   const resources = [...recipeResources];
   if (pulls) {
     if (opts.openSource === undefined) throw new LinkdestError('this host pulls from other machines, which this command cannot reach', { host: spec.name, step: 'pull' });
-    const pull = await planPull(spec, facts, { openSource: opts.openSource, rotate: opts.rotatePullKey === true, locks: opts.sourceLocks ?? new SourceLocks() });
+    const pull = await planPull(spec, facts, { openSource: opts.openSource, rotate: opts.rotatePullKey === true, locks: opts.sourceLocks ?? new SourceLocks() })
+      .catch((e: unknown) => { throw withHost(e, spec.name, 'pull'); });
     resources.push(...pull.resources);
     notes.push(...pull.notes);
   }

@@ -2,7 +2,8 @@
  * The lines linkdest owns in a source host's authorized_keys. Each ends with the comment
  * `linkdest-pull:BACKUPHOST` (the marker); only lines whose last word is that marker are
  * ever replaced or removed, every other byte of the file is kept as it was: hand-written
- * lines, comments, blank lines, CRLF endings, a last line without a newline.
+ * lines, comments, blank lines, CRLF endings, a last line without a newline (ours then
+ * go first, so no newline has to be added to it).
  */
 
 /** The comment that marks the lines of one backup host's pull key. */
@@ -41,8 +42,8 @@ export function managedLines(text: string, marker: string): string[] {
 
 /**
  * `text` with the lines carrying `marker` replaced by `lines` (in place of the first of
- * them, or appended at the end); `lines` empty removes them. Nothing else changes, except
- * that a newline is added to a last line that lacked one when a line is appended after it.
+ * them, or appended at the end, or put first when the last line has no newline); `lines`
+ * empty removes them. Nothing else changes: adding then removing gives back `text`.
  */
 export function withManagedLines(text: string, marker: string, lines: readonly string[]): string {
   const parts = splitKeepingEnds(text);
@@ -50,8 +51,9 @@ export function withManagedLines(text: string, marker: string, lines: readonly s
   const first = parts.findIndex((l) => isManaged(l, marker));
   if (first < 0) {
     if (ours === '') return text;
-    const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-    return `${text}${sep}${ours}`;
+    // A last line without a newline would need one added; going first instead keeps every
+    // byte of the file, so removing our lines later gives back exactly what was there.
+    return text === '' || text.endsWith('\n') ? `${text}${ours}` : `${ours}${text}`;
   }
   const out: string[] = [];
   parts.forEach((l, i) => {

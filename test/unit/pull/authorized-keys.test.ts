@@ -14,7 +14,8 @@ const OTHER = `restrict,command="/x /usr/bin/rsync /srv" ssh-ed25519 DDDD ${pull
 test.each([
   ['empty file: the line is added', '', [NEW], `${NEW}\n`],
   ['hand-written lines kept, ours appended', `${HAND}\n`, [NEW], `${HAND}\n${NEW}\n`],
-  ['a last line without newline gets one before ours', HAND, [NEW], `${HAND}\n${NEW}\n`],
+  ['a last line without newline: ours go first, so no byte of it changes', HAND, [NEW], `${NEW}\n${HAND}`],
+  ['...and removing ours gives back the file exactly', `${NEW}\n${HAND}`, [], HAND],
   ['ours replaced in place, CRLF and comments around it kept', `# keys\r\n${HAND}\r\n${OLD}\n\n${OTHER}\n`, [NEW], `# keys\r\n${HAND}\r\n${NEW}\n\n${OTHER}\n`],
   ['two of ours (a rotation) become one', `${OLD}\n${HAND}\n${NEW}\n`, [NEW], `${NEW}\n${HAND}\n`],
   ['removed: only ours go, byte for byte the rest', `${HAND}\n${OLD}\n  # ${M}\n${OTHER}`, [], `${HAND}\n  # ${M}\n${OTHER}`],
@@ -23,6 +24,12 @@ test.each([
   ['a marker word that is not last does not count', `ssh-ed25519 EEEE ${M} extra\n`, [], `ssh-ed25519 EEEE ${M} extra\n`],
 ])('%s', (_name, before, lines, after) => {
   expect(withManagedLines(before, M, lines)).toBe(after);
+});
+
+test('adding then removing our line gives back every file byte for byte', () => {
+  for (const text of ['', HAND, `${HAND}\n`, `${HAND}\r\n# c`, '\n\n', `# only a comment`]) {
+    expect(withManagedLines(withManagedLines(text, M, [NEW]), M, [])).toBe(text);
+  }
 });
 
 test('managedLines lists ours without line endings', () => {
