@@ -41,6 +41,8 @@ export interface HostPlan {
   changes: Change[];
   /** Lines that explain a choice made from the facts (which mount kind, and why). */
   notes: string[];
+  /** Lines shown even when in sync: per source host, whether the pull trust is in place. */
+  status: string[];
   facts: Facts;
   resources: HostResource[];
   /** The /etc/linkdest/linkdest.json this host gets. */
@@ -93,12 +95,13 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   }
   const { resources: recipeResources, config } = recipes.find((r) => r.mount === mount)!.recipe;
   const resources = [...recipeResources];
+  const status: string[] = [];
   if (pulls) {
     if (opts.openSource === undefined) throw new LinkdestError('this host pulls from other machines, which this command cannot reach', { host: spec.name, step: 'pull' });
     const pull = await planPull(spec, facts, { openSource: opts.openSource, rotate: opts.rotatePullKey === true, locks: opts.sourceLocks ?? new SourceLocks() })
       .catch((e: unknown) => { throw withHost(e, spec.name, 'pull'); });
     resources.push(...pull.resources);
-    notes.push(...pull.notes);
+    status.push(...pull.notes);
   }
   const changes: Change[] = [];
   for (const r of resources) {
@@ -108,5 +111,5 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
       throw withHost(e, spec.name, r.id);
     }
   }
-  return { host: spec.name, changes, notes, facts, resources, config };
+  return { host: spec.name, changes, notes, status, facts, resources, config };
 }

@@ -92,7 +92,7 @@ export function formatPlanOutcomes(outcomes: readonly HostOutcome<PlannedHost>[]
   const blocks = outcomes.map((o) =>
     o.value === undefined
       ? printable(`${o.host}: ${o.status}${o.step === undefined ? '' : ` at ${o.step}`}: ${o.error ?? 'no plan'}`)
-      : formatHostPlan(o.host, o.value.plan.changes, o.value.plan.notes),
+      : formatHostPlan(o.host, o.value.plan.changes, o.value.plan.notes, o.value.plan.status),
   );
   return `${blocks.join('\n\n')}\n`;
 }
@@ -105,7 +105,7 @@ export function planReport(o: HostOutcome<PlannedHost>, pool: TransportPool): Ho
     durationMs: o.durationMs,
     ...(o.step === undefined ? {} : { step: o.step }),
     ...(o.error === undefined ? {} : { error: o.error }),
-    ...(o.value === undefined ? {} : { changes: o.value.plan.changes, notes: o.value.plan.notes }),
+    ...(o.value === undefined ? {} : { changes: o.value.plan.changes, notes: [...o.value.plan.notes, ...o.value.plan.status] }),
     ...(commands === undefined ? {} : { commands }),
   };
 }

@@ -15,9 +15,13 @@ export interface SourceFacts {
   account?: { home: string; group: string };
   home: string;
   authorizedKeys: string;
+  /** root's authorized_keys when pulling as source_user: a line left there from pulling as root goes. */
+  rootAuthorizedKeys?: string;
   sudoers: string;
   facts: Facts;
 }
+
+export const ROOT_AUTHORIZED_KEYS = '/root/.ssh/authorized_keys';
 
 export const sudoersPath = (user: string): string => `/etc/sudoers.d/linkdest-pull-${user.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
@@ -38,6 +42,8 @@ export async function gatherSourceFacts(t: Transport, login: string): Promise<So
   const home = account?.home ?? `/home/${login}`;
   const authorizedKeys = `${home}/.ssh/authorized_keys`;
   const sudoers = sudoersPath(login);
-  const facts = await gatherFacts(t, { files: [{ path: CHECK_SCRIPT_PATH }, { path: authorizedKeys }, { path: `${home}/.ssh` }, { path: sudoers }], units: [] });
-  return { login, ...(account && { account }), home, authorizedKeys, sudoers, facts };
+  const rootAuthorizedKeys = login === 'root' ? undefined : ROOT_AUTHORIZED_KEYS;
+  const files = [CHECK_SCRIPT_PATH, authorizedKeys, `${home}/.ssh`, sudoers, ...(rootAuthorizedKeys ? [rootAuthorizedKeys] : [])];
+  const facts = await gatherFacts(t, { files: files.map((path) => ({ path })), units: [] });
+  return { login, ...(account && { account }), home, authorizedKeys, ...(rootAuthorizedKeys && { rootAuthorizedKeys }), sudoers, facts };
 }

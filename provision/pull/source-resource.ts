@@ -30,7 +30,7 @@ export class SourceLocks {
   }
 }
 
-type Step = { kind: 'user' } | { kind: 'file'; which: 'script' | 'sudoers'; data: FileChangeData } | { kind: 'keys' };
+type Step = { kind: 'user' } | { kind: 'file'; which: 'script' | 'sudoers'; data: FileChangeData } | { kind: 'keys' } | { kind: 'root-keys' };
 
 export interface SourceTrustInputs {
   backupHost: string;
@@ -95,6 +95,13 @@ export class SourceTrustResource implements HostResource {
       const s = fileChange(this.id, f.facts, this.sudoersSpec(), sudoersRule(this.login, this.rsync));
       if (s) out.push(this.on({ ...s, data: { kind: 'file', which: 'sudoers', data: s.data as FileChangeData } satisfies Step }));
     }
+    const rootKeys = f.rootAuthorizedKeys === undefined ? '' : f.facts.files[f.rootAuthorizedKeys]?.content ?? '';
+    if (f.rootAuthorizedKeys !== undefined && managedLines(rootKeys, this.marker).length > 0) {
+      out.push(this.on({
+        resource: this.id, action: 'update', summary: `remove the pull key line of ${this.i.backupHost} from ${f.rootAuthorizedKeys} (pulled as ${this.login} now)`,
+        diff: { path: f.rootAuthorizedKeys, before: rootKeys, after: withManagedLines(rootKeys, this.marker, []) }, data: { kind: 'root-keys' } satisfies Step,
+      }));
+    }
     const before = f.facts.files[f.authorizedKeys]?.content ?? '';
     const pub = this.i.publicKey;
     const wanted = pub === undefined ? ['restrict,command=... <the pull key apply generates> ' + this.marker] : [this.lineFor(pub)];
@@ -126,6 +133,8 @@ export class SourceTrustResource implements HostResource {
           await applyFile(sctx, this.scriptSpec(), step.data, () => CHECK_SCRIPT);
         } else if (step.kind === 'file') {
           await this.applySudoers(sctx, step.data);
+        } else if (step.kind === 'root-keys') {
+          await this.removeFrom(sctx, this.i.facts.rootAuthorizedKeys!);
         } else {
           const keys = [await readPublicKey(ctx, PULL_PUBLIC_KEY), this.i.rotating ? await readPublicKey(ctx, NEW_PULL_PUBLIC_KEY) : undefined];
           await this.writeLines(sctx, keys.filter((k): k is string => k !== undefined));
@@ -140,6 +149,18 @@ export class SourceTrustResource implements HostResource {
     const check = await this.i.transport.run(['visudo', '-c', '-q', '-f', '-'], { stdin: content, allowFailure: true });
     if (check.code !== 0) throw new LinkdestError(`visudo refuses the sudoers rule: ${check.stderr.trim().split('\n')[0] ?? ''}`, { step: this.id });
     await applyFile(ctx, this.sudoersSpec(), data, () => content);
+  }
+
+  /** Our lines out of another authorized_keys (root's, once pulling as source_user), the rest kept. */
+  private async removeFrom(ctx: HostApplyContext, path: string): Promise<void> {
+    const t = this.i.transport;
+    const current = (await t.getFile(path))?.toString('utf8');
+    if (current === undefined) return;
+    const after = withManagedLines(current, this.marker, []);
+    if (after === current) return;
+    const fact = this.i.facts.facts.files[path];
+    ctx.log(`write ${path}`);
+    await t.putFile(path, after, { mode: fact?.mode ?? 0o600, owner: fact?.owner ?? 'root', group: fact?.group ?? 'root' });
   }
 
   /** writeLines under the source host's lock (for the rotation's last step). */

@@ -17,14 +17,19 @@ export async function removePullLines(spec: HostSpec, source: PullSource, debug 
   try {
     await t.connect();
     const f = await gatherSourceFacts(t, pullLogin(source));
-    const fact = f.facts.files[f.authorizedKeys];
-    const before = (await t.getFile(f.authorizedKeys))?.toString('utf8');
-    if (before === undefined || fact === undefined) return 0;
     const marker = pullMarker(spec.name);
-    const n = managedLines(before, marker).length;
-    if (n === 0) return 0;
-    await t.putFile(f.authorizedKeys, withManagedLines(before, marker, []), { mode: fact.mode ?? 0o600, ...(fact.owner && { owner: fact.owner }), ...(fact.group && { group: fact.group }) });
-    return n;
+    let removed = 0;
+    // root's file too: a line left from pulling as root before source_user was set.
+    for (const path of [f.authorizedKeys, ...(f.rootAuthorizedKeys ? [f.rootAuthorizedKeys] : [])]) {
+      const fact = f.facts.files[path];
+      const before = (await t.getFile(path))?.toString('utf8');
+      if (before === undefined || fact === undefined) continue;
+      const n = managedLines(before, marker).length;
+      if (n === 0) continue;
+      await t.putFile(path, withManagedLines(before, marker, []), { mode: fact.mode ?? 0o600, ...(fact.owner && { owner: fact.owner }), ...(fact.group && { group: fact.group }) });
+      removed += n;
+    }
+    return removed;
   } catch (e) {
     if (e instanceof LinkdestError && e.host !== undefined) throw e;
     throw new LinkdestError(`source host ${source.name}: ${(e as Error).message.split('\n')[0]}`, { host: spec.name, step: 'uninstall', cause: e });

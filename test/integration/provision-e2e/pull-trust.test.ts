@@ -21,7 +21,7 @@ import { openTransport } from '../../../provision/transport/connect.ts';
 import type { Transport } from '../../../provision/transport/transport.ts';
 import { shellQuoteArgv } from '../../../runtime/engine/shell-quote.ts';
 import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, sshOf, suiteTitle } from './bed.ts';
+import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from './bed.ts';
 
 const reason = e2eUnavailable();
 const MOUNT = '/mnt/Backup';
@@ -119,7 +119,7 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: pull trust (h1 
 
   test('plan says the trust is missing and shows every change; apply sets it up; a second plan is in sync', async () => {
     const first = await plan();
-    expect(first.plan.notes.filter((n) => n.startsWith('pull from'))).toEqual([
+    expect(first.plan.status).toEqual([
       `pull from ${h2.name} (root@${h2.address}:22 /Apps): apply sets up the trust`,
       `pull from ${h3.name} (root@${h3.address}:22 /srv): apply sets up the trust`,
     ]);
@@ -139,8 +139,20 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: pull trust (h1 
 
     const again = await plan();
     expect(again.plan.changes).toEqual([]);
-    expect(again.plan.notes.filter((n) => n.startsWith('pull from')).every((n) => n.endsWith('trust in place'))).toBe(true);
+    expect(again.plan.status).toEqual([
+      `pull from ${h2.name} (root@${h2.address}:22 /Apps): trust in place`,
+      `pull from ${h3.name} (root@${h3.address}:22 /srv): trust in place`,
+    ]);
   }, 600_000);
+
+  test('linkdest plan (the CLI) names each source host and says the trust is in place', async () => {
+    const r = await runCli(['plan', '-i', inv], { timeoutMs: 300_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain(`${h1.name}: in sync\n  pull from ${h2.name} (root@${h2.address}:22 /Apps): trust in place\n  pull from ${h3.name} (root@${h3.address}:22 /srv): trust in place`);
+    const bad = await runCli(['apply', '--yes', '--rotate-pull-key', h2.name, '-i', inv], { timeoutMs: 60_000 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--rotate-pull-key ${h2.name}: not a selected backup host`);
+  }, 300_000);
 
   test('the nightly run pulls both; the second run links unchanged files to the first', async () => {
     const r1 = await nightly();
@@ -224,6 +236,37 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: pull trust (h1 
     expect((await h2.check(['cat', AK])).stdout).toBe(handBefore);
     expect((await out(h3, ['cat', AK])).includes('linkdest-pull')).toBe(false);
   }, 300_000);
+
+  test('source_user: h3 is pulled as a user with no password whose sudo allows only rsync --server --sender', async () => {
+    inv = await work.inventory({
+      hosts: {
+        [h1.name]: {
+          ssh: sshOf(h1), disk: { usb: { device: h1.disks[0]!.device } }, mount: 'static', mountpoint: MOUNT, retention: SMALL_DISK_RETENTION,
+          sources: [`${h2.name}:/Apps`, { host: h3.name, path: '/srv' }],
+        },
+        [h2.name]: { role: 'source', ssh: sshOf(h2) },
+        [h3.name]: { role: 'source', ssh: sshOf(h3), source_user: 'puller' },
+      },
+    });
+    spec = (await loadInventory(inv)).hosts.find((h) => h.name === h1.name)!;
+    const p = await plan();
+    expect(p.plan.changes.map((c) => c.summary)).toEqual(expect.arrayContaining([
+      `on ${h3.name}: create the user puller (home /home/puller, no password)`,
+      `on ${h3.name}: create /etc/sudoers.d/linkdest-pull-puller (mode 0440)`,
+    ]));
+    await applyHost(p.plan, p.t);
+    expect(await out(h3, ['sh', '-c', 'sudo -l -U puller | grep NOPASSWD'])).toBe('(root) NOPASSWD: /usr/bin/rsync --server --sender *');
+    await h3.check(['sh', '-c', 'echo three > /srv/www/root-only && chmod 600 /srv/www/root-only']);
+    const n = await nightly();
+    expect(n.code, n.journal).toBe(0);
+    await h1.exec(['systemctl', 'start', 'mnt-Backup.mount']);
+    expect(await out(h1, ['sh', '-c', `cat ${MOUNT}/${h1.name}/latest/${h3.name}/srv/www/root-only 2>/dev/null || cat "$(ls -1d ${MOUNT}/${h1.name}/2* | tail -1)/${h3.name}/srv/www/root-only"`])).toBe('three');
+    const asPuller = [...pullRsh({ address: h3.address, port: 22, sourceUser: 'puller' }), '-T', 'x'];
+    const id = await h1.exec(['timeout', '30', ...asPuller, 'id']);
+    expect(id.stderr).toContain('refused: not a read-only rsync');
+    const sudoShell = await h1.exec(['timeout', '30', ...asPuller, 'sudo', '-n', 'sh']);
+    expect(sudoShell.stderr).toContain('refused: not a read-only rsync');
+  }, 600_000);
 
   test('a changed host key on h2: its pull fails in one line naming it, the host key never accepted', async () => {
     // Trust again (uninstall took the lines), then h2 gets a new host key.

@@ -16,17 +16,18 @@ const file = (content: string, mode = 0o644, owner = 'root'): FileFact => ({ exi
 const HAND = 'ssh-ed25519 AAAAhand admin@laptop\n';
 const lineFor = (paths: string, pub = PUB) => `restrict,command="${CHECK_SCRIPT_PATH} /usr/bin/rsync ${paths}" ${pub.split(' ').slice(0, 2).join(' ')} ${pullMarker('h1')}`;
 
-function resource(o: { ak?: string; script?: boolean; paths?: string[]; sourceUser?: string; account?: boolean; sudoers?: string; publicKey?: string; sudo?: boolean }) {
+function resource(o: { rootAk?: string; ak?: string; script?: boolean; paths?: string[]; sourceUser?: string; account?: boolean; sudoers?: string; publicKey?: string; sudo?: boolean }) {
   const login = o.sourceUser ?? 'root';
   const home = login === 'root' ? '/root' : `/home/${login}`;
   const files: Record<string, FileFact> = {
     [`${home}/.ssh/authorized_keys`]: o.ak === undefined ? { exists: false } : file(o.ak, 0o600, login),
+    ...(o.rootAk !== undefined && { '/root/.ssh/authorized_keys': file(o.rootAk, 0o600) }),
     [CHECK_SCRIPT_PATH]: o.script ? file(CHECK_SCRIPT, 0o755) : { exists: false },
     [`/etc/sudoers.d/linkdest-pull-${login}`]: o.sudoers === undefined ? { exists: false } : file(o.sudoers, 0o440),
   };
   const facts = { commands: { rsync: '/usr/bin/rsync', ...(o.sudo !== false && { sudo: '/usr/bin/sudo' }) }, files } as unknown as Facts;
   const sf: SourceFacts = {
-    login, home, authorizedKeys: `${home}/.ssh/authorized_keys`, sudoers: `/etc/sudoers.d/linkdest-pull-${login}`, facts,
+    login, home, authorizedKeys: `${home}/.ssh/authorized_keys`, ...(login !== 'root' && { rootAuthorizedKeys: '/root/.ssh/authorized_keys' }), sudoers: `/etc/sudoers.d/linkdest-pull-${login}`, facts,
     ...(o.account !== false && { account: { home, group: login } }),
   };
   return new SourceTrustResource({
@@ -80,6 +81,14 @@ describe('plan of a source host', () => {
     ]);
     expect(changes[2]!.diff?.after).toContain(`command="${CHECK_SCRIPT_PATH} --sudo /usr/bin/rsync /Apps"`);
     expect(resource({ sourceUser: 'backup', script: true, sudoers: sudoersRule('backup', '/usr/bin/rsync'), ak: `${lineFor('/Apps').replace(CHECK_SCRIPT_PATH, `${CHECK_SCRIPT_PATH} --sudo`)}\n` }).inPlace()).toBe(true);
+  });
+
+  test('source_user set where root pulled before: root\'s line of this backup host goes, other lines stay', () => {
+    const rootAk = `${HAND}${lineFor('/Apps')}\n`;
+    const changes = resource({ sourceUser: 'backup', script: true, rootAk }).check({} as Facts).filter((c) => c.diff?.path.endsWith('/root/.ssh/authorized_keys'));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.summary).toBe('on h2: remove the pull key line of h1 from /root/.ssh/authorized_keys (pulled as backup now)');
+    expect(changes[0]!.diff).toEqual({ path: 'h2:/root/.ssh/authorized_keys', before: rootAk, after: HAND });
   });
 
   test('source_user without sudo on the source: refused at plan time', () => {
