@@ -6,8 +6,9 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { runtimeConfigSchema, type RuntimeConfigInput } from '../runtime/config.ts';
-import type { HostSpec, SecretRef } from './host-spec.ts';
+import type { HostSpec, SecretRef, SshSpec } from './host-spec.ts';
 import type { HostSettings } from './schema.ts';
+import { resolveSources, type PullHostInfo, type PullProblem, type ResolvedSources } from './pull-resolve.ts';
 
 export const DEFAULTS = {
   connection: 'ssh',
@@ -33,6 +34,8 @@ export interface BuildContext {
   /** Directory of the inventory file: relative paths are resolved against it. */
   dir: string;
   home: string;
+  /** Every inventory host a source may name (backup and `role: source` hosts). */
+  pullHosts?: ReadonlyMap<string, PullHostInfo>;
 }
 
 /** `~/x` -> $HOME/x, `keys/id` -> <inventory dir>/keys/id, absolute paths unchanged. */
@@ -66,13 +69,13 @@ function diskOf(d: NonNullable<HostSettings['disk']>, ctx: BuildContext): HostSp
   return { target: { kind: 'iscsi', portals: i.portal, target: i.target, lun: i.lun, ...(chap && { chap }) }, ...common };
 }
 
-function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
+function runtimeInput(s: HostSettings, ctx: BuildContext, sources: ResolvedSources['sources']): RuntimeConfigInput {
   const mail = s.report?.mail;
   const webhook = s.report?.webhook;
   return {
     name: s.name ?? ctx.name,
     destination: { path: s.mountpoint ?? DEFAULTS.mountpoint },
-    sources: s.sources,
+    sources,
     exclude: s.exclude,
     rsync: s.rsync,
     pull: s.pull,
@@ -100,22 +103,27 @@ function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
   };
 }
 
-/** The HostSpec, or the runtime schema's issues if the two schemas ever disagree. */
-export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostSpec } | { issues: z.core.$ZodIssue[] } {
-  const parsed = runtimeConfigSchema.safeParse(runtimeInput(s, ctx));
+/** How the control machine reaches a host, from its `ssh:` settings (paths made absolute). */
+export function sshSpecOf(ssh: HostSettings['ssh'], name: string, ctx: Pick<BuildContext, 'dir' | 'home'>): SshSpec {
+  return {
+    host: ssh?.host ?? name,
+    ...(ssh?.port !== undefined && { port: ssh.port }),
+    ...(ssh?.user !== undefined && { user: ssh.user }),
+    ...(ssh?.identity !== undefined && { identity: expandPath(ssh.identity, ctx.dir, ctx.home) }),
+    ...(ssh?.known_hosts !== undefined && { known_hosts: expandPath(ssh.known_hosts, ctx.dir, ctx.home) }),
+    ...(ssh?.jump !== undefined && { jump: ssh.jump }),
+  };
+}
+
+/** The HostSpec, the problems of its pulled sources, or the runtime schema's issues if the two schemas ever disagree. */
+export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostSpec } | { issues: z.core.$ZodIssue[] } | { pullProblems: PullProblem[] } {
+  const resolved = resolveSources(ctx.name, s.sources, ctx.pullHosts ?? new Map(), (p) => expandPath(p, ctx.dir, ctx.home));
+  if (resolved.problems.length > 0) return { pullProblems: resolved.problems };
+  const parsed = runtimeConfigSchema.safeParse(runtimeInput(s, ctx, resolved.sources));
   if (!parsed.success) return { issues: parsed.error.issues };
   const { destination: _destination, ...runtime } = parsed.data;
   const connection = s.connection ?? DEFAULTS.connection;
-  const ssh = connection === 'ssh'
-    ? {
-      host: s.ssh?.host ?? ctx.name,
-      ...(s.ssh?.port !== undefined && { port: s.ssh.port }),
-      ...(s.ssh?.user !== undefined && { user: s.ssh.user }),
-      ...(s.ssh?.identity !== undefined && { identity: expandPath(s.ssh.identity, ctx.dir, ctx.home) }),
-      ...(s.ssh?.known_hosts !== undefined && { known_hosts: expandPath(s.ssh.known_hosts, ctx.dir, ctx.home) }),
-      ...(s.ssh?.jump !== undefined && { jump: s.ssh.jump }),
-    }
-    : undefined;
+  const ssh = connection === 'ssh' ? sshSpecOf(s.ssh, ctx.name, ctx) : undefined;
   const smtpPassword = s.report?.mail ? secretRef(s.report.mail.smtp, ctx) : undefined;
   const webhookUrl = s.report?.webhook ? webhookUrlRef(s.report.webhook, ctx) : undefined;
   const spec: HostSpec = {
@@ -135,6 +143,7 @@ export function buildHostSpec(s: HostSettings, ctx: BuildContext): { spec: HostS
     ...(smtpPassword && { smtp_password: smtpPassword }),
     ...(webhookUrl && { webhook_url: webhookUrl }),
     runtime,
+    ...(resolved.pull.length > 0 && { pull: resolved.pull }),
     origin: ctx.origin,
   };
   return { spec };

@@ -5,6 +5,7 @@
  * as references (SecretRef), never as values.
  */
 import type { RuntimeConfig } from '../runtime/config.ts';
+import type { PullSource } from './pull-source.ts';
 
 /** A secret by reference: read at apply time on the control machine, never printed. */
 export type SecretRef = { password_file: string } | { password_env: string };
@@ -71,6 +72,8 @@ export interface HostSpec {
    * fully defaulted. `destination` is derived by the provisioner from disk/mount/marker.
    */
   runtime: Omit<RuntimeConfig, 'destination'>;
+  /** Machines this host pulls sources from with linkdest's restricted key (docs/pull.md). */
+  pull?: PullSource[];
   /** Where this host is defined, for error messages: `linkdest.yml:12:5`. */
   origin: string;
 }

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { HostSpec } from './host-spec.ts';
 import { InventoryError, formatProblem, sortedLines, yamlErrorLine, type Located, type Path, type Problem } from './errors.ts';
-import { hostSettingsSchema, inventoryFileSchema } from './schema.ts';
+import { hostSettingsSchema, inventoryFileSchema, sourceHostSchema, SOURCE_HOST_KEYS, type HostSettings } from './schema.ts';
+import type { PullHostInfo } from './pull-resolve.ts';
 import { reasonFor, toProblems } from './issues.ts';
-import { mergeLayers, type Layer } from './merge.ts';
-import { buildHostSpec } from './build.ts';
+import { mergeLayers, type Layer, type Merged } from './merge.ts';
+import { buildHostSpec, sshSpecOf } from './build.ts';
 import { loadAnsibleInventory, looksLikeIni } from './ansible/load.ts';
 import { looksLikeAnsibleYaml } from './ansible/yaml.ts';
 
@@ -99,6 +100,10 @@ export function parseInventory(text: string, file: string, ctx: ParseContext): I
 
   const hosts: HostSpec[] = [];
   const settingsOf: Record<string, Record<string, unknown>> = {};
+  // Phase one: every host's merged settings checked; phase two builds backup hosts, whose
+  // sources may name any host of the inventory (docs/pull.md).
+  const parsed: { name: string; member: string[]; merged: Merged; settings: HostSettings }[] = [];
+  const pullHosts = new Map<string, PullHostInfo>();
   for (const name of hostNames) {
     const member = [...groups].filter(([, g]) => g.hosts.includes(name)).map(([g]) => g);
     const layers: Layer[] = [
@@ -107,16 +112,41 @@ export function parseInventory(text: string, file: string, ctx: ParseContext): I
       { from: ['hosts', name], value: rawHosts[name] as SettingsMap | null },
     ];
     const merged = mergeLayers(layers);
+    if (merged.value.role === 'source') {
+      const picked = Object.fromEntries(SOURCE_HOST_KEYS.filter((k) => k in merged.value).map((k) => [k, merged.value[k]]));
+      const source = sourceHostSchema.safeParse(picked, { error: reasonFor });
+      if (!source.success) {
+        problems.push(...toProblems(source.error.issues, sourceHostSchema, (p) => [...merged.origin(p), ...p]));
+        continue;
+      }
+      const ssh = sshSpecOf(source.data.ssh, name, ctx);
+      pullHosts.set(name, {
+        ssh, connection: 'ssh', become: source.data.become ?? (ssh.user !== undefined && ssh.user !== 'root'),
+        ...(source.data.source_user !== undefined && { source_user: source.data.source_user }),
+      });
+      settingsOf[name] = picked;
+      continue;
+    }
     const settings = hostSettingsSchema.safeParse(merged.value, { error: reasonFor });
     if (!settings.success) {
       // Shown where it was written: a bad default is then reported once, not once per host.
       problems.push(...toProblems(settings.error.issues, hostSettingsSchema, (p) => [...merged.origin(p), ...p]));
       continue;
     }
-    const built = buildHostSpec(settings.data, {
-      name, groups: member, origin: positionOf(file, doc, lc, ['hosts', name]), dir: ctx.dir, home: ctx.home,
+    const s = settings.data;
+    const ssh = sshSpecOf(s.ssh, name, ctx);
+    pullHosts.set(name, {
+      ssh, connection: s.connection ?? 'ssh', become: s.become ?? (ssh.user !== undefined && ssh.user !== 'root'),
+      ...(s.source_user !== undefined && { source_user: s.source_user }),
+    });
+    parsed.push({ name, member, merged, settings: s });
+  }
+  for (const { name, member, merged, settings } of parsed) {
+    const built = buildHostSpec(settings, {
+      name, groups: member, origin: positionOf(file, doc, lc, ['hosts', name]), dir: ctx.dir, home: ctx.home, pullHosts,
     });
     if ('spec' in built) { hosts.push(built.spec); settingsOf[name] = merged.value; }
+    else if ('pullProblems' in built) problems.push(...built.pullProblems.map((p) => ({ at: [...merged.origin(p.path), ...p.path], key: true, reason: p.reason })));
     else problems.push(...built.issues.map((i) => ({ at: ['hosts', name], key: true, shown: ['hosts', name, ...i.path], reason: i.message })));
   }
 

@@ -65,11 +65,45 @@ export const diskSchema = strict({
   }
 });
 
+/** A jump host `[user@]host[:port]`, a chain of them (a list or `a,b`, nearest first) or `none`. */
+const jumpHop = line.superRefine((s, ctx) => {
+  const p = parseJumpSpec(s);
+  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
+});
+const sshJump = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
+  z.array(jumpHop, { error: 'expected "[user@]host[:port]", a list of them, or none' }).min(1, 'expected a jump host, or none')
+    .superRefine((hops, ctx) => {
+      const none = hops.findIndex((h) => h.toLowerCase() === 'none');
+      if (none >= 0 && hops.length > 1) ctx.addIssue({ code: 'custom', path: [none], message: '"none" cannot be part of a chain of jump hosts' });
+    })
+    .transform((hops) => (hops.length === 1 && hops[0]!.toLowerCase() === 'none' ? [] : hops)));
+
+/** How the control machine reaches a host: a backup host, or a source host it sets up for pulling. */
+const sshSettings = strict({
+  host: hostAddress.optional(),
+  port: port.optional(),
+  user: userName.optional(),
+  identity: localPath.optional(),
+  known_hosts: localPath.optional(),
+  jump: sshJump.optional(),
+});
+
+/** `{host: marte, path: /Apps}`: pulled with linkdest's restricted key (inventory/pull-source.ts). */
 const sourceItem = z.preprocess((v) => (typeof v === 'string' ? { path: v } : v), strict({
   path: sourcePath,
+  host: hostAddress.optional(),
+  ssh: sshSettings.optional(),
+  source_user: userName.optional(),
   one_file_system: z.boolean().optional(),
   exclude: z.array(z.string()).optional(),
-}, 'expected /path, host:/path or {path: ..., one_file_system: ..., exclude: [...]}'));
+}, 'expected /path, host:/path or {path: ..., host: ..., one_file_system: ..., exclude: [...]}').superRefine((s, ctx) => {
+  if (s.host !== undefined && !s.path.startsWith('/')) {
+    ctx.addIssue({ code: 'custom', path: ['path'], message: 'with host: the path on that host, e.g. /Apps' });
+  }
+  if (s.host === undefined && s.ssh !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['ssh'], params: atKey, message: 'ssh settings of a source need host: (the address they apply to)' });
+  }
+}));
 
 const vmsSchema = z.preprocess((v) => (Array.isArray(v) ? { domains: v } : v), strict({
   uri: line.optional(),
@@ -130,29 +164,13 @@ const reportSchema = strict({
   webhook: webhookSchema.optional(),
 });
 
-/** A jump host `[user@]host[:port]`, a chain of them (a list or `a,b`, nearest first) or `none`. */
-const jumpHop = line.superRefine((s, ctx) => {
-  const p = parseJumpSpec(s);
-  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
-});
-const sshJump = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
-  z.array(jumpHop, { error: 'expected "[user@]host[:port]", a list of them, or none' }).min(1, 'expected a jump host, or none')
-    .superRefine((hops, ctx) => {
-      const none = hops.findIndex((h) => h.toLowerCase() === 'none');
-      if (none >= 0 && hops.length > 1) ctx.addIssue({ code: 'custom', path: [none], message: '"none" cannot be part of a chain of jump hosts' });
-    })
-    .transform((hops) => (hops.length === 1 && hops[0]!.toLowerCase() === 'none' ? [] : hops)));
-
 export const hostSettingsSchema = strict({
+  /** `source`: a machine only pulled from (sourceHostSchema); default a backup host. */
+  role: z.literal('backup', { error: 'expected backup or source' }).optional(),
   connection: z.enum(['ssh', 'local']).optional(),
-  ssh: strict({
-    host: hostAddress.optional(),
-    port: port.optional(),
-    user: userName.optional(),
-    identity: localPath.optional(),
-    known_hosts: localPath.optional(),
-    jump: sshJump.optional(),
-  }).optional(),
+  ssh: sshSettings.optional(),
+  /** When other backup hosts pull from this host: log in as this user, rsync through sudo (docs/pull.md). */
+  source_user: userName.optional(),
   become: z.boolean().optional(),
   install_packages: z.boolean().optional(),
   disk: diskSchema.optional(),
@@ -185,6 +203,21 @@ export const hostSettingsSchema = strict({
 });
 
 export type HostSettings = z.output<typeof hostSettingsSchema>;
+
+/**
+ * A host that is only pulled from (`role: source`): reached for set-up, never given a disk,
+ * a schedule or the runtime. Only these settings apply to it; others inherited from
+ * `defaults:` or groups are ignored for it.
+ */
+export const SOURCE_HOST_KEYS = ['role', 'connection', 'ssh', 'become', 'source_user'] as const;
+export const sourceHostSchema = strict({
+  role: z.literal('source'),
+  connection: z.literal('ssh', { error: 'a source host is reached over ssh' }).optional(),
+  ssh: sshSettings.optional(),
+  become: z.boolean().optional(),
+  source_user: userName.optional(),
+});
+export type SourceHostSettings = z.output<typeof sourceHostSchema>;
 
 const settingsMap = z.record(z.string(), z.unknown(), { error: 'expected a map of settings' }).nullable();
 

@@ -10,6 +10,7 @@ import { openTransport } from './transport/connect.ts';
 import { planHost, type HostPlan } from './plan.ts';
 import { applyHost, type ApplyEvent, type ApplyResult } from './apply.ts';
 import type { HostJob, HostJobContext } from './fleet.ts';
+import { SourceLocks } from './pull/source-resource.ts';
 
 export type { ApplyResult };
 
@@ -23,16 +24,36 @@ export interface JobOptions {
   debug?: boolean;
   /** Serial or UUID of a disk the user allows to be formatted over existing data. */
   formatConfirm?: string;
+  /** Backup hosts whose pull key is rotated (apply --rotate-pull-key). */
+  rotatePullKey?: readonly string[];
 }
 
 /** Every transport opened during a command, so all get closed and their history counted. */
 export class TransportPool {
   private readonly byHost = new Map<string, Transport>();
+  private readonly sources = new Map<string, Promise<Transport>>();
+  /** One lock per source host, shared by every backup host of this command. */
+  readonly sourceLocks = new SourceLocks();
 
   async open(spec: HostSpec, opts: JobOptions): Promise<Transport> {
     const t = await openTransport(spec, { debug: opts.debug ?? false });
     this.byHost.set(spec.name, t);
     await t.connect();
+    return t;
+  }
+
+  /** A source host of pulled sources: one connection however many backup hosts pull from it. */
+  openSource(spec: HostSpec, opts: JobOptions): Promise<Transport> {
+    let t = this.sources.get(spec.name);
+    if (t === undefined) {
+      t = (async () => {
+        const tr = await openTransport(spec, { debug: opts.debug ?? false });
+        this.byHost.set(`source:${spec.name}`, tr);
+        await tr.connect();
+        return tr;
+      })();
+      this.sources.set(spec.name, t);
+    }
     return t;
   }
 
@@ -53,7 +74,12 @@ export function planJob(pool: TransportPool, opts: JobOptions): HostJob<HostSpec
     ctx.step('connect');
     const transport = await pool.open(spec, opts);
     ctx.step('plan');
-    const plan = await planHost(spec, transport, opts.formatConfirm === undefined ? {} : { formatConfirm: opts.formatConfirm });
+    const plan = await planHost(spec, transport, {
+      ...(opts.formatConfirm === undefined ? {} : { formatConfirm: opts.formatConfirm }),
+      openSource: (s) => pool.openSource(s, opts),
+      sourceLocks: pool.sourceLocks,
+      rotatePullKey: opts.rotatePullKey?.includes(spec.name) ?? false,
+    });
     for (const change of plan.changes) ctx.change(change);
     return { changed: plan.changes.length > 0, value: { spec, transport, plan } };
   };

@@ -18,6 +18,8 @@ import { buildRecipe } from './recipe.ts';
 import { decideMount, type MountKind } from './mount-kind.ts';
 import { gatherHostFacts } from './iscsi/wiring.ts';
 import type { RuntimeConfig } from '../runtime/config.ts';
+import { planPull, pullQuery, type OpenSource } from './pull/plan-pull.ts';
+import { SourceLocks } from './pull/source-resource.ts';
 
 export const DEFAULT_BUNDLE = fileURLToPath(new URL('../dist/linkdest-runtime.mjs', import.meta.url));
 
@@ -26,6 +28,12 @@ export interface PlanOptions {
   formatConfirm?: string;
   /** The runtime bundle, as content or a path; default dist/linkdest-runtime.mjs. */
   runtimeBundle?: Buffer | string;
+  /** Connects to a source host of a pulled source (docs/pull.md); needed when the host pulls from one. */
+  openSource?: OpenSource;
+  /** --rotate-pull-key: a new pull key, proven on every source host before the old one goes. */
+  rotatePullKey?: boolean;
+  /** Shared by every host of one apply: edits of one source host's authorized_keys never interleave. */
+  sourceLocks?: SourceLocks;
 }
 
 export interface HostPlan {
@@ -33,6 +41,8 @@ export interface HostPlan {
   changes: Change[];
   /** Lines that explain a choice made from the facts (which mount kind, and why). */
   notes: string[];
+  /** Lines shown even when in sync: per source host, whether the pull trust is in place. */
+  status: string[];
   facts: Facts;
   resources: HostResource[];
   /** The /etc/linkdest/linkdest.json this host gets. */
@@ -76,9 +86,10 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   const kinds: MountKind[] = spec.disk !== undefined && wanted === undefined ? ['automount', 'static', 'fstab'] : [spec.mount];
   const recipes = kinds.map((mount) => ({ mount, recipe: buildRecipe({ ...spec, mount }, inputs) }));
   const asked = recipes.flatMap((r) => r.recipe.resources);
+  const pulls = spec.pull !== undefined && spec.pull.length > 0;
   let facts: Facts;
   try {
-    facts = await gatherHostFacts(transport, asked, () => gatherFacts(transport, mergeQueries(asked.map((r) => r.query))));
+    facts = await gatherHostFacts(transport, asked, () => gatherFacts(transport, mergeQueries([...asked.map((r) => r.query), ...(pulls ? [pullQuery] : [])])));
   } catch (e) {
     throw withHost(e, spec.name, 'facts');
   }
@@ -90,7 +101,16 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
     mount = decided.kind;
     if (decided.note !== undefined) notes.push(decided.note);
   }
-  const { resources, config } = recipes.find((r) => r.mount === mount)!.recipe;
+  const { resources: recipeResources, config } = recipes.find((r) => r.mount === mount)!.recipe;
+  const resources = [...recipeResources];
+  const status: string[] = [];
+  if (pulls) {
+    if (opts.openSource === undefined) throw new LinkdestError('this host pulls from other machines, which this command cannot reach', { host: spec.name, step: 'pull' });
+    const pull = await planPull(spec, facts, { openSource: opts.openSource, rotate: opts.rotatePullKey === true, locks: opts.sourceLocks ?? new SourceLocks() })
+      .catch((e: unknown) => { throw withHost(e, spec.name, 'pull'); });
+    resources.push(...pull.resources);
+    status.push(...pull.notes);
+  }
   const changes: Change[] = [];
   for (const r of resources) {
     try {
@@ -99,5 +119,5 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
       throw withHost(e, spec.name, r.id);
     }
   }
-  return { host: spec.name, changes, notes, facts, resources, config };
+  return { host: spec.name, changes, notes, status, facts, resources, config };
 }

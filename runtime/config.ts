@@ -25,8 +25,9 @@ export const sourceSchema = z.object({
   /** rsync exclude patterns that apply to this source only. */
   exclude: z.array(z.string()).default([]),
   /**
-   * Remote shell for this source only, as argv (its own key, port, known_hosts); unset:
-   * rsync.rsh. Filled by the provisioner for pulls it set up (issue 17).
+   * Remote shell for this source instead of rsync.rsh: set by the provisioner for a source
+   * pulled with linkdest's restricted key (inventory/pull-source.ts). Such a source is pulled
+   * without -s: the source host's forced command must see the paths to check them.
    */
   rsh: argv.optional(),
 }).strict();

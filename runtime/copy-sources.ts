@@ -104,7 +104,10 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
       const rsyncFlags: RsyncFlags = {
         ...used, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
         extraArgs: cfg.rsync.extra_args, rsh: source.rsh ?? cfg.rsync.rsh, remote: isRemoteSource(source.path),
-        nanoseconds: req.nanoseconds, secludedArgs: req.secludedArgs, innerSources: innerSources(paths, i),
+        nanoseconds: req.nanoseconds,
+        // A source pulled with linkdest's restricted key goes without -s: the forced command on
+        // the source host must see the paths to check them (docs/pull.md).
+        secludedArgs: req.secludedArgs && source.rsh === undefined, innerSources: innerSources(paths, i),
       };
       const key = req.engineKey(i, used);
       const samePrev = req.prevMeta?.engineKeys?.[source.path] === key;

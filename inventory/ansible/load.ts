@@ -217,7 +217,8 @@ function buildHost(
   }
   const built = buildHostSpec(parsed.data, { name, groups, origin: sourceText(at), dir: ctx.dir, home: ctx.home });
   if (!('spec' in built)) {
-    for (const i of built.issues) lines.push(`${sourceText(at)} ${name}: ${issuePath(i.path)}: ${i.message}`);
+    const issues = 'issues' in built ? built.issues.map((i) => ({ path: i.path, message: i.message })) : built.pullProblems.map((p) => ({ path: p.path, message: p.reason }));
+    for (const i of issues) lines.push(`${sourceText(at)} ${name}: ${issuePath(i.path)}: ${i.message}`);
     return undefined;
   }
   return { spec: built.spec, settings: merged.value };

@@ -20,6 +20,8 @@ import {
 export interface ApplyCliOptions extends FleetCliOptions {
   yes?: boolean;
   formatConfirm?: string;
+  /** Backup hosts whose pull key is replaced (docs/pull.md). */
+  rotatePullKey?: string[];
 }
 
 /** What apply did, without the resources' private data. */
@@ -79,6 +81,12 @@ export async function runApply(opts: ApplyCliOptions, io: CommandIO = processIO(
     });
   }
   const hosts = await selectedHosts(opts);
+  for (const name of opts.rotatePullKey ?? []) {
+    const h = hosts.find((x) => x.name === name);
+    if (h === undefined || (h.pull ?? []).length === 0) {
+      throw new LinkdestError(`--rotate-pull-key ${name}: ${h === undefined ? 'not a selected backup host' : 'this host pulls from no other machine'}`, { step: 'apply', exitCode: EXIT.usage });
+    }
+  }
   const pool = new TransportPool();
   try {
     // --json-lines: a host's line goes out once its end is known: after planning when there
@@ -129,6 +137,7 @@ export function register(program: Command): void {
   addFleetOptions(program.command('apply').description('plan, confirm, then converge every selected host'))
     .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
     .option('--format-confirm <serial-or-uuid>', 'allow formatting the disk with this serial or UUID although it holds data')
+    .option('--rotate-pull-key <host>', 'replace the pull key of this backup host and its lines on every source host (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (opts: ApplyCliOptions) => {
       process.exitCode = await runApply({ ...opts, debug: program.opts().debug === true });
     });

@@ -65,7 +65,7 @@ export async function selectedHosts(opts: FleetCliOptions): Promise<HostSpec[]> 
 export async function planPhase(
   hosts: readonly HostSpec[],
   pool: TransportPool,
-  opts: FleetCliOptions & { formatConfirm?: string },
+  opts: FleetCliOptions & { formatConfirm?: string; rotatePullKey?: string[] },
   io: CommandIO,
   onOutcome?: (o: HostOutcome<PlannedHost>) => void,
 ): Promise<HostOutcome<PlannedHost>[]> {
@@ -74,7 +74,7 @@ export async function planPhase(
     : createProgressRenderer({ out: io.stderr, tty: io.stderrIsTTY, hosts: hosts.map((h) => h.name), phase: 'plan' });
   const outcomes = await runFleet(
     hosts,
-    planJob(pool, { debug: opts.debug ?? false, formatConfirm: opts.formatConfirm }),
+    planJob(pool, { debug: opts.debug ?? false, formatConfirm: opts.formatConfirm, ...(opts.rotatePullKey && { rotatePullKey: opts.rotatePullKey }) }),
     { forks: opts.forks, onEvent: progress?.onEvent, ...(onOutcome === undefined ? {} : { onOutcome }) },
   );
   progress?.finish();
@@ -97,7 +97,7 @@ export function formatPlanOutcomes(outcomes: readonly HostOutcome<PlannedHost>[]
   const blocks = outcomes.map((o) =>
     o.value === undefined
       ? printable(`${o.host}: ${o.status}${o.step === undefined ? '' : ` at ${o.step}`}: ${o.error ?? 'no plan'}`)
-      : formatHostPlan(o.host, o.value.plan.changes, o.value.plan.notes),
+      : formatHostPlan(o.host, o.value.plan.changes, o.value.plan.notes, o.value.plan.status),
   );
   return `${blocks.join('\n\n')}\n`;
 }
@@ -110,7 +110,7 @@ export function planReport(o: HostOutcome<PlannedHost>, pool: TransportPool): Ho
     durationMs: o.durationMs,
     ...(o.step === undefined ? {} : { step: o.step }),
     ...(o.error === undefined ? {} : { error: o.error }),
-    ...(o.value === undefined ? {} : { changes: o.value.plan.changes, notes: o.value.plan.notes }),
+    ...(o.value === undefined ? {} : { changes: o.value.plan.changes, notes: [...o.value.plan.notes, ...o.value.plan.status] }),
     ...(commands === undefined ? {} : { commands }),
   };
 }

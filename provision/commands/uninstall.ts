@@ -14,6 +14,7 @@ import { CONFIG_PATH } from '../resources/schedule.ts';
 import type { RunSummary } from '../../runtime/ops/run-logs.ts';
 import { callRuntimeJson, type RuntimeLocation } from '../ops/remote.ts';
 import type { Transport } from '../transport/transport.ts';
+import { removePullLines } from '../pull/uninstall-pull.ts';
 
 /** The service is active, or (cron hosts, or a run started by hand) a live run holds the lock. */
 async function runInProgress(t: Transport, loc: RuntimeLocation, systemd: boolean): Promise<boolean> {
@@ -26,7 +27,7 @@ async function runInProgress(t: Transport, loc: RuntimeLocation, systemd: boolea
 export interface UninstallOptions { inventory: string; purgeConfig?: boolean; yes?: boolean; debug?: boolean }
 
 export async function runUninstall(host: string, o: UninstallOptions, deps: HostCommandDeps & { stdinIsTTY?: boolean } = {}): Promise<UninstallPlan> {
-  return onHost(o, host, deps, async ({ t, loc, write }) => {
+  return onHost(o, host, deps, async ({ t, spec, loc, write }) => {
     const systemd = await hasSystemd(t);
     const present = new Set<string>();
     for (const p of CANDIDATES) if ((await t.run(['test', '-e', p], { allowFailure: true })).code === 0) present.add(p);
@@ -37,7 +38,9 @@ export async function runUninstall(host: string, o: UninstallOptions, deps: Host
       throw new LinkdestError('a backup run is in progress; wait for it (linkdest logs) and uninstall afterwards', { host, step: 'uninstall', exitCode: EXIT.locked });
     }
     const plan = uninstallPlan({ systemd, present, ...(config ? { config } : {}) }, o.purgeConfig === true);
-    write(`${host}: will remove:\n${plan.removed.map((p) => `  ${p}`).join('\n') || '  (nothing: linkdest is not installed)'}\n`);
+    const sources = spec.pull ?? [];
+    const pullLines = sources.map((s) => `${s.name}: the lines of ${host}'s pull key in authorized_keys`);
+    write(`${host}: will remove:\n${[...plan.removed, ...pullLines].map((p) => `  ${p}`).join('\n') || '  (nothing: linkdest is not installed)'}\n`);
     if (!o.yes) {
       if (!(deps.stdinIsTTY ?? process.stdin.isTTY) && !answersScripted()) {
         throw new LinkdestError('uninstall asks for confirmation; pass --yes when not at a terminal', { host, step: 'uninstall', exitCode: EXIT.usage });
@@ -45,6 +48,10 @@ export async function runUninstall(host: string, o: UninstallOptions, deps: Host
       if (!(await confirm(`Uninstall linkdest from ${host}?`))) throw new LinkdestError('not confirmed; nothing removed', { host, step: 'uninstall', exitCode: EXIT.error });
     }
     for (const c of plan.commands) await t.run(c.argv, { allowFailure: c.tolerate, mutating: true });
+    for (const s of sources) {
+      const n = await removePullLines(spec, s, o.debug === true);
+      write(`${s.name}: removed ${n} line(s) of ${host}'s pull key; every other line kept\n`);
+    }
     write(`${host}: removed ${plan.removed.length} file(s). Kept:\n${plan.kept.map((k) => `  ${k}`).join('\n')}\n`);
     return plan;
   });

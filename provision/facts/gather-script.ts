@@ -25,7 +25,7 @@ grep -qw autofs /proc/filesystems 2>/dev/null && echo kernel
 [ -e /dev/autofs ] && echo device
 sec commands
 for c in node nodejs rsync parted partx udevadm systemctl mkfs.ext4 mkfs.xfs mkfs.btrfs wipefs blkid lsblk debugfs \
-  apt-get dnf zypper pacman apk emerge crontab; do
+  apt-get dnf zypper pacman apk emerge crontab sudo visudo useradd ssh-keygen; do
   p=$(command -v "$c" 2>/dev/null) && printf '%s %s\n' "$c" "$p"
 done
 sec node-version

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Transport } from '../transport/transport.ts';
+import type { HostSpec } from '../../inventory/host-spec.ts';
 import { withHost, type HostCommandOptions } from './host-target.ts';
 import { INSTALLED_RUNTIME, type RuntimeLocation } from './remote.ts';
 
@@ -14,6 +15,7 @@ export interface HostCommandDeps {
 
 export interface HostCall {
   t: Transport;
+  spec: HostSpec;
   loc: RuntimeLocation;
   write: (text: string) => void;
 }
@@ -24,7 +26,7 @@ export function addInventoryOption(cmd: Command): Command {
 
 export async function onHost<T>(opts: HostCommandOptions, host: string, deps: HostCommandDeps, fn: (c: HostCall) => Promise<T>): Promise<T> {
   const write = deps.write ?? ((s: string) => { process.stdout.write(s); });
-  return withHost(opts, host, (t) => fn({ t, loc: deps.runtime ?? INSTALLED_RUNTIME, write }));
+  return withHost(opts, host, (t, spec) => fn({ t, spec, loc: deps.runtime ?? INSTALLED_RUNTIME, write }));
 }
 
 export const debugOf = (program: Command): boolean => program.opts().debug === true;

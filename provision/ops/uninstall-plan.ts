@@ -7,6 +7,7 @@
 import type { RuntimeConfig } from '../../runtime/config.ts';
 import { CONFIG_PATH, CRON_PATH, RUNTIME_PATH, SERVICE_PATH, TIMER_PATH } from '../resources/schedule.ts';
 import { SMTP_PASSWORD_PATH, WEBHOOK_URL_PATH } from '../recipe.ts';
+import { PULL_KEY, PULL_KNOWN_HOSTS, PULL_PUBLIC_KEY } from '../../inventory/pull-source.ts';
 
 export interface HostFiles {
   systemd: boolean;
@@ -27,7 +28,7 @@ export interface UninstallPlan {
  * password, the webhook URL with its token). A unit test builds a recipe with every secret
  * and checks that each of its files under /etc/linkdest is listed here.
  */
-export const CONFIG_FILES = [CONFIG_PATH, SMTP_PASSWORD_PATH, WEBHOOK_URL_PATH];
+export const CONFIG_FILES = [CONFIG_PATH, SMTP_PASSWORD_PATH, WEBHOOK_URL_PATH, PULL_KEY, PULL_PUBLIC_KEY, PULL_KNOWN_HOSTS];
 
 export const CANDIDATES = [SERVICE_PATH, TIMER_PATH, CRON_PATH, RUNTIME_PATH, ...CONFIG_FILES];
 

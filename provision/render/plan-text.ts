@@ -37,8 +37,13 @@ export function formatChange(c: Change): string {
   return diff === '' ? head : `${head}\n${indent(printable(diff), '      ')}`;
 }
 
-/** Notes (a choice the facts made, such as the mount kind) head the changes; an in-sync host is one line. */
-export function formatHostPlan(host: string, changes: readonly Change[], notes: readonly string[] = []): string {
-  if (changes.length === 0) return summaryLine(host, changes);
-  return [`${host}:`, ...notes.map((n) => printable(`  ${n}`)), ...changes.map(formatChange), summaryLine(host, changes)].join('\n');
+/**
+ * Notes (a choice the facts made, such as the mount kind) head the changes; an in-sync host
+ * is one line, followed only by its status lines (the pull trust of each source host),
+ * which are shown whether or not anything changes.
+ */
+export function formatHostPlan(host: string, changes: readonly Change[], notes: readonly string[] = [], status: readonly string[] = []): string {
+  const shown = status.map((n) => printable(`  ${n}`));
+  if (changes.length === 0) return [summaryLine(host, changes), ...shown].join('\n');
+  return [`${host}:`, ...notes.map((n) => printable(`  ${n}`)), ...shown, ...changes.map(formatChange), summaryLine(host, changes)].join('\n');
 }

@@ -50,7 +50,7 @@ export async function planApplyAndRun(
 ): Promise<FinishResult> {
   ask.say(`Planning ${spec.name} (reading only)...`);
   const plan = await c.plan(spec, t, formatConfirm);
-  out(`${formatHostPlan(spec.name, plan.changes, plan.notes)}\n`);
+  out(`${formatHostPlan(spec.name, plan.changes, plan.notes, plan.status)}\n`);
   if (plan.changes.length > 0) {
     const n = plan.changes.length;
     if (!(await ask.confirm({ id: 'apply', message: `Apply ${n} change${n === 1 ? '' : 's'} to ${spec.name} now?`, default: true }))) {

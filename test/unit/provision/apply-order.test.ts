@@ -30,7 +30,7 @@ function resource(id: string, log: string[], opts: { start?: boolean; fail?: boo
 }
 
 function plan(resources: HostResource[], changes: Change[], systemd = true): HostPlan {
-  return { host: 'h1', resources, changes, notes: [], facts: makeFacts({ systemd }), config: runtimeConfigFor(makeSpec()) };
+  return { host: 'h1', resources, changes, notes: [], status: [], facts: makeFacts({ systemd }), config: runtimeConfigFor(makeSpec()) };
 }
 
 const change = (resource: string, summary: string, notify = false): Change => ({ resource, action: 'create', summary, ...(notify ? { notify: ['daemon-reload' as const] } : {}) });
