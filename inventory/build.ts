@@ -96,6 +96,8 @@ function runtimeInput(s: HostSettings, ctx: BuildContext): RuntimeConfigInput {
     log: s.log,
     state_dir: s.state_dir,
     backup_group: s.backup_group,
+    spot: s.spot,
+    shrink: s.shrink,
   };
 }
 

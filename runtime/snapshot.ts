@@ -21,6 +21,8 @@ import { localSecludedArgs } from './engine/remote-args.ts';
 import { testPoint } from './test-points.ts';
 import { copyOrder, innerSources } from './nested-sources.ts';
 import { fsyncDir, syncFilesystem } from './flush.ts';
+import { checkSnapshot, type SourceCopy } from './snapshot-checks.ts';
+import { newestGood } from './suspect.ts';
 
 export interface SnapshotOptions {
   signal?: AbortSignal;
@@ -77,9 +79,12 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
   await finishInterruptedDeletes(dir, log);
   const listing = await listSet(dir);
-  const prevName = listing.complete[listing.complete.length - 1];
+  const newest = listing.complete[listing.complete.length - 1];
+  // Linked against (and checked against) the newest snapshot the emptied-source guard did not flag.
+  const good = await newestGood(dir, listing.complete);
+  const prevName = good ?? newest;
   const prevMeta = prevName ? await readMetadata(join(dir, prevName)) : undefined;
-  const name = freeName(new Set([...listing.complete, ...listing.partials.map((p) => p.slice(0, -PARTIAL_SUFFIX.length))]), opts.now ?? new Date(startedMs), prevName);
+  const name = freeName(new Set([...listing.complete, ...listing.partials.map((p) => p.slice(0, -PARTIAL_SUFFIX.length))]), opts.now ?? new Date(startedMs), newest);
   const partial = join(dir, `${name}${PARTIAL_SUFFIX}`);
   const resumeFrom = listing.partials[listing.partials.length - 1];
   for (const old of listing.partials.slice(0, -1)) {
@@ -107,6 +112,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const warnings: string[] = [];
   const stats = { files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, bytesUsed: 0 };
   const keys: Record<string, string> = {};
+  const copies: SourceCopy[] = [];
   const before = await spaceOf(dir);
   for (const i of copyOrder(cfg.sources.map((s) => s.path))) {
     const source = cfg.sources[i]!;
@@ -131,6 +137,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
         }, log);
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) stats[k] += out[k];
         warnings.push(...out.warnings);
+        copies.push({ source: source.path, dest, flags: rsyncFlags, bytesTotal: out.bytesTotal });
         break;
       } catch (e) {
         destDirty = true;
@@ -155,11 +162,14 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   // Space the copy took, measured on the filesystem: the honest figure with hard links.
   stats.bytesUsed = Math.max(0, before.freeBytes - after.freeBytes);
   if (!root) log.info('not running as root: owners are not preserved (rsync -o needs root)');
+  const checks = await checkSnapshot({ cfg, name, copies, baseline: good ? { name: good, meta: prevMeta } : undefined, runStartMs: startedMs, bytesUsed: stats.bytesUsed, signal: opts.signal }, log);
+  warnings.push(...checks.warnings);
   const meta: SnapshotMetadata = {
     version: 1, name, host: hostname(), status: warnings.length > 0 ? 'warning' : 'ok',
     startedAt: new Date(startedMs).toISOString(), finishedAt: new Date().toISOString(), startedMs,
     resumed: Boolean(resumeFrom), sources: cfg.sources.map((s) => s.path), engineKeys: keys,
     stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings,
+    perSource: checks.perSource, ...(checks.suspect.length > 0 ? { suspect: checks.suspect } : {}),
   };
   await writeFile(join(partial, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   // What the rename promises (a complete snapshot) must be on disk before it: without this,

@@ -30,8 +30,8 @@ export function localTime(t: string | number | undefined): string {
 export function formatSnapshots(rows: readonly SnapshotRow[], partials: readonly string[] = []): string {
   if (rows.length === 0 && partials.length === 0) return 'no snapshots yet\n';
   const body = rows.map((r) => [
-    r.name, r.status ?? '?', r.pinned ? 'pinned' : '', r.files === undefined ? '-' : String(r.files), size(r.bytesAdded), size(r.bytesTotal),
-    [r.pinNote, r.warnings?.[0]].filter(Boolean).join('; '),
+    r.name, r.suspect ? 'SUSPECT' : r.status ?? '?', r.pinned ? 'pinned' : '', r.files === undefined ? '-' : String(r.files), size(r.bytesAdded), size(r.bytesTotal),
+    [r.pinNote, r.suspect?.[0] ?? r.warnings?.[0]].filter(Boolean).join('; '),
   ]);
   for (const p of partials) body.push([p, 'partial', '', '-', '-', '-', 'interrupted run; the next run resumes it, never restored from']);
   return `${table(['SNAPSHOT', 'RESULT', 'PIN', 'FILES', 'ADDED', 'SIZE', 'NOTE'], body)}\n`;
