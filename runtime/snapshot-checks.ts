@@ -72,7 +72,7 @@ export async function checkSnapshot(req: ChecksRequest, log: Logger): Promise<Ch
     const shrunk = req.baseline && shrinkFinding(c.source, prev, size, shrink.max_pct, req.baseline.name);
     if (shrunk) {
       out.suspect.push(shrunk);
-      warn(`suspect snapshot ${req.name}: ${shrunk}. It is kept, never counts for keep_min, and nothing is pruned while it is the newest; when the source is back the next run is normal. If the data was removed on purpose: linkdest-runtime accept ${req.name}`);
+      warn(`suspect snapshot ${req.name}: ${shrunk}. It is kept, never counts for keep_min, and nothing is pruned while it is the newest; when the source is back the next run is normal. If the data was removed on purpose: linkdest accept HOST ${req.name} (on this host: linkdest-runtime accept ${req.name})`);
     }
 
     const v = linkVerdict({ prevRegular: prev?.regular, prevShare: prev?.linkShare, regular: census.regular, fresh: census.fresh });

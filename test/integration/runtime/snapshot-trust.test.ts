@@ -80,7 +80,7 @@ describe.skipIf(!isRoot)(`emptied-source guard on a real ext4${rootNote()}`, () 
       expect([r4.status, r4.exitCode, r4.pruned]).toEqual(['warning', 2, []]);
       const suspectLine = `suspect snapshot ${r4.snap}: ${src}: an empty directory where ${s3} held`;
       expect(r4.warnings).toEqual([expect.stringContaining(suspectLine)]);
-      expect(r4.warnings.join('\n')).toContain(`linkdest-runtime accept ${r4.snap}`);
+      expect(r4.warnings.join('\n')).toContain(`linkdest accept HOST ${r4.snap} (on this host: linkdest-runtime accept ${r4.snap})`);
       expect((await readMetadata(join(set, r4.snap)))?.suspect).toEqual([expect.stringContaining(`${src}: an empty directory where ${s3} held 42 entries`)]);
       expect(readFileSync(r4.logFile!, 'utf8')).toContain(suspectLine);
 
@@ -128,6 +128,48 @@ describe.skipIf(!isRoot)(`emptied-source guard on a real ext4${rootNote()}`, () 
       rmSync(work, { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+describe('a shrink on purpose: accept', () => {
+  test('files deleted on purpose: suspect until accepted; then the next run compares with the accepted one', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'linkdest-accept-'));
+    try {
+      const src = join(work, 'src');
+      smallTree(src, 40);
+      const dest = join(work, 'dest');
+      mkdirSync(dest);
+      writeFileSync(join(dest, '.linkdest-backup'), '');
+      const cfg = runConfig(work, dest, [src]);
+      const config = join(work, 'linkdest.json');
+      writeFileSync(config, JSON.stringify(cfg));
+      const cli = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', join(root, 'runtime/cli.ts'), '--config', config, ...args], { cwd: root, reject: false });
+      const night = async (): Promise<{ snap: string; suspect: string[] }> => {
+        const r = await runNightly(cfg);
+        expect(r.errors).toEqual([]);
+        return { snap: base(r.snapshot!), suspect: r.warnings.filter((w) => w.startsWith('suspect snapshot')) };
+      };
+      const s1 = await night();
+      expect(s1.suspect).toEqual([]);
+      const refused = await cli('accept', s1.snap);
+      expect([refused.exitCode, refused.stderr.trim().split('\n')]).toEqual([1, [expect.stringContaining(`${s1.snap} is not suspect: nothing to accept`)]]);
+
+      rmSync(join(src, 'd'), { recursive: true });
+      const s2 = await night();
+      expect(s2.suspect).toEqual([expect.stringContaining(`${src}: shrank against ${s1.snap}: 51 % fewer bytes (`)]);
+      expect(s2.suspect[0]).not.toContain('empty directory');
+      const s3 = await night();
+      expect(s3.suspect).toEqual([expect.stringContaining(`shrank against ${s1.snap}`)]);
+
+      const ok = await cli('accept', 'latest', '--json');
+      expect(ok.exitCode).toBe(0);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ snapshot: s3.snap, changed: true, reasons: [expect.stringContaining('fewer')] });
+      expect((await cli('list')).stdout.split('\n').filter((l) => l.includes('SUSPECT')).map((l) => l.slice(0, 19))).toEqual([s2.snap]);
+      const s4 = await night();
+      expect(s4.suspect).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('spot check against the source', () => {

@@ -92,7 +92,7 @@ describe('retention with suspect snapshots', () => {
   const newest = days(5)[4]!;
   test.each<[string, Partial<PruneInput>, ReturnType<typeof decidePrune> | RegExp]>([
     ['newest suspect, space low: nothing is deleted, the hold is said',
-      { suspect: [newest], freeBytes: 1 }, /^the newest snapshot 2026-11-05_03-00-00 is suspect .*linkdest-runtime accept 2026-11-05_03-00-00\)$/],
+      { suspect: [newest], freeBytes: 1 }, /^the newest snapshot 2026-11-05_03-00-00 is suspect .*linkdest accept HOST 2026-11-05_03-00-00\)$/],
     ['newest suspect, disk full mid-copy: nothing is deleted either', { suspect: [newest], diskFull: true }, /is suspect/],
     ['newest suspect, thresholds met: thinning waits too', { suspect: [newest], policy: { keepMin: 1, thin: { daily: 1 } } }, { action: 'done' }],
     ['an older suspect one, a good one newer: pruning resumes, oldest first', { suspect: [days(5)[2]!], freeBytes: 1 }, { action: 'delete', name: days(5)[0]!, reason: 'space' }],
