@@ -36,18 +36,21 @@ export interface SpotOutcome {
   skipped: number;
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
+/** Read buffers, allocated once: a fresh zero-filled pair per sampled file cost more than the reads. */
+const bufA = Buffer.allocUnsafe(CHUNK);
+const bufB = Buffer.allocUnsafe(CHUNK);
 const MAX_NAMED = 20;
 
 /** Offset of the first differing byte, or -1 when the files are equal. */
 async function firstDifference(a: Buffer, b: Buffer): Promise<number> {
   const [fa, fb] = [await open(a, 'r'), await open(b, 'r')];
   try {
-    const [ba, bb] = [Buffer.alloc(CHUNK), Buffer.alloc(CHUNK)];
+    const [ba, bb] = [bufA, bufB];
     for (let pos = 0; ;) {
       const [ra, rb] = [await fa.read(ba, 0, CHUNK, pos), await fb.read(bb, 0, CHUNK, pos)];
       const n = Math.min(ra.bytesRead, rb.bytesRead);
-      for (let i = 0; i < n; i++) if (ba[i] !== bb[i]) return pos + i;
+      if (ba.compare(bb, 0, n, 0, n) !== 0) for (let i = 0; i < n; i++) if (ba[i] !== bb[i]) return pos + i;
       if (ra.bytesRead !== rb.bytesRead) return pos + n;
       if (n === 0) return -1;
       pos += n;
