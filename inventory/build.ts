@@ -100,6 +100,8 @@ function runtimeInput(s: HostSettings, ctx: BuildContext, sources: ResolvedSourc
     log: s.log,
     state_dir: s.state_dir,
     backup_group: s.backup_group,
+    spot: s.spot,
+    shrink: s.shrink,
   };
 }
 

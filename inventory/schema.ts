@@ -13,6 +13,7 @@ import { parsePortal, targetNameProblem } from './iscsi.ts';
 import { parseJumpSpec } from './jump-spec.ts';
 import { thinProblem } from '../runtime/retention.ts';
 
+const percent = z.number({ error: 'expected a percentage (a number from 0 to 100)' }).min(0, 'expected a percentage from 0 to 100').max(100, 'expected a percentage from 0 to 100');
 const strict = <T extends z.ZodRawShape>(shape: T, error?: string) => z.object(shape, error === undefined ? undefined : { error }).strict();
 /** A reason pointing at the key (the map that lacks something), not at its value. */
 const atKey = { at: 'key' } as const;
@@ -198,6 +199,14 @@ export const hostSettingsSchema = strict({
   /** How many source machines are pulled at once (docs/runtime.md, "Pulling several sources"). */
   pull: strict({ parallel: z.number().int().min(1).max(64).optional() }).optional(),
   state_dir: absPath.optional(),
+  /** Spot check of each snapshot against its local sources (docs/runtime.md). */
+  spot: z.preprocess((v) => (typeof v === 'boolean' ? { enabled: v } : v), strict({
+    enabled: z.boolean().optional(),
+    sample_pct: percent.optional(),
+    count_tolerance_pct: percent.optional(),
+  }, 'expected true, false or {enabled, sample_pct, count_tolerance_pct}')).optional(),
+  /** Emptied-source guard: a source shrinking by more than max_pct makes the snapshot suspect. */
+  shrink: strict({ max_pct: percent.refine((n) => n > 0, 'expected a percentage above 0').optional() }).optional(),
   /** Group of restore operators: the backup root and sets 0750 with it (default 0700, root only). */
   backup_group: z.string().regex(USER_NAME, 'expected a group name').optional(),
 });

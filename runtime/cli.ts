@@ -15,6 +15,7 @@ import { ensureDestination } from './guard.ts';
 import { verifyProblems, viewSet } from './inspect.ts';
 import { formatBytes } from './size.ts';
 import { readPins } from './pins.ts';
+import { suspectSnapshots } from './suspect.ts';
 import { registerOpsCommands } from './ops/index.ts';
 
 declare const LINKDEST_VERSION: string | undefined;
@@ -38,12 +39,14 @@ program.command('run').description('one backup run (lock, VMs, guard, prune, sna
 program.command('list').description('complete snapshots, oldest first, with their figures and pins').action(async () => {
   const v = await viewSet(setDir(config()));
   const pins = await readPins(v.dir);
+  const suspect = await suspectSnapshots(v.dir, v.snapshots.map((s) => s.name));
   for (const s of v.snapshots) {
     const m = s.meta;
     const fig = m ? `${m.status.padEnd(7)} ${String(m.stats.files).padStart(9)} files ${formatBytes(m.stats.bytesTransferred).padStart(10)} copied ${(m.stats.durationMs / 1000).toFixed(0).padStart(5)} s` : '(no metadata)';
     const pin = pins.get(s.name);
     const pinned = pin ? `  pinned${pin.note === undefined ? '' : `: ${pin.note}`}` : '';
-    console.log(`${s.name}  ${fig}${v.latest === s.name ? '  <- latest' : ''}${pinned}`);
+    const flagged = suspect.has(s.name) ? `  SUSPECT: ${suspect.get(s.name)!.join('; ')}` : '';
+    console.log(`${s.name}  ${fig}${v.latest === s.name ? '  <- latest' : ''}${pinned}${flagged}`);
   }
   for (const p of v.partials) console.log(`${p}  (interrupted; resumed by the next run)`);
   if (v.snapshots.length === 0) console.log(`no snapshots in ${v.dir}`);

@@ -155,6 +155,22 @@ export const runtimeConfigSchema = z.object({
    * become 0750 with this group. Unset: 0700, root only.
    */
   backup_group: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/, 'expected a group name').optional(),
+  /**
+   * Spot check of each new snapshot against its local sources (runtime/spot-check.ts). Off
+   * unless asked for (`spot: true` or any spot settings): it re-reads the source, which costs
+   * a noticeable share of a run (bench/README.md), as borgmatic's `spot` check is opt-in too.
+   */
+  spot: z.object({
+    enabled: z.boolean().default(true),
+    /** Share of the copied regular files compared byte for byte with the source. */
+    sample_pct: z.number().min(0).max(100).default(1),
+    /** How far apart the source's and the snapshot's entry counts may be. */
+    count_tolerance_pct: z.number().min(0).max(100).default(2),
+  }).strict().default({ enabled: false, sample_pct: 1, count_tolerance_pct: 2 }),
+  /** Emptied-source guard (runtime/shrink-rule.ts): a bigger drop in entries or bytes marks the snapshot suspect. */
+  shrink: z.object({
+    max_pct: z.number().gt(0, 'expected a percentage above 0').max(100).default(50),
+  }).strict().default({ max_pct: 50 }),
   /** Lock, spool of unsent reports, run history. */
   state_dir: absPath.default('/var/lib/linkdest'),
 }).strict().superRefine((c, ctx) => {

@@ -53,6 +53,16 @@ export interface CopySourcesOutcome {
   warnings: string[];
   /** Engine keys of the sources copied (failed ones have none). */
   keys: Record<string, string>;
+  /** The sources copied tonight, with the flags they were copied with (failed ones are not here). */
+  copies: CopiedSource[];
+}
+
+export interface CopiedSource {
+  source: string;
+  dest: string;
+  flags: RsyncFlags;
+  /** The engine's byte total for this source (rsync --stats plus what the pre-link pass linked). */
+  bytesTotal: number;
 }
 
 class FatalCopyError extends Error {}
@@ -85,7 +95,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
   const flags = { acls: cfg.rsync.acls, xattrs: cfg.rsync.xattrs };
   const onDiskFull = req.onDiskFull && serialized(req.onDiskFull);
   const out: CopySourcesOutcome = {
-    results: [], warnings: [], keys: {},
+    results: [], warnings: [], keys: {}, copies: [],
     stats: { files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0 },
   };
   const results: (SourceResult | undefined)[] = paths.map(() => undefined);
@@ -120,6 +130,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);
         out.keys[source.path] = key;
+        out.copies.push({ source: source.path, dest, flags: rsyncFlags, bytesTotal: r.bytesTotal });
         log.info(`${source.path}: copied`);
         results[i] = r.warnings.length > 0
           ? { source: source.path, status: 'warning', reason: sourceFailureReason(source.path, r.warnings[0]!) }

@@ -11,6 +11,7 @@ import type { Logger } from './logger.ts';
 import type { PrunedSnapshot, SpaceInfo } from './run-result.ts';
 import { DELETING_PREFIX, listSet } from './layout.ts';
 import { readPins, removePin } from './pins.ts';
+import { suspectSnapshots } from './suspect.ts';
 import { decidePrune, type RetentionPolicy, type Thresholds } from './retention.ts';
 import { spaceOf } from './space.ts';
 import { formatBytes } from './size.ts';
@@ -81,10 +82,11 @@ export async function prune(req: PruneRequest, log: Logger): Promise<PruneOutcom
   const pruned: PrunedSnapshot[] = [];
   let complete = (await listSet(req.dir)).complete;
   const pinned = await livePins(req.dir, complete, req.dryRun === true, log);
+  const suspect = [...(await suspectSnapshots(req.dir, complete)).keys()];
   let space = await spaceOf(req.spacePath);
   for (;;) {
     const d = decidePrune({
-      complete, protect: req.protect, pinned, policy: req.policy, thresholds: req.thresholds,
+      complete, protect: req.protect, pinned, suspect, policy: req.policy, thresholds: req.thresholds,
       freeBytes: space.freeBytes, freeInodes: space.freeInodes, diskFull: req.diskFull && pruned.length === 0,
     });
     if (d.action === 'done' || (req.diskFull && pruned.length > 0)) return { pruned, space };

@@ -4,8 +4,11 @@
  * optional age thinning. Pure: prune.ts calls it after every deletion with fresh figures.
  * Pinned snapshots (runtime/pins.ts) stand outside the rotation: no rule deletes them,
  * keep_min counts only the others, and a threshold they keep from being met names them.
+ * Suspect snapshots (the emptied-source guard) do not count for keep_min either, and while
+ * the newest is suspect nothing is pruned at all (suspect-hold.ts).
  */
 import { parseStamp } from './layout.ts';
+import { suspectHold } from './suspect-hold.ts';
 
 export interface Thresholds {
   minFreeBytes: number;
@@ -24,6 +27,8 @@ export interface PruneInput {
   protect: string[];
   /** Pinned by the admin: never deleted, not counted for keep_min. */
   pinned?: string[];
+  /** Flagged by the emptied-source guard (suspect.ts): not counted for keep_min; see suspectHold. */
+  suspect?: string[];
   policy: RetentionPolicy;
   thresholds: Thresholds;
   freeBytes: number;
@@ -82,10 +87,14 @@ export function decidePrune(input: PruneInput): PruneDecision {
   const pinned = new Set((input.pinned ?? []).filter((n) => sorted.includes(n)));
   const unpinned = sorted.filter((n) => !pinned.has(n));
   const deletable = unpinned.filter((n) => !protect.has(n));
-  const atMin = unpinned.length <= input.policy.keepMin;
+  const suspect = new Set(input.suspect ?? []);
+  const counted = unpinned.filter((n) => !suspect.has(n));
+  const atMin = counted.length <= input.policy.keepMin;
   const lowBytes = input.freeBytes < input.thresholds.minFreeBytes;
   const lowInodes = input.freeInodes < input.thresholds.minFreeInodes;
   const reason = input.diskFull ? 'disk-full' : lowBytes ? 'space' : lowInodes ? 'inodes' : undefined;
+  const hold = suspectHold(sorted, suspect, Boolean(reason));
+  if (hold) return hold;
 
   if (!atMin && input.policy.thin && !thinProblem(input.policy.thin)) {
     const victim = thinningVictims(sorted, input.policy.thin).find((n) => !protect.has(n) && !pinned.has(n));
@@ -96,7 +105,8 @@ export function decidePrune(input: PruneInput): PruneDecision {
   if (!atMin && oldest) return { action: 'delete', name: oldest, reason };
   const what = input.diskFull ? 'the disk is full'
     : [lowBytes && 'free space', lowInodes && 'free inodes'].filter(Boolean).join(' and ') + ' below the threshold';
-  const why = atMin ? `only ${unpinned.length} complete snapshot(s) left${pinned.size > 0 ? ` besides the pinned` : ''}, keep_min is ${input.policy.keepMin}`
+  const besides = [pinned.size > 0 && 'the pinned', suspect.size > 0 && 'the suspect'].filter(Boolean).join(' and ');
+  const why = atMin ? `only ${counted.length} complete snapshot(s) left${besides ? ` besides ${besides}` : ''}, keep_min is ${input.policy.keepMin}`
     : `every remaining snapshot is protected (newest, link source or being written)${pinned.size > 0 ? ' or pinned' : ''}`;
   // Pins that hold space: the newest and the protected ones would stay without their pin too.
   const holding = [...pinned].filter((n) => !protect.has(n));

@@ -25,4 +25,19 @@ export interface SnapshotMetadata {
   spaceBefore?: SpaceInfo;
   spaceAfter?: SpaceInfo;
   warnings: string[];
+  /** Per configured source, for the next run's emptied-source guard and link-ratio alarm (snapshot-checks.ts). */
+  perSource?: Record<string, SourceFigures>;
+  /** Set when the emptied-source guard flagged this snapshot: why, one line per source (suspect.ts). */
+  suspect?: string[];
+}
+
+export interface SourceFigures {
+  /** Entries in the copy, its own directory included. */
+  files: number;
+  bytes: number;
+  regular: number;
+  /** Regular files not hard-linked to anything (copied afresh). */
+  fresh: number;
+  /** Share of the previous snapshot's files this run linked; absent without a previous one. */
+  linkShare?: number;
 }

@@ -20,6 +20,8 @@ import { testPoint } from './test-points.ts';
 import { innerSources } from './nested-sources.ts';
 import { copySources } from './copy-sources.ts';
 import { fsyncDir, syncFilesystem } from './flush.ts';
+import { checkSnapshot } from './snapshot-checks.ts';
+import { newestGood } from './suspect.ts';
 
 export interface SnapshotOptions {
   signal?: AbortSignal;
@@ -78,9 +80,12 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
   await finishInterruptedDeletes(dir, log);
   const listing = await listSet(dir);
-  const prevName = listing.complete[listing.complete.length - 1];
+  const newest = listing.complete[listing.complete.length - 1];
+  // Linked against (and checked against) the newest snapshot the emptied-source guard did not flag.
+  const good = await newestGood(dir, listing.complete);
+  const prevName = good ?? newest;
   const prevMeta = prevName ? await readMetadata(join(dir, prevName)) : undefined;
-  const name = freeName(new Set([...listing.complete, ...listing.partials.map((p) => p.slice(0, -PARTIAL_SUFFIX.length))]), opts.now ?? new Date(startedMs), prevName);
+  const name = freeName(new Set([...listing.complete, ...listing.partials.map((p) => p.slice(0, -PARTIAL_SUFFIX.length))]), opts.now ?? new Date(startedMs), newest);
   const partial = join(dir, `${name}${PARTIAL_SUFFIX}`);
   const resumeFrom = listing.partials[listing.partials.length - 1];
   for (const old of listing.partials.slice(0, -1)) {
@@ -110,17 +115,20 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     nanoseconds: precision.nanoseconds, secludedArgs: secluded.ok, signal: opts.signal, onDiskFull: opts.onDiskFull,
     engineKey: (i, f) => engineKey(cfg, i, f),
   }, log);
-  const { warnings, keys, results } = copied;
+  const { warnings, keys, results, copies } = copied;
   const stats = { ...copied.stats, bytesUsed: 0 };
   const after = await spaceOf(dir);
   // Space the copy took, measured on the filesystem: the honest figure with hard links.
   stats.bytesUsed = Math.max(0, before.freeBytes - after.freeBytes);
   if (!root) log.info('not running as root: owners are not preserved (rsync -o needs root)');
+  const checks = await checkSnapshot({ cfg, name, copies, baseline: good ? { name: good, meta: prevMeta } : undefined, runStartMs: startedMs, bytesUsed: stats.bytesUsed, signal: opts.signal }, log);
+  warnings.push(...checks.warnings);
   const meta: SnapshotMetadata = {
     version: 1, name, host: hostname(), status: warnings.length > 0 ? 'warning' : 'ok',
     startedAt: new Date(startedMs).toISOString(), finishedAt: new Date().toISOString(), startedMs,
     resumed: Boolean(resumeFrom), sources: cfg.sources.map((s) => s.path), engineKeys: keys, sourceResults: results,
     stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings,
+    perSource: checks.perSource, ...(checks.suspect.length > 0 ? { suspect: checks.suspect } : {}),
   };
   await writeFile(join(partial, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   // What the rename promises (a complete snapshot) must be on disk before it: without this,

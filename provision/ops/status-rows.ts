@@ -1,6 +1,6 @@
 /**
  * `linkdest status` rows from each host's overview, and the monitoring verdict: a host is
- * stale when it has no successful (ok or warning) complete snapshot newer than --max-age.
+ * stale when it has no successful (ok or warning, not suspect) complete snapshot newer than --max-age.
  * Pure: the time is handed in, so the table of cases in the tests pins every rule.
  */
 import { EXIT } from '../../runtime/errors.ts';
@@ -74,7 +74,9 @@ export function staleSources(sources: readonly SourceResult[] | undefined, now: 
 export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number, controlVersion: string): StatusRow {
   // While a run has the disk the snapshots cannot be read: the runs' records name the newest good one.
   const all = o.snapshots ?? (o.running !== undefined && o.lastSuccess ? [o.lastSuccess] : []);
-  const good = all.filter((s) => s.status === 'ok' || s.status === 'warning');
+  // A suspect snapshot (its source came up empty or shrank: runtime/shrink-rule.ts) is no
+  // success: a source unmounted for a week makes the host stale, as no backup would.
+  const good = all.filter((s) => (s.status === 'ok' || s.status === 'warning') && !s.suspect);
   const last = good[good.length - 1];
   const ageMs = last ? now.getTime() - Date.parse(last.time) : undefined;
   const run = o.lastRun;
@@ -88,6 +90,8 @@ export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number
     host, reachable: true, result, versionMismatch: o.version !== controlVersion, version: o.version,
     stale: ageMs === undefined || ageMs > maxAgeMs, mounted: o.mounted,
   };
+  const newest = all[all.length - 1];
+  if (newest?.suspect) reason = `newest snapshot ${newest.name} is SUSPECT: ${newest.suspect[0]}`;
   if (reason) row.reason = reason;
   if (run?.sources && run.sources.length > 0) {
     row.sources = run.sources;

@@ -4,6 +4,7 @@
  */
 import { formatBytes } from '../size.ts';
 import type { HistoryReport } from './history-command.ts';
+import type { HistoryItem } from './history.ts';
 import type { SnapshotRow } from './overview.ts';
 import type { PinOutcome } from './pin.ts';
 import type { RestoreOutcome } from './restore.ts';
@@ -30,8 +31,8 @@ export function localTime(t: string | number | undefined): string {
 export function formatSnapshots(rows: readonly SnapshotRow[], partials: readonly string[] = []): string {
   if (rows.length === 0 && partials.length === 0) return 'no snapshots yet\n';
   const body = rows.map((r) => [
-    r.name, r.status ?? '?', r.pinned ? 'pinned' : '', r.files === undefined ? '-' : String(r.files), size(r.bytesAdded), size(r.bytesTotal),
-    [r.pinNote, r.warnings?.[0]].filter(Boolean).join('; '),
+    r.name, r.suspect ? 'SUSPECT' : r.status ?? '?', r.pinned ? 'pinned' : '', r.files === undefined ? '-' : String(r.files), size(r.bytesAdded), size(r.bytesTotal),
+    [r.pinNote, r.suspect?.[0] ?? r.warnings?.[0]].filter(Boolean).join('; '),
   ]);
   for (const p of partials) body.push([p, 'partial', '', '-', '-', '-', 'interrupted run; the next run resumes it, never restored from']);
   return `${table(['SNAPSHOT', 'RESULT', 'PIN', 'FILES', 'ADDED', 'SIZE', 'NOTE'], body)}\n`;
@@ -44,9 +45,12 @@ export function formatPin(p: PinOutcome): string {
 }
 
 export function formatHistory(h: HistoryReport): string {
+  const suspect = new Set(h.suspect ?? []);
+  // Snapshots are named by time, so a stretch holds a suspect one when one sorts between its ends.
+  const flagged = (i: HistoryItem): string => ([...suspect].some((n) => n >= i.from && n <= i.to) ? ' (SUSPECT snapshot: its source came up empty or shrank)' : '');
   const body = h.items.map((i) => [
     i.version === 0 ? '-' : String(i.version), i.from, i.to, String(i.snapshots),
-    i.version === 0 ? '(absent)' : size(i.size), i.version === 0 ? '' : `${i.type ?? ''} modified ${localTime(i.mtimeMs)}`,
+    i.version === 0 ? '(absent)' : size(i.size), `${i.version === 0 ? '' : `${i.type ?? ''} modified ${localTime(i.mtimeMs)}`}${flagged(i)}`.trim(),
   ]);
   const n = new Set(h.items.filter((i) => i.version > 0).map((i) => i.version)).size;
   return `${h.path}: ${n} distinct version${n === 1 ? '' : 's'}\n${table(['VERSION', 'FIRST', 'LAST', 'SNAPSHOTS', 'SIZE', 'DETAIL'], body)}\n`;

@@ -5,6 +5,7 @@ import { LinkdestError, EXIT } from '../errors.ts';
 import { listSet, readMetadata, setDir } from '../layout.ts';
 import type { Logger } from '../logger.ts';
 import { withDestination } from './access.ts';
+import { suspectSnapshots } from '../suspect.ts';
 import { classifyDiff, type SnapshotDiff } from './diff.ts';
 import { groupVersions, observe, type HistoryItem } from './history.ts';
 import { chooseSnapshot } from './select-snapshot.ts';
@@ -14,6 +15,8 @@ import { walkTree, type TreeEntry } from './tree.ts';
 export interface HistoryReport {
   path: string;
   items: HistoryItem[];
+  /** Suspect snapshots among those read (runtime/suspect.ts): an absence there may be an unmounted source, not a deletion. */
+  suspect?: string[];
 }
 
 export async function history(cfg: RuntimeConfig, path: string, log: Logger): Promise<HistoryReport> {
@@ -27,7 +30,8 @@ export async function history(cfg: RuntimeConfig, path: string, log: Logger): Pr
     if (!loc) throw notBackedUp(original, [...sources]);
     const items = groupVersions(await observe(dir, complete, loc.rel));
     if (items.length === 0) throw new LinkdestError(`${original} is in none of the ${complete.length} snapshots`, { step: 'history' });
-    return { path: original, items };
+    const suspect = [...(await suspectSnapshots(dir, complete)).keys()];
+    return { path: original, items, ...(suspect.length > 0 ? { suspect } : {}) };
   });
 }
 

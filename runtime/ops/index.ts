@@ -1,5 +1,5 @@
 /**
- * Day-two commands of the host CLI: restore, history, diff, snapshots, pin, unpin, overview, logs.
+ * Day-two commands of the host CLI: restore, history, diff, snapshots, pin, unpin, accept, overview, logs.
  * Every one prints JSON with --json (what `linkdest` on the control machine reads over
  * SSH) or text for a person at the console. Progress goes to stderr.
  */
@@ -15,6 +15,7 @@ import { formatHistory, formatPin, formatRestore, formatRuns, formatSnapshots } 
 import { diffSnapshots, history } from './history-command.ts';
 import { gatherOverview, snapshotRows } from './overview.ts';
 import { pinSnapshot, unpinSnapshot } from './pin.ts';
+import { acceptSnapshot } from './accept.ts';
 import { restore, type RestoreOptions } from './restore.ts';
 import { findRunLog, runLogFiles, summarizeRun } from './run-logs.ts';
 
@@ -86,6 +87,14 @@ export function registerOpsCommands(program: Command, loadConfig: LoadConfig): v
     .action(async (id: string, o: { json?: boolean }) => {
       const p = await unpinSnapshot(cfg(), id, stderrLogger(true));
       print(o.json, p, () => formatPin(p));
+    });
+
+  program.command('accept').description('count a suspect snapshot (a source shrank or came up empty) as good: the shrink was meant')
+    .argument('<snapshot>', 'snapshot name (YYYY-MM-DD_HH-MM-SS) or latest')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const a = await acceptSnapshot(cfg(), id, stderrLogger(true));
+      print(o.json, a, () => `${a.snapshot}: ${a.changed ? 'accepted, counts as a good snapshot from now on' : 'already accepted'}\n`);
     });
 
   program.command('overview').description('everything `linkdest status` shows of this host, as JSON')

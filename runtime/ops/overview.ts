@@ -16,6 +16,7 @@ import type { Logger } from '../logger.ts';
 import type { SpaceInfo } from '../run-result.ts';
 import { isMountPoint } from '../mount.ts';
 import { readPins } from '../pins.ts';
+import { suspectSnapshots } from '../suspect.ts';
 import { spaceOf } from '../space.ts';
 import { runningPid, withDestination } from './access.ts';
 import { cronSchedule, nextCronRun } from './cron-next.ts';
@@ -42,6 +43,8 @@ export interface SnapshotRow {
   /** Pinned (runtime/pins.ts): never pruned. */
   pinned?: boolean;
   pinNote?: string;
+  /** Why the emptied-source guard flagged it, unless accepted (runtime/suspect.ts). */
+  suspect?: string[];
 }
 
 export interface Schedule {
@@ -73,6 +76,7 @@ export interface Overview {
 export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; partials: string[] }> {
   const l = await listSet(dir);
   const pins = await readPins(dir);
+  const suspect = await suspectSnapshots(dir, l.complete);
   const rows = await Promise.all(l.complete.map(async (name): Promise<SnapshotRow> => {
     const m = await readMetadata(join(dir, name));
     const pin = pins.get(name);
@@ -82,6 +86,7 @@ export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; 
         status: m.status, files: m.stats.files, bytesTotal: m.stats.bytesTotal, durationMs: m.stats.durationMs, warnings: m.warnings,
         ...(m.stats.bytesUsed !== undefined ? { bytesAdded: m.stats.bytesUsed } : {}),
         ...(m.spaceAfter ? { freeBytes: m.spaceAfter.freeBytes, freeInodes: m.spaceAfter.freeInodes } : {}),
+        ...(suspect.has(name) ? { suspect: suspect.get(name) } : {}),
       });
     }
     return row;

@@ -36,6 +36,8 @@ describe('statusRow: stale unless a successful snapshot is newer than --max-age'
     ['newest is failed, older one fresh', [snap(10), snap(2, 'failed')], false, 'snap-10h'],
     ['no metadata result is not success', [{ ...snap(2), status: undefined }], true, undefined],
     ['no snapshots at all', [], true, undefined],
+    ['newest is suspect (source empty), older good one fresh', [snap(10), { ...snap(2, 'warning'), suspect: ['/srv: an empty directory'] }], false, 'snap-10h'],
+    ['only suspect snapshots are fresh: stale', [snap(30), { ...snap(5, 'warning'), suspect: ['/srv: an empty directory'] }], true, 'snap-30h'],
   ])('%s', (_n, snaps, stale, last) => {
     const row = statusRow('h', overview(snaps), NOW, 26 * H, '0.1.0');
     expect(row.stale).toBe(stale);
@@ -47,6 +49,11 @@ describe('statusRow: stale unless a successful snapshot is newer than --max-age'
       lastRun: { id: 'x', file: 'f', state: 'failed', exitCode: 1, errors: ['guard: marker file /mnt/Backup/.m is missing'], warnings: [] },
     }), NOW, 26 * H, '0.1.0');
     expect(row).toMatchObject({ result: 'failed', reason: 'guard: marker file /mnt/Backup/.m is missing', stale: false });
+  });
+
+  test('a suspect newest snapshot is the reason shown', () => {
+    const row = statusRow('h', overview([snap(10), { ...snap(2, 'warning'), suspect: ['/srv: shrank against snap-10h: 90 % fewer bytes'] }]), NOW, 26 * H, '0.1.0');
+    expect(row).toMatchObject({ result: 'warning', reason: 'newest snapshot snap-2h is SUSPECT: /srv: shrank against snap-10h: 90 % fewer bytes', lastSnapshot: 'snap-10h' });
   });
 
   test('an unreadable disk keeps the last run and says why', () => {
