@@ -1,4 +1,5 @@
 import type { SnapshotStats, SpaceInfo, RunStatus } from './run-result.ts';
+import type { ManifestSummary } from './manifest/write.ts';
 
 /**
  * The JSON file written into a snapshot as its last act before the commit rename.
@@ -21,4 +22,6 @@ export interface SnapshotMetadata {
   spaceBefore?: SpaceInfo;
   spaceAfter?: SpaceInfo;
   warnings: string[];
+  /** What the checksum manifest cost (absent in snapshots made before manifests). */
+  manifest?: ManifestSummary;
 }

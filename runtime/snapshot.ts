@@ -21,6 +21,7 @@ import { localSecludedArgs } from './engine/remote-args.ts';
 import { testPoint } from './test-points.ts';
 import { copyOrder, innerSources } from './nested-sources.ts';
 import { fsyncDir, syncFilesystem } from './flush.ts';
+import { writeManifest } from './manifest/write.ts';
 
 export interface SnapshotOptions {
   signal?: AbortSignal;
@@ -151,6 +152,9 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
       }
     }
   }
+  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, log, opts.signal).catch((e: Error) => {
+    throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
+  });
   const after = await spaceOf(dir);
   // Space the copy took, measured on the filesystem: the honest figure with hard links.
   stats.bytesUsed = Math.max(0, before.freeBytes - after.freeBytes);
@@ -159,7 +163,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     version: 1, name, host: hostname(), status: warnings.length > 0 ? 'warning' : 'ok',
     startedAt: new Date(startedMs).toISOString(), finishedAt: new Date().toISOString(), startedMs,
     resumed: Boolean(resumeFrom), sources: cfg.sources.map((s) => s.path), engineKeys: keys,
-    stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings,
+    stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings, manifest,
   };
   await writeFile(join(partial, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   // What the rename promises (a complete snapshot) must be on disk before it: without this,
