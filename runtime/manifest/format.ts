@@ -36,7 +36,14 @@ function isUtf8(b: Buffer): boolean {
   }
 }
 
+/** Printable ASCII but "%": written as is (the common case, without decoding). */
+function plainAscii(b: Buffer): boolean {
+  for (const c of b) if (c < 0x20 || c >= 0x7f || c === 0x25) return false;
+  return true;
+}
+
 export function encodePath(b: Buffer): string {
+  if (plainAscii(b)) return b.toString('latin1');
   const escapeHigh = !isUtf8(b);
   const out: number[] = [];
   for (const c of b) {
@@ -47,6 +54,7 @@ export function encodePath(b: Buffer): string {
 }
 
 export function decodePath(s: string): Buffer {
+  if (!s.includes('%')) return Buffer.from(s, 'utf8');
   const raw = Buffer.from(s, 'utf8');
   const out = Buffer.allocUnsafe(raw.length);
   let n = 0;

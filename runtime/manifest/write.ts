@@ -35,7 +35,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   const started = Date.now();
   const prev = prevDir ? await openManifest(prevDir) : undefined;
   if (prevDir && !prev) log.info(`the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot`);
-  const usable = prev?.algorithm === HASH_ALGORITHM ? prev.entries : undefined;
+  const usable = prev?.algorithm === HASH_ALGORITHM ? prev.batches : undefined;
   if (prev && !usable) log.info(`the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`);
 
   const gzip = createGzip({ level: 6 });
@@ -50,10 +50,22 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
 
   const hasher = new FileHasher();
   let files = 0, inherited = 0;
-  let p: ManifestEntry | undefined = usable ? (await usable.next()).value ?? undefined : undefined;
+  // A cursor over the previous manifest's batches: no await per entry.
+  let batch: ManifestEntry[] = [], at = 0;
+  const advance = async (): Promise<ManifestEntry | undefined> => {
+    while (usable && ++at >= batch.length) {
+      const b = await usable.next();
+      if (b.done) return undefined;
+      batch = b.value;
+      at = -1;
+    }
+    return batch[at];
+  };
+  at = -1;
+  let p: ManifestEntry | undefined = await advance();
   try {
     for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES)) {
-      while (p && comparePaths(p.path, f.rel) < 0) p = (await usable!.next()).value ?? undefined;
+      while (p && comparePaths(p.path, f.rel) < 0) p = at + 1 < batch.length ? batch[++at] : await advance();
       const same = p && p.ino === f.st.ino && p.size === f.st.size && p.mtimeNs === f.st.mtimeNs && p.path.equals(f.rel);
       const hash = same ? p!.hash : hasher.hash(f.abs).hash;
       if (same) inherited++;
