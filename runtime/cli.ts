@@ -17,6 +17,7 @@ import { formatBytes } from './size.ts';
 import { readPins } from './pins.ts';
 import { registerOpsCommands } from './ops/index.ts';
 import { runDeepVerify } from './verify/command.ts';
+import { runScheduledVerify } from './verify/scheduled.ts';
 import { formatMismatch, formatSummary as formatVerifySummary } from './verify/format.ts';
 
 declare const LINKDEST_VERSION: string | undefined;
@@ -87,8 +88,13 @@ program.command('verify').description('check the snapshot set: metadata, latest,
   .option('--all', 'with --deep: every snapshot')
   .option('--sample <pct>', 'with --deep: this percentage of inodes, the next part of a rotation kept on the host', Number)
   .option('--json', 'machine-readable report')
-  .action(async (o: { deep?: boolean; snapshot?: string; all?: boolean; sample?: number; json?: boolean }) => {
+  .option('--scheduled', 'what the verify timer runs: --deep --all --sample <verify.sample>, reported like a run (metrics, healthcheck, mail)')
+  .action(async (o: { deep?: boolean; snapshot?: string; all?: boolean; sample?: number; json?: boolean; scheduled?: boolean }) => {
     const cfg = config();
+    if (o.scheduled) {
+      process.exitCode = (await runScheduledVerify(cfg, createLogger({}))).exitCode;
+      return;
+    }
     const problems = verifyProblems(await viewSet(setDir(cfg)));
     const deep = o.deep ? await runDeepVerify(cfg, o, createLogger({ stdout: !o.json })) : undefined;
     if (o.json) console.log(JSON.stringify({ problems, deep: deep ?? null }, null, 2));

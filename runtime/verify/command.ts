@@ -17,6 +17,8 @@ export interface DeepVerifyRequest {
   all?: boolean;
   /** Percent of inodes, rotating through the set run after run. */
   sample?: number;
+  /** Called with each inode read (tests count coverage with it). */
+  onRead?: (ino: bigint) => void;
 }
 
 /** Which snapshots: one named, all, or by default the newest. */
@@ -39,7 +41,7 @@ export async function runDeepVerify(cfg: RuntimeConfig, r: DeepVerifyRequest, lo
       const complete = (await listSet(dir)).complete;
       const snapshots = chooseSnapshots(complete, r);
       const rotation = r.sample === undefined ? undefined : nextSample(await readRotation(dir), bucketCount(r.sample));
-      const report = await deepVerify({ setDir: dir, snapshots, all: complete, sample: rotation?.choice, signal });
+      const report = await deepVerify({ setDir: dir, snapshots, all: complete, sample: rotation?.choice, signal, onRead: r.onRead });
       if (rotation) await writeRotation(dir, rotation.after);
       return report;
     } finally {
