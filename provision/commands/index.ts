@@ -10,6 +10,7 @@ import { register as snapshots } from './snapshots.ts';
 import { register as history } from './history.ts';
 import { register as restore } from './restore.ts';
 import { register as pin } from './pin.ts';
+import { register as verify } from './verify.ts';
 import { register as diff } from './diff.ts';
 import { register as logs } from './logs.ts';
 import { register as uninstall } from './uninstall.ts';
@@ -21,5 +22,5 @@ export type RegisterCommand = (program: Command) => void;
 
 /** In the order `linkdest --help` lists them: set up, run, look, restore, remove. */
 export const commands: RegisterCommand[] = [
-  init, inventory, trust, plan, apply, discover, snapshot, run, status, snapshots, pin, history, diff, logs, restore, uninstall,
+  init, inventory, trust, plan, apply, discover, snapshot, run, status, snapshots, pin, verify, history, diff, logs, restore, uninstall,
 ];
