@@ -3,6 +3,8 @@
  * `linkdest apply --yes`, after real nightly runs, through the built binary: clean, exit 0;
  * one byte flipped on the host's backup disk (same size, mtime put back), exit 1 with the
  * file, the snapshots sharing the inode and what to restore from; restored, 0 again.
+ * The inventory's `verify: {schedule, sample}` is applied as linkdest-verify.timer (enabled),
+ * its service writes the verify textfile, and a changed schedule shows in `plan`.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
@@ -15,6 +17,7 @@ describe.skipIf(reason !== undefined)(suiteTitle('verify --deep over SSH', reaso
   let host: TestHost;
   let work: Workdir;
   let inv = '';
+  let hostSettings: Record<string, unknown> = {};
   const cli = (args: string[]) => runCli([...args, '-i', inv], { timeoutMs: 180_000 });
 
   beforeAll(async () => {
@@ -22,16 +25,14 @@ describe.skipIf(reason !== undefined)(suiteTitle('verify --deep over SSH', reaso
     bed = await startHosts(1);
     host = bed.hosts[0]!;
     const disk = await host.attachDisk(128 * 1024 * 1024);
-    await host.check(['mkdir', '-p', '/srv/data']);
+    await host.check(['mkdir', '-p', '/srv/data', '/var/lib/node_exporter']);
     await host.check(['sh', '-c', 'seq 1 5000 > /srv/data/kept.txt; echo other > /srv/data/other.txt']);
-    inv = await work.inventory({
-      hosts: {
-        [host.name]: {
-          ssh: sshOf(host), disk: { usb: { device: disk.device }, label: 'verifydisk' }, mountpoint: '/mnt/Backup', mount: 'static',
-          sources: ['/srv/data'], retention: { ...SMALL_DISK_RETENTION, keep_min: 1 },
-        },
-      },
-    });
+    hostSettings = {
+      ssh: sshOf(host), disk: { usb: { device: disk.device }, label: 'verifydisk' }, mountpoint: '/mnt/Backup', mount: 'static',
+      sources: ['/srv/data'], retention: { ...SMALL_DISK_RETENTION, keep_min: 1 },
+      verify: { schedule: 'Sun 04:00', sample: 50 }, report: { metrics_file: '/var/lib/node_exporter/linkdest.prom' },
+    };
+    inv = await work.inventory({ hosts: { [host.name]: hostSettings } });
     const r = await runCli(['apply', '--yes', '-i', inv], { timeoutMs: 300_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
   }, 600_000);
@@ -68,4 +69,18 @@ describe.skipIf(reason !== undefined)(suiteTitle('verify --deep over SSH', reaso
     const fixed = await cli(['verify', host.name, '--deep', '--all']);
     expect(fixed.code, fixed.stdout).toBe(0);
   }, 600_000);
+
+  test('verify: {schedule, sample} is a timer that runs the scheduled verify; plan shows a new schedule', async () => {
+    expect((await out(host, ['systemctl', 'is-enabled', 'linkdest-verify.timer'])).trim()).toBe('enabled');
+    expect(await out(host, ['systemctl', 'cat', 'linkdest-verify.timer'])).toContain('OnCalendar=Sun 04:00');
+    await host.check(['systemctl', 'start', 'linkdest-verify.service']);
+    const prom = await out(host, ['cat', '/var/lib/node_exporter/linkdest-verify.prom']);
+    expect(prom).toMatch(/^linkdest_verify_mismatches\{name="[^"]+"\} 0$/m);
+    expect(prom).toMatch(/^linkdest_verify_last_success_timestamp\{name="[^"]+"\} \d+/m);
+    const other = await work.inventory({ hosts: { [host.name]: { ...hostSettings, verify: { schedule: 'Sat 05:00', sample: 50 } } } }, 'other.yml');
+    const plan = await runCli(['plan', '-i', other], { timeoutMs: 180_000 });
+    expect(plan.code, plan.stderr).toBe(2);
+    expect(plan.stdout).toContain('linkdest-verify.timer');
+    expect(plan.stdout).toContain('Sat 05:00');
+  }, 300_000);
 });
