@@ -20,6 +20,7 @@ import { FileResource } from './resources/file.ts';
 import { SecretFileResource } from './resources/secret-file.ts';
 import { CONFIG_PATH, RUNTIME_PATH, ScheduleResource, VERIFY_JOB } from './resources/schedule.ts';
 import { UnitStateResource } from './resources/unit-state.ts';
+import { RetiredScheduleResource } from './resources/retired-schedule.ts';
 import { MarkerResource, type MarkerMount } from './resources/marker.ts';
 import { maskSecrets } from './render/mask.ts';
 import { HOST_SMTP_PASSWORD_FILE, HOST_WEBHOOK_URL_FILE } from '../inventory/build.ts';
@@ -135,6 +136,7 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   }
   r.push(new ScheduleResource({ schedule: spec.schedule, randomizedDelaySec: 120 }));
   if (spec.verify_schedule) r.push(new ScheduleResource({ schedule: spec.verify_schedule, randomizedDelaySec: 600 }, VERIFY_JOB));
+  else r.push(new RetiredScheduleResource(VERIFY_JOB, 'verify is no longer in the inventory'));
   if (disk && spec.mount !== 'fstab') {
     r.push(new UnitStateResource(pathUnitName(spec.mountpoint, spec.mount === 'automount' ? 'automount' : 'mount')));
   }

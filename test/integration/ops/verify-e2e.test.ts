@@ -4,7 +4,8 @@
  * one byte flipped on the host's backup disk (same size, mtime put back), exit 1 with the
  * file, the snapshots sharing the inode and what to restore from; restored, 0 again.
  * The inventory's `verify: {schedule, sample}` is applied as linkdest-verify.timer (enabled),
- * its service writes the verify textfile, and a changed schedule shows in `plan`.
+ * its service writes the verify textfile, a changed schedule shows in `plan`, and once
+ * `verify` leaves the inventory, plan names the removal and apply removes the units.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
@@ -82,5 +83,17 @@ describe.skipIf(reason !== undefined)(suiteTitle('verify --deep over SSH', reaso
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stdout).toContain('linkdest-verify.timer');
     expect(plan.stdout).toContain('Sat 05:00');
-  }, 300_000);
+
+    // verify removed from the inventory: plan names the removal, apply carries it out.
+    const { verify: _verify, ...without } = hostSettings;
+    const none = await work.inventory({ hosts: { [host.name]: without } }, 'none.yml');
+    const retire = await runCli(['plan', '-i', none], { timeoutMs: 180_000 });
+    expect(retire.code, retire.stderr).toBe(2);
+    expect(retire.stdout).toContain('remove /etc/systemd/system/linkdest-verify.timer (verify is no longer in the inventory)');
+    const applied = await runCli(['apply', '--yes', '-i', none], { timeoutMs: 300_000 });
+    expect(applied.code, `${applied.stdout}\n${applied.stderr}`).toBe(0);
+    expect(await out(host, ['sh', '-c', 'ls /etc/systemd/system/linkdest-verify.* 2>/dev/null; systemctl is-enabled linkdest-verify.timer 2>&1; true'])).not.toMatch(/^enabled$/m);
+    expect(await out(host, ['sh', '-c', 'ls /etc/systemd/system/ | grep -c linkdest-verify || true'])).toBe('0');
+    expect((await runCli(['plan', '-i', none], { timeoutMs: 180_000 })).code).toBe(0);
+  }, 600_000);
 });
