@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
 import type { Logger } from '../logger.ts';
-import { comparePaths, entryLine, headerLine, MANIFEST_FILE, type ManifestEntry } from './format.ts';
+import { comparePaths, encodePath, entryLine, headerLine, MANIFEST_FILE, type ManifestEntry } from './format.ts';
 import { FileHasher, HASH_ALGORITHM } from './hash.ts';
 import { openManifest } from './read.ts';
 import { walkFiles } from './walk.ts';
@@ -49,7 +49,8 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   };
 
   const hasher = new FileHasher();
-  let files = 0, inherited = 0;
+  let files = 0, inherited = 0, unreadable = 0;
+  let firstUnreadable = '';
   // A cursor over the previous manifest's batches: no await per entry.
   let batch: ManifestEntry[] = [], at = 0;
   const advance = async (): Promise<ManifestEntry | undefined> => {
@@ -67,9 +68,18 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
     for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES)) {
       while (p && comparePaths(p.path, f.rel) < 0) p = at + 1 < batch.length ? batch[++at] : await advance();
       const same = p && p.ino === f.st.ino && p.size === f.st.size && p.mtimeNs === f.st.mtimeNs && p.path.equals(f.rel);
-      const hash = same ? p!.hash : hasher.hash(f.abs).hash;
+      let hash = same ? p!.hash : undefined;
       if (same) inherited++;
-      chunk += entryLine({ hash, size: f.st.size, mtimeNs: f.st.mtimeNs, ino: f.st.ino, path: f.rel });
+      else {
+        try {
+          hash = hasher.hash(f.abs).hash;
+        } catch (e) {
+          // Not root, and a file the source had without read permission: left out, said once.
+          if (unreadable++ === 0) firstUnreadable = `${encodePath(f.rel)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+          continue;
+        }
+      }
+      chunk += entryLine({ hash: hash!, size: f.st.size, mtimeNs: f.st.mtimeNs, ino: f.st.ino, path: f.rel });
       if (chunk.length >= CHUNK) await flush();
       if (++files % 4096 === 0) {
         signal?.throwIfAborted();
@@ -85,6 +95,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   } finally {
     await usable?.return(undefined);
   }
+  if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${firstUnreadable}`);
   log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest)`);
   return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, bytesHashed: hasher.bytes, durationMs: Date.now() - started };
 }
