@@ -63,6 +63,8 @@ export interface HostSpec {
   marker: string;
   /** systemd OnCalendar expression (cron hosts get the equivalent crontab line). */
   schedule: string;
+  /** OnCalendar of the scheduled deep verify (`verify: {schedule}`); none when absent. */
+  verify_schedule?: string;
   /** SMTP password by reference; the runtime config only names the file it is copied to. */
   smtp_password?: SecretRef;
   /** Webhook URL by reference; the runtime config only names the file it is copied to. */

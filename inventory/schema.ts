@@ -186,6 +186,12 @@ export const hostSettingsSchema = strict({
   exclude: z.array(z.string()).optional(),
   vms: vmsSchema.optional(),
   schedule: schedule.optional(),
+  /** Scheduled deep verify: its own timer (or cron line) reading a rotating sample of inodes. */
+  verify: strict({
+    schedule,
+    sample: z.number().gt(0, 'expected a percentage above 0').max(100, 'expected a percentage of at most 100').optional(),
+    healthcheck_url: z.string().url().optional(),
+  }).optional(),
   retention: retentionSchema.optional(),
   report: reportSchema.optional(),
   hooks: strict({ pre: z.array(argv).optional(), post: z.array(argv).optional(), timeout: duration.optional() }).optional(),

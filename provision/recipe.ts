@@ -18,8 +18,9 @@ import { MountUnitsResource, mountUnitPaths } from './resources/mount-units.ts';
 import { FstabResource } from './resources/fstab.ts';
 import { FileResource } from './resources/file.ts';
 import { SecretFileResource } from './resources/secret-file.ts';
-import { CONFIG_PATH, RUNTIME_PATH, ScheduleResource } from './resources/schedule.ts';
+import { CONFIG_PATH, RUNTIME_PATH, ScheduleResource, VERIFY_JOB } from './resources/schedule.ts';
 import { UnitStateResource } from './resources/unit-state.ts';
+import { RetiredScheduleResource } from './resources/retired-schedule.ts';
 import { MarkerResource, type MarkerMount } from './resources/marker.ts';
 import { maskSecrets } from './render/mask.ts';
 import { HOST_SMTP_PASSWORD_FILE, HOST_WEBHOOK_URL_FILE } from '../inventory/build.ts';
@@ -62,6 +63,7 @@ function validate(spec: HostSpec): void {
   if (spec.marker === '' || spec.marker.includes('/') || spec.marker === '.' || spec.marker === '..') bad('marker', 'must be a file name');
   lineSafe('marker', spec.marker);
   lineSafe('schedule', spec.schedule);
+  if (spec.verify_schedule !== undefined) lineSafe('verify.schedule', spec.verify_schedule);
   if (spec.schedule.trim() === '') bad('schedule', 'must not be empty');
   if (spec.disk) {
     const { label, filesystem, target } = spec.disk;
@@ -133,10 +135,13 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
     r.push(new SecretFileResource(WEBHOOK_URL_PATH, spec.webhook_url, `host ${spec.name}: webhook url`));
   }
   r.push(new ScheduleResource({ schedule: spec.schedule, randomizedDelaySec: 120 }));
+  if (spec.verify_schedule) r.push(new ScheduleResource({ schedule: spec.verify_schedule, randomizedDelaySec: 600 }, VERIFY_JOB));
+  else r.push(new RetiredScheduleResource(VERIFY_JOB, 'verify is no longer in the inventory'));
   if (disk && spec.mount !== 'fstab') {
     r.push(new UnitStateResource(pathUnitName(spec.mountpoint, spec.mount === 'automount' ? 'automount' : 'mount')));
   }
   r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name, group: spec.runtime.backup_group }, disk));
   r.push(new UnitStateResource('linkdest.timer'));
+  if (spec.verify_schedule) r.push(new UnitStateResource('linkdest-verify.timer'));
   return { resources: r, config };
 }

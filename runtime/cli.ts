@@ -17,6 +17,9 @@ import { formatBytes } from './size.ts';
 import { readPins } from './pins.ts';
 import { suspectSnapshots } from './suspect.ts';
 import { registerOpsCommands } from './ops/index.ts';
+import { runDeepVerify } from './verify/command.ts';
+import { runScheduledVerify } from './verify/scheduled.ts';
+import { formatMismatch, formatSummary as formatVerifySummary } from './verify/format.ts';
 
 declare const LINKDEST_VERSION: string | undefined;
 const VERSION = typeof LINKDEST_VERSION === 'string' ? LINKDEST_VERSION : 'dev';
@@ -82,12 +85,30 @@ program.command('prune').description('apply the retention rules (after-backup th
     }
   });
 
-program.command('verify').description('check the snapshot set: metadata, latest, leftovers').action(async () => {
-  const problems = verifyProblems(await viewSet(setDir(config())));
-  for (const p of problems) console.log(p);
-  if (problems.length === 0) console.log('ok');
-  process.exitCode = problems.length === 0 ? EXIT.ok : EXIT.error;
-});
+program.command('verify').description('check the snapshot set: metadata, latest, leftovers; with --deep, file contents against the checksum manifests')
+  .option('--deep', 're-read files and compare them with the manifests (each inode read once)')
+  .option('--snapshot <name>', 'with --deep: this snapshot (default: the newest)')
+  .option('--all', 'with --deep: every snapshot')
+  .option('--sample <pct>', 'with --deep: this percentage of inodes, the next part of a rotation kept on the host', Number)
+  .option('--json', 'machine-readable report')
+  .option('--scheduled', 'what the verify timer runs: --deep --all --sample <verify.sample>, reported like a run (metrics, healthcheck, mail)')
+  .action(async (o: { deep?: boolean; snapshot?: string; all?: boolean; sample?: number; json?: boolean; scheduled?: boolean }) => {
+    const cfg = config();
+    if (o.scheduled) {
+      process.exitCode = (await runScheduledVerify(cfg, createLogger({}))).exitCode;
+      return;
+    }
+    const problems = verifyProblems(await viewSet(setDir(cfg)));
+    const deep = o.deep ? await runDeepVerify(cfg, o, createLogger({ stdout: !o.json })) : undefined;
+    if (o.json) console.log(JSON.stringify({ problems, deep: deep ?? null }, null, 2));
+    else {
+      for (const p of problems) console.log(p);
+      for (const m of deep?.mismatches ?? []) for (const l of formatMismatch(m)) console.log(l);
+      if (deep) console.log(formatVerifySummary(deep));
+      else if (problems.length === 0) console.log('ok');
+    }
+    process.exitCode = problems.length === 0 && (deep?.mismatches.length ?? 0) === 0 ? EXIT.ok : EXIT.error;
+  });
 
 program.command('status').description('the newest snapshot and the set at a glance')
   .option('--json', 'machine-readable output')

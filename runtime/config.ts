@@ -146,6 +146,13 @@ export const runtimeConfigSchema = z.object({
     metrics_file: absPath.optional(),
     webhook: webhookSchema.optional(),
   }).strict().default({}),
+  /** The scheduled deep verify (`verify --scheduled`, its own timer or cron line). */
+  verify: z.object({
+    /** Percent of inodes each scheduled run reads; every inode is read within ceil(100 / sample) runs. */
+    sample: z.number().gt(0).max(100).default(5),
+    /** healthchecks.io-style check of its own (success, /fail), apart from the backup's. */
+    healthcheck_url: z.string().url().optional(),
+  }).strict().default({ sample: 5 }),
   log: z.object({
     dir: absPath.default('/var/log/linkdest'),
     keep: count.default(60),

@@ -14,6 +14,10 @@ export const STAMP_RE = /^(\d{4})-(\d\d)-(\d\d)_(\d\d)-(\d\d)-(\d\d)$/;
 export const PARTIAL_SUFFIX = '.partial';
 export const DELETING_PREFIX = '.deleting-';
 export const METADATA_FILE = '.linkdest-snapshot.json';
+/** The checksum manifest (runtime/manifest/format.ts), gzip-compressed. */
+export const MANIFEST_FILE = '.linkdest-manifest.gz';
+/** linkdest's own files at the top of a snapshot: not the host's data (no restore, no diff). */
+export const SNAPSHOT_OWN_FILES: readonly string[] = [METADATA_FILE, MANIFEST_FILE];
 export const LATEST = 'latest';
 
 const pad = (n: number): string => String(n).padStart(2, '0');

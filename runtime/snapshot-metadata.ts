@@ -1,4 +1,5 @@
 import type { SnapshotStats, SourceResult, SpaceInfo, RunStatus } from './run-result.ts';
+import type { ManifestSummary } from './manifest/write.ts';
 
 /**
  * The JSON file written into a snapshot as its last act before the commit rename.
@@ -29,6 +30,8 @@ export interface SnapshotMetadata {
   perSource?: Record<string, SourceFigures>;
   /** Set when the emptied-source guard flagged this snapshot: why, one line per source (suspect.ts). */
   suspect?: string[];
+  /** What the checksum manifest cost (absent in snapshots made before manifests). */
+  manifest?: ManifestSummary;
 }
 
 export interface SourceFigures {

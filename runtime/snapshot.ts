@@ -22,6 +22,8 @@ import { copySources } from './copy-sources.ts';
 import { fsyncDir, syncFilesystem } from './flush.ts';
 import { checkSnapshot } from './snapshot-checks.ts';
 import { newestGood } from './suspect.ts';
+import { writeManifest } from './manifest/write.ts';
+import { LinkdestError } from './errors.ts';
 
 export interface SnapshotOptions {
   signal?: AbortSignal;
@@ -117,6 +119,9 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   }, log);
   const { warnings, keys, results, copies } = copied;
   const stats = { ...copied.stats, bytesUsed: 0 };
+  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, log, opts.signal).catch((e: Error) => {
+    throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
+  });
   const after = await spaceOf(dir);
   // Space the copy took, measured on the filesystem: the honest figure with hard links.
   stats.bytesUsed = Math.max(0, before.freeBytes - after.freeBytes);
@@ -127,7 +132,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     version: 1, name, host: hostname(), status: warnings.length > 0 ? 'warning' : 'ok',
     startedAt: new Date(startedMs).toISOString(), finishedAt: new Date().toISOString(), startedMs,
     resumed: Boolean(resumeFrom), sources: cfg.sources.map((s) => s.path), engineKeys: keys, sourceResults: results,
-    stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings,
+    stats: { ...stats, durationMs: Date.now() - startedMs }, spaceBefore: before, spaceAfter: after, warnings, manifest,
     perSource: checks.perSource, ...(checks.suspect.length > 0 ? { suspect: checks.suspect } : {}),
   };
   await writeFile(join(partial, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);

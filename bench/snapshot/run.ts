@@ -6,13 +6,14 @@
  * BENCH_DIR picks the work directory (default: a new one under /tmp); it is removed after.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { copySource } from '../../runtime/engine/copy-source.ts';
 import { mtimePrecision } from '../../runtime/engine/mtime-precision.ts';
 import { createLogger } from '../../runtime/log.ts';
 import { syncFilesystem } from '../../runtime/flush.ts';
+import { generate, median, mutate } from './tree.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -20,35 +21,10 @@ const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'linkdest-bench
 const src = join(work, 'src');
 const log = createLogger({ stdout: false });
 const flags = { acls: false, xattrs: false, oneFileSystem: false, excludes: [], extraArgs: [], rsh: ['ssh'], remote: false, nanoseconds: false };
-let seed = 42;
-const rand = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
-const sizes = [200, 2_000, 8_000, 16_000, 34_000];
 const sh = (cmd: string, args: string[]): void => { execFileSync(cmd, args, { stdio: 'ignore' }); };
 const timed = async (f: () => unknown): Promise<number> => { sh('sync', []); const t = performance.now(); await f(); return (performance.now() - t) / 1000; };
 
-function generate(): string[] {
-  const files: string[] = [];
-  for (let i = 0; i < FILES; i++) {
-    const dir = join(src, `d${String(i % 250).padStart(3, '0')}`, `s${Math.floor(i / 250) % 8}`);
-    if (i < 2000) mkdirSync(dir, { recursive: true });
-    const f = join(dir, `f${i}`);
-    writeFileSync(f, Buffer.alloc(sizes[Math.floor(rand() * sizes.length)]!, i % 251));
-    files.push(f);
-  }
-  return files;
-}
-
-function mutate(files: string[]): void {
-  const n = files.length;
-  const pick = [...files].sort(() => rand() - 0.5);
-  for (const f of pick.slice(0, n / 100)) appendFileSync(f, 'changed');
-  for (const f of pick.slice(n / 100, n / 100 + n / 200)) unlinkSync(f);
-  for (const f of pick.slice(n / 50, n / 50 + n / 200)) writeFileSync(`${f}.new`, 'added\n'.repeat(500));
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-const files = generate();
+const files = generate(src, FILES);
 // As a run does it: nanosecond mtimes where this rsync and filesystem keep them (runtime/snapshot.ts).
 flags.nanoseconds = (await mtimePrecision(work)).nanoseconds;
 const prev = join(work, 'prev');

@@ -11,6 +11,7 @@ import { register as history } from './history.ts';
 import { register as restore } from './restore.ts';
 import { register as pin } from './pin.ts';
 import { register as accept } from './accept.ts';
+import { register as verify } from './verify.ts';
 import { register as diff } from './diff.ts';
 import { register as logs } from './logs.ts';
 import { register as uninstall } from './uninstall.ts';
@@ -23,5 +24,5 @@ export type RegisterCommand = (program: Command) => void;
 
 /** In the order `linkdest --help` lists them: set up, run, look, restore, remove. */
 export const commands: RegisterCommand[] = [
-  init, inventory, trust, plan, apply, discover, snapshot, run, status, report, snapshots, pin, accept, history, diff, logs, restore, uninstall,
+  init, inventory, trust, plan, apply, discover, snapshot, run, status, report, snapshots, pin, accept, verify, history, diff, logs, restore, uninstall,
 ];

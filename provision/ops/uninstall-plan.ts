@@ -5,7 +5,7 @@
  * --purge-config.
  */
 import type { RuntimeConfig } from '../../runtime/config.ts';
-import { CONFIG_PATH, CRON_PATH, RUNTIME_PATH, SERVICE_PATH, TIMER_PATH } from '../resources/schedule.ts';
+import { CONFIG_PATH, CRON_PATH, RUNTIME_PATH, SERVICE_PATH, TIMER_PATH, VERIFY_CRON_PATH, VERIFY_SERVICE_PATH, VERIFY_TIMER_PATH } from '../resources/schedule.ts';
 import { SMTP_PASSWORD_PATH, WEBHOOK_URL_PATH } from '../recipe.ts';
 import { PULL_KEY, PULL_KNOWN_HOSTS, PULL_PUBLIC_KEY } from '../../inventory/pull-source.ts';
 
@@ -30,7 +30,7 @@ export interface UninstallPlan {
  */
 export const CONFIG_FILES = [CONFIG_PATH, SMTP_PASSWORD_PATH, WEBHOOK_URL_PATH, PULL_KEY, PULL_PUBLIC_KEY, PULL_KNOWN_HOSTS];
 
-export const CANDIDATES = [SERVICE_PATH, TIMER_PATH, CRON_PATH, RUNTIME_PATH, ...CONFIG_FILES];
+export const CANDIDATES = [SERVICE_PATH, TIMER_PATH, CRON_PATH, VERIFY_SERVICE_PATH, VERIFY_TIMER_PATH, VERIFY_CRON_PATH, RUNTIME_PATH, ...CONFIG_FILES];
 
 export function uninstallPlan(h: HostFiles, purgeConfig: boolean): UninstallPlan {
   const commands: UninstallPlan['commands'] = [];
@@ -41,14 +41,19 @@ export function uninstallPlan(h: HostFiles, purgeConfig: boolean): UninstallPlan
     removed.push(path);
   };
   const units = h.present.has(TIMER_PATH) || h.present.has(SERVICE_PATH);
+  const verifyUnits = h.present.has(VERIFY_TIMER_PATH) || h.present.has(VERIFY_SERVICE_PATH);
   if (h.systemd && units) commands.push({ argv: ['systemctl', 'disable', '--now', 'linkdest.timer'], tolerate: true });
+  if (h.systemd && verifyUnits) commands.push({ argv: ['systemctl', 'disable', '--now', 'linkdest-verify.timer'], tolerate: true });
   rm(TIMER_PATH);
   rm(SERVICE_PATH);
-  if (h.systemd && units) {
+  rm(VERIFY_TIMER_PATH);
+  rm(VERIFY_SERVICE_PATH);
+  if (h.systemd && (units || verifyUnits)) {
     commands.push({ argv: ['systemctl', 'daemon-reload'], tolerate: false });
-    commands.push({ argv: ['systemctl', 'reset-failed', 'linkdest.service', 'linkdest.timer'], tolerate: true });
+    commands.push({ argv: ['systemctl', 'reset-failed', ...(units ? ['linkdest.service', 'linkdest.timer'] : []), ...(verifyUnits ? ['linkdest-verify.service', 'linkdest-verify.timer'] : [])], tolerate: true });
   }
   rm(CRON_PATH);
+  rm(VERIFY_CRON_PATH);
   rm(RUNTIME_PATH);
   if (h.present.has(RUNTIME_PATH)) commands.push({ argv: ['rmdir', '--ignore-fail-on-non-empty', '/usr/local/lib/linkdest'], tolerate: true });
   const kept: string[] = [];

@@ -19,27 +19,49 @@ export const TIMER_PATH = `${UNIT_DIR}/linkdest.timer`;
 export const CRON_PATH = '/etc/cron.d/linkdest';
 export const DEFAULT_NODE = '/usr/bin/node';
 
+/** One scheduled runtime command: the nightly run, or the scheduled verify. */
+export interface ScheduledJob {
+  id: string;
+  args: string[];
+  service: { path: string; template: 'linkdest.service' | 'linkdest-verify.service' };
+  timer: { path: string; template: 'linkdest.timer' | 'linkdest-verify.timer' };
+  cron: string;
+}
+
+export const BACKUP_JOB: ScheduledJob = {
+  id: 'schedule', args: ['run'], cron: CRON_PATH,
+  service: { path: SERVICE_PATH, template: 'linkdest.service' }, timer: { path: TIMER_PATH, template: 'linkdest.timer' },
+};
+
+export const VERIFY_SERVICE_PATH = `${UNIT_DIR}/linkdest-verify.service`;
+export const VERIFY_TIMER_PATH = `${UNIT_DIR}/linkdest-verify.timer`;
+export const VERIFY_CRON_PATH = '/etc/cron.d/linkdest-verify';
+export const VERIFY_JOB: ScheduledJob = {
+  id: 'verify-schedule', args: ['verify', '--scheduled'], cron: VERIFY_CRON_PATH,
+  service: { path: VERIFY_SERVICE_PATH, template: 'linkdest-verify.service' }, timer: { path: VERIFY_TIMER_PATH, template: 'linkdest-verify.timer' },
+};
+
 export interface ScheduleSpec {
   /** systemd OnCalendar expression. */
   schedule: string;
   randomizedDelaySec: number;
 }
 
-export function runtimeArgv(facts: Facts): string[] {
-  return [facts.node?.path ?? DEFAULT_NODE, RUNTIME_PATH, 'run', '--config', CONFIG_PATH];
+export function runtimeArgv(facts: Facts, args: string[] = ['run']): string[] {
+  return [facts.node?.path ?? DEFAULT_NODE, RUNTIME_PATH, ...args, '--config', CONFIG_PATH];
 }
 
 /** The files this host's kind of scheduler needs, rendered. Throws for cron-less schedules. */
-export function renderSchedule(spec: ScheduleSpec, facts: Facts): { path: string; content: string }[] {
-  const execStart = runtimeArgv(facts);
+export function renderSchedule(spec: ScheduleSpec, facts: Facts, job: ScheduledJob = BACKUP_JOB): { path: string; content: string }[] {
+  const execStart = runtimeArgv(facts, job.args);
   if (facts.systemd) {
     return [
-      { path: SERVICE_PATH, content: renderTemplate('linkdest.service', { execStart }) },
-      { path: TIMER_PATH, content: renderTemplate('linkdest.timer', { schedule: spec.schedule, randomizedDelaySec: spec.randomizedDelaySec }) },
+      { path: job.service.path, content: renderTemplate(job.service.template, { execStart }) },
+      { path: job.timer.path, content: renderTemplate(job.timer.template, { schedule: spec.schedule, randomizedDelaySec: spec.randomizedDelaySec }) },
     ];
   }
   try {
-    return [{ path: CRON_PATH, content: renderTemplate('cron', { cron: onCalendarToCron(spec.schedule), command: execStart }) }];
+    return [{ path: job.cron, content: renderTemplate('cron', { cron: onCalendarToCron(spec.schedule), command: execStart }) }];
   } catch (e) {
     if (e instanceof CalendarError) throw new LinkdestError(e.message, { step: 'schedule' });
     throw e;
@@ -47,17 +69,20 @@ export function renderSchedule(spec: ScheduleSpec, facts: Facts): { path: string
 }
 
 export class ScheduleResource implements HostResource {
-  readonly id = 'schedule';
-  readonly query = { files: [{ path: SERVICE_PATH }, { path: TIMER_PATH }, { path: CRON_PATH }] };
+  readonly id: string;
+  readonly query;
 
-  constructor(private readonly spec: ScheduleSpec) {}
+  constructor(private readonly spec: ScheduleSpec, private readonly job: ScheduledJob = BACKUP_JOB) {
+    this.id = job.id;
+    this.query = { files: [{ path: job.service.path }, { path: job.timer.path }, { path: job.cron }] };
+  }
 
   private fileSpec(path: string, facts: Facts): FileSpec {
     return { path, mode: 0o644, ...(facts.systemd ? { notify: ['daemon-reload' as const] } : {}) };
   }
 
   check(facts: Facts): Change[] {
-    return renderSchedule(this.spec, facts).flatMap(({ path, content }) => {
+    return renderSchedule(this.spec, facts, this.job).flatMap(({ path, content }) => {
       const c = fileChange(this.id, facts, this.fileSpec(path, facts), content);
       return c ? [{ ...c, data: { ...(c.data as FileChangeData), content, systemd: facts.systemd } }] : [];
     });

@@ -5,7 +5,7 @@
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { METADATA_FILE } from '../layout.ts';
+import { SNAPSHOT_OWN_FILES } from '../layout.ts';
 
 export type EntryType = 'file' | 'dir' | 'link' | 'other';
 
@@ -38,14 +38,14 @@ export async function statEntry(path: string): Promise<TreeEntry | undefined> {
 
 /**
  * Every entry below `root` (not `root` itself), keyed by relative path. At the top of a
- * snapshot the metadata file is left out: it is linkdest's, not the host's.
+ * snapshot linkdest's own files (metadata, manifest) are left out: they are linkdest's, not the host's.
  */
 export async function walkTree(root: string, opts: { snapshotRoot?: boolean } = {}): Promise<Map<string, TreeEntry>> {
   const out = new Map<string, TreeEntry>();
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(rel ? join(root, rel) : root)).sort();
     for (const name of names) {
-      if (rel === '' && opts.snapshotRoot && name === METADATA_FILE) continue;
+      if (rel === '' && opts.snapshotRoot && SNAPSHOT_OWN_FILES.includes(name)) continue;
       const r = rel ? `${rel}/${name}` : name;
       const e = await statEntry(join(root, r));
       if (!e) continue;

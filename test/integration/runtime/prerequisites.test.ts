@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
-import { listSet, METADATA_FILE } from '../../../runtime/layout.ts';
+import { listSet, SNAPSHOT_OWN_FILES } from '../../../runtime/layout.ts';
 import { pathWithout } from '../../support/path-without.ts';
 import { commandNote, hasCommand } from '../../support/needs.ts';
 import { repoRoot } from '../../unit/fleet/run-cli.ts';
@@ -27,14 +27,14 @@ const ONE_LINE = /^rsync is not installed on this host \(not found on PATH\); in
 const built = existsSync(join(repoRoot, 'dist/linkdest.mjs')) && existsSync(join(repoRoot, 'dist/linkdest-runtime.mjs'));
 const demoArgs = (dest: string) => ['snapshot', '--source', 'examples/sample-data/Apps', '--dest', dest, '--name', 'demo'];
 
-/** Every regular file under `dir` but the snapshot's own metadata, relative path -> inode. */
+/** Every regular file under `dir` but the snapshot's own files, relative path -> inode. */
 function inodes(dir: string): Map<string, number> {
   const out = new Map<string, number>();
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && p !== join(dir, METADATA_FILE)) out.set(relative(dir, p), statSync(p).ino);
+      else if (e.isFile() && !SNAPSHOT_OWN_FILES.some((n) => p === join(dir, n))) out.set(relative(dir, p), statSync(p).ino);
     }
   };
   walk(dir);

@@ -96,6 +96,16 @@ const cases: [string, string, string, string][] = [
       h:
         sources: [/data]
         schedule: every night`, '4:15', 'schedule: expected a systemd OnCalendar time'],
+  ['verify sample above 100 %', yml`
+    hosts:
+      h:
+        sources: [/data]
+        verify: { schedule: weekly, sample: 150 }`, '4:41', 'verify.sample: expected a percentage of at most 100'],
+  ['verify without a schedule', yml`
+    hosts:
+      h:
+        sources: [/data]
+        verify: { sample: 5 }`, '4:5', 'verify.schedule'],
   ['size that is no size', yml`
     hosts:
       h:

@@ -6,7 +6,8 @@ import { DirectoryResource } from '../../../provision/resources/directory.ts';
 import { MountUnitsResource, renderMountUnits } from '../../../provision/resources/mount-units.ts';
 import { FstabResource, fstabLine } from '../../../provision/resources/fstab.ts';
 import { UnitStateResource } from '../../../provision/resources/unit-state.ts';
-import { ScheduleResource, renderSchedule } from '../../../provision/resources/schedule.ts';
+import { ScheduleResource, VERIFY_JOB, renderSchedule } from '../../../provision/resources/schedule.ts';
+import { RetiredScheduleResource } from '../../../provision/resources/retired-schedule.ts';
 import { MarkerResource, markerPlaceProblem } from '../../../provision/resources/marker.ts';
 import { DiskTarget } from '../../../provision/resources/disk-target.ts';
 import type { HostResource } from '../../../provision/resources/host-resource.ts';
@@ -67,6 +68,11 @@ const cases: Case[] = [
   { name: 'schedule: systemd host', resource: new ScheduleResource(scheduleSpec), facts: makeFacts(), changes: ['create /etc/systemd/system/linkdest.service (mode 0644)', 'create /etc/systemd/system/linkdest.timer (mode 0644)'] },
   { name: 'schedule: cron host', resource: new ScheduleResource(scheduleSpec), facts: cron, changes: ['create /etc/cron.d/linkdest (mode 0644)'] },
   { name: 'schedule_noop', resource: new ScheduleResource(scheduleSpec), facts: makeFacts({ files: scheduleFiles(makeFacts()) }), changes: [] },
+  { name: 'verify schedule: systemd host', resource: new ScheduleResource(scheduleSpec, VERIFY_JOB), facts: makeFacts(), changes: ['create /etc/systemd/system/linkdest-verify.service (mode 0644)', 'create /etc/systemd/system/linkdest-verify.timer (mode 0644)'] },
+  { name: 'verify schedule: cron host', resource: new ScheduleResource(scheduleSpec, VERIFY_JOB), facts: cron, changes: ['create /etc/cron.d/linkdest-verify (mode 0644)'] },
+  { name: 'verify schedule_noop', resource: new ScheduleResource(scheduleSpec, VERIFY_JOB), facts: makeFacts({ files: Object.fromEntries(renderSchedule(scheduleSpec, makeFacts(), VERIFY_JOB).map((f) => [f.path, fileFact(f.content)])) }), changes: [] },
+  { name: 'verify retired: its files go', resource: new RetiredScheduleResource(VERIFY_JOB, 'gone'), facts: makeFacts({ files: Object.fromEntries(renderSchedule(scheduleSpec, makeFacts(), VERIFY_JOB).map((f) => [f.path, fileFact(f.content)])) }), changes: ['remove /etc/systemd/system/linkdest-verify.timer (gone)', 'remove /etc/systemd/system/linkdest-verify.service (gone)'] },
+  { name: 'verify retired_noop: never installed', resource: new RetiredScheduleResource(VERIFY_JOB, 'gone'), facts: makeFacts(), changes: [] },
   { name: 'schedule_noop on cron host', resource: new ScheduleResource(scheduleSpec), facts: makeFacts({ systemd: false, files: scheduleFiles(cron) }), changes: [] },
   {
     name: 'marker: adopted by recorded uuid, marker missing',

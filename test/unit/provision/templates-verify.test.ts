@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { renderMountUnits } from '../../../provision/resources/mount-units.ts';
-import { renderSchedule } from '../../../provision/resources/schedule.ts';
+import { VERIFY_JOB, renderSchedule } from '../../../provision/resources/schedule.ts';
 import { hasCommand, commandNote } from '../../support/needs.ts';
 import { makeFacts } from './make-facts.ts';
 
@@ -43,6 +43,15 @@ describe.skipIf(!hasCommand('systemd-analyze'))(`systemd-analyze verify${command
 
   test.each(['*-*-* 02:30:00', 'daily', 'Mon..Fri 01:00'])('service + timer, OnCalendar=%s', async (schedule) => {
     const r = await verify(renderSchedule({ schedule, randomizedDelaySec: 120 }, makeFacts({ node: { path: '/usr/bin/node', version: '18.19.0' } })));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  test('verify service + timer run `verify --scheduled`', async () => {
+    const files = renderSchedule({ schedule: 'Sun 04:00', randomizedDelaySec: 600 }, makeFacts({ node: { path: '/usr/bin/node', version: '18.19.0' } }), VERIFY_JOB);
+    expect(files.find((f) => f.path.endsWith('linkdest-verify.service'))!.content).toContain('ExecStart=/usr/bin/node /usr/local/lib/linkdest/linkdest-runtime.mjs verify --scheduled --config /etc/linkdest/linkdest.json');
+    expect(files.find((f) => f.path.endsWith('linkdest-verify.timer'))!.content).toContain('Unit=linkdest-verify.service');
+    const r = await verify(files);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });

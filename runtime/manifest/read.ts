@@ -1,0 +1,66 @@
+/**
+ * Reading a snapshot's manifest as a stream, never whole in memory: entries come in batches
+ * (one per decompressed chunk), which keeps the per-line cost of a million lines low.
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { MANIFEST_FILE, parseEntry, parseHeader, type ManifestEntry } from './format.ts';
+
+export interface OpenManifest {
+  algorithm: string;
+  batches: AsyncGenerator<ManifestEntry[]>;
+  entries: AsyncGenerator<ManifestEntry>;
+}
+
+async function* lineBatches(file: string): AsyncGenerator<string[]> {
+  const input = createReadStream(file);
+  const gunzip = createGunzip();
+  input.on('error', (e) => gunzip.destroy(e));
+  let rest = '';
+  try {
+    for await (const chunk of input.pipe(gunzip).setEncoding('utf8') as AsyncIterable<string>) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      if (lines.length > 0) yield lines;
+    }
+    if (rest !== '') yield [rest];
+  } finally {
+    input.destroy();
+  }
+}
+
+/** The manifest of `snapshotDir`, or undefined when it has none (made before manifests). */
+export async function openManifest(snapshotDir: string): Promise<OpenManifest | undefined> {
+  const file = join(snapshotDir, MANIFEST_FILE);
+  const lines = lineBatches(file);
+  let first: IteratorResult<string[]>;
+  try {
+    first = await lines.next();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  const head = first.done ? [] : first.value;
+  const algorithm = head.length > 0 ? parseHeader(head[0]!) : undefined;
+  if (!algorithm) {
+    await lines.return(undefined);
+    throw new Error(`${file}: not a linkdest manifest (first line ${JSON.stringify((head[0] ?? '').slice(0, 80))})`);
+  }
+  async function* batches(): AsyncGenerator<ManifestEntry[]> {
+    try {
+      const parse = (ls: string[]): ManifestEntry[] => ls.filter((l) => l !== '').map(parseEntry);
+      yield parse(head.slice(1));
+      for (let b = await lines.next(); !b.done; b = await lines.next()) yield parse(b.value);
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    } finally {
+      await lines.return(undefined);
+    }
+  }
+  const all = batches();
+  async function* entries(): AsyncGenerator<ManifestEntry> {
+    for await (const b of all) yield* b;
+  }
+  return { algorithm, batches: all, entries: entries() };
+}
