@@ -59,9 +59,11 @@ export function judgeRsyncExit(code: number, stderr: string, source: string): Rs
   if (code === 24) return { kind: 'warning', message: `${source}: files vanished during the copy${list}` };
   if (code === 23) return { kind: 'warning', message: `${source}: some files could not be copied${list}` };
   // rsync's closing lines ("rsync error: unexplained error (code 255)", "connection
-  // unexpectedly closed") hide the cause (e.g. ssh's "Host key verification failed.").
+  // unexpectedly closed") and its own broken-pipe errors are what the transport's death left
+  // behind; they hide the cause (ssh's "Host key verification failed.", "Connection refused").
   const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
-  const cause = lines.filter((l) => !/^rsync error: |^rsync: connection unexpectedly closed/.test(l)).slice(-1)[0];
+  const aftermath = /^rsync error: |^rsync: connection unexpectedly closed|^rsync: (\[\w+\] )?(safe_write failed|write error|read error).*(Broken pipe|Connection reset)/;
+  const cause = lines.filter((l) => !aftermath.test(l)).slice(-1)[0];
   // ssh's banner says whether the key changed; its last line alone does not tell that from an unknown key.
   const changed = /REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr) && cause?.startsWith('Host key verification failed') ? ' (REMOTE HOST IDENTIFICATION HAS CHANGED)' : '';
   const last = `${cause ?? lines.slice(-1)[0] ?? ''}${changed}`;

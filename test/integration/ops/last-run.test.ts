@@ -56,7 +56,7 @@ describe.skipIf(!usable)(`last-run.json after real runs${rootNote()}`, () => {
     expect(rec).toEqual({
       format: 1, host: r.host, name: 'set', status: 'ok', exitCode: 0, startedAt: r.startedAt, finishedAt: r.finishedAt,
       durationMs: r.durationMs, errors: [], warnings: [], snapshot: r.snapshot, logFile: r.logFile,
-      lastSuccess: { snapshot: r.snapshot, finishedAt: r.finishedAt },
+      lastSuccess: { snapshot: r.snapshot, finishedAt: r.finishedAt }, sources: [{ source: join(work, 'src'), status: 'ok' }],
     });
     expect(statSync(lastRunPath(cfg.state_dir)).mode & 0o777).toBe(0o644);
     expect(readdirSync(cfg.state_dir).filter((f) => f.startsWith('last-run'))).toEqual(['last-run.json']);

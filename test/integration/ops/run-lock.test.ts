@@ -35,6 +35,9 @@ describe.skipIf(!usable)(`exclusive operations against a running backup${rootNot
     work = mkdtempSync(join(tmpdir(), 'linkdest-runlock-'));
     mkdirSync(join(work, 'src'));
     writeFileSync(join(work, 'src/keep.txt'), 'from the backup\n');
+    // Enough else in the source that deleting keep.txt is not an emptied source (which the
+    // emptied-source guard rightly flags with a warning, exit 2).
+    writeFileSync(join(work, 'src/other.bin'), Buffer.alloc(8192, 1));
   });
   afterAll(() => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

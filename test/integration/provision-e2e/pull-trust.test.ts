@@ -177,6 +177,11 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: pull trust (h1 
     await h2.check(['sh', '-c', 'echo while-h3-is-down > /Apps/app/tonight']);
     await h3.check(['systemctl', 'stop', 'ssh.socket', 'ssh.service']);
     try {
+      // Until nothing listens: a stopping sshd may still take a connection and drop it.
+      for (let i = 0; (await h1.exec(['timeout', '2', 'bash', '-c', `exec 3<>/dev/tcp/${h3.address}/22`])).code === 0; i++) {
+        if (i > 50) throw new Error(`${h3.name}: sshd still listens after systemctl stop`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
       await new Promise((r) => setTimeout(r, 1100)); // snapshot names are to the second
       const r = await nightly();
       expect(r.code, r.journal).not.toBe(0);
