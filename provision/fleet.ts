@@ -50,8 +50,15 @@ export interface HostOutcome<T> {
   cause?: unknown;
 }
 
+/**
+ * Hosts worked on at once unless --forks says otherwise. bench/fleet: at 200 hosts, 50 at once
+ * was as fast as all at once, and all at once let handshakes queue past their timeout on a
+ * 2-core control machine (bench/README.md).
+ */
+export const DEFAULT_FORKS = 50;
+
 export interface FleetOptions<T = unknown> {
-  /** Hosts worked on at once; default all. */
+  /** Hosts worked on at once; default DEFAULT_FORKS. */
   forks?: number;
   onEvent?: (event: FleetEvent) => void;
   /** Steps whose failure means "could not reach the host" rather than "failed". */
@@ -83,7 +90,7 @@ export async function runFleet<H extends { name: string }, T>(
 ): Promise<HostOutcome<T>[]> {
   const emit = opts.onEvent ?? (() => {});
   const unreachableSteps = opts.unreachableSteps ?? ['connect'];
-  const limit = createLimiter(opts.forks ?? Infinity);
+  const limit = createLimiter(opts.forks ?? DEFAULT_FORKS);
 
   const runOne = async (host: H): Promise<HostOutcome<T>> => {
     const name = host.name;

@@ -1,6 +1,6 @@
 /**
  * A promise limiter: at most `concurrency` tasks run at once, the rest wait in FIFO order.
- * `--forks N` of plan/apply goes through this; Infinity (the default) means all at once.
+ * `--forks N` of plan/apply goes through this; Infinity means all at once (runFleet defaults to DEFAULT_FORKS).
  */
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 

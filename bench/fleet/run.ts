@@ -17,7 +17,7 @@ import { startLightHosts } from '../../test/testbed/light-hosts.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10,50,200').split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Comma list: each round measures every value, alternating ('all' = no --forks). */
+/** Comma list: each round measures every value, alternating ('all' = every host at once, above the default of 50). */
 const forksList = (process.env.BENCH_FORKS ?? 'all').split(',');
 /** The first apply converges with bounded parallelism and is retried: handshakes time out on a loaded machine. */
 const convergeForks = process.env.BENCH_CONVERGE_FORKS ?? '20';
@@ -28,7 +28,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 interface Measured { wallS: number; rssMb: number; slowestHostS: number; code: number; statuses: Record<string, number> }
 
 async function measure(args: string[], forks: string): Promise<Measured> {
-  const r = await execa('/usr/bin/time', ['-f', '%e %M', 'node', bin, ...args, ...(forks !== 'all' ? ['--forks', forks] : []), '--json-lines'], { reject: false });
+  const r = await execa('/usr/bin/time', ['-f', '%e %M', 'node', bin, ...args, '--forks', forks === 'all' ? '1000000' : forks, '--json-lines'], { reject: false });
   const timeLine = r.stderr.trim().split('\n').at(-1) ?? '';
   const [wall, rssKb] = timeLine.split(' ').map(Number);
   const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; status?: string; duration_ms?: number });

@@ -53,7 +53,7 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--limit <hosts>', 'only these hosts or groups (comma-separated)')
     .option('--json', 'print one JSON document instead of text')
     .option('--json-lines', 'print one JSON line per host as it finishes, then a summary line')
-    .option('--forks <n>', 'hosts worked on at once (default: all)', parseForks);
+    .option('--forks <n>', 'hosts worked on at once (default: 50)', parseForks);
 }
 
 export async function selectedHosts(opts: FleetCliOptions): Promise<HostSpec[]> {

@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--limit <hosts>', 'only these hosts or groups (comma-separated)')
     .option('--max-age <duration>', 'a host without a successful snapshot this recent is stale', '26h')
     .option('--snapshots <n>', 'how many of the newest snapshots the charts show', parseCount, 30)
-    .option('--forks <n>', 'hosts asked at once (default: all)', parseForks)
+    .option('--forks <n>', 'hosts asked at once (default: 50)', parseForks)
     .action(async (o: ReportOptions) => {
       await runReport({ ...o, debug: program.opts().debug === true });
     });

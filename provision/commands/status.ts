@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option('--json', 'one JSON document')
     .option('--json-lines', 'one JSON line per host as it answers, then a summary line')
     .option('--max-age <duration>', 'a host without a successful snapshot this recent fails the check', '26h')
-    .option('--forks <n>', 'hosts asked at once (default: all)', parseForks)
+    .option('--forks <n>', 'hosts asked at once (default: 50)', parseForks)
     .action(async (o: StatusOptions) => {
       process.exitCode = (await runStatus({ ...o, debug: program.opts().debug === true })).code;
     });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { LinkdestError } from '../../../runtime/errors.ts';
-import { fleetExitCode, oneLineError, runFleet, type FleetEvent, type HostJob } from '../../../provision/fleet.ts';
+import { DEFAULT_FORKS, fleetExitCode, oneLineError, runFleet, type FleetEvent, type HostJob } from '../../../provision/fleet.ts';
 import type { Change } from '../../../provision/resources/resource.ts';
 
 const change: Change = { resource: 'file:/etc/x', action: 'create', summary: 'create /etc/x' };
@@ -57,15 +57,18 @@ describe('runFleet', () => {
     expect(outcomes.every((o) => o.status === 'ok')).toBe(true);
   });
 
-  test('without --forks every host starts at once', async () => {
-    const started: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const run = runFleet(hosts, async (h) => { started.push(h.name); await gate; return { changed: false, value: 0 }; });
-    await new Promise((r) => setImmediate(r));
-    expect(started).toHaveLength(hosts.length);
-    release();
-    await run;
+  test('without --forks every host of a small fleet starts at once, and at most DEFAULT_FORKS (50) of a large one', async () => {
+    for (const fleet of [hosts, Array.from({ length: 120 }, (_, i) => ({ name: `h${i}` }))]) {
+      const started: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const run = runFleet(fleet, async (h) => { started.push(h.name); await gate; return { changed: false, value: 0 }; });
+      await new Promise((r) => setImmediate(r));
+      expect(started).toHaveLength(Math.min(fleet.length, DEFAULT_FORKS));
+      release();
+      expect((await run).every((o) => o.status === 'ok')).toBe(true);
+    }
+    expect(DEFAULT_FORKS).toBe(50);
   });
 
   test.each([
