@@ -3,21 +3,15 @@
  * the exporter never reads half a file. The last success time survives failed runs: it is
  * carried over from the previous file, so an alert on "no success for 2 days" works.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { RunResult, RunStatus } from '../run-result.ts';
 import { parseStamp } from '../layout.ts';
+import { labelValue as label, previousGauge, writeTextfile } from './textfile.ts';
 
 const STATUSES: readonly RunStatus[] = ['ok', 'warning', 'failed', 'skipped'];
 
-/** Label values escape backslash, quote and newline (exposition format). */
-const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
 /** The previous file's success timestamp for this set, if any. */
 export function previousSuccess(text: string, name: string): number | undefined {
-  const prefix = `linkdest_last_success_timestamp_seconds{name="${label(name)}"} `;
-  const line = text.split('\n').find((l) => l.startsWith(prefix));
-  const v = line === undefined ? NaN : Number(line.slice(prefix.length));
-  return Number.isFinite(v) ? v : undefined;
+  return previousGauge(text, 'linkdest_last_success_timestamp_seconds', name);
 }
 
 export function renderMetrics(r: RunResult, lastSuccess: number | undefined): string {
@@ -67,11 +61,7 @@ export function renderMetrics(r: RunResult, lastSuccess: number | undefined): st
   return `${out.join('\n')}\n`;
 }
 
-/** Writes `path` via a temp file in the same directory and rename (atomic for readers). */
+/** Writes `path` atomically for readers, the last success carried over from the file it replaces. */
 export async function writeMetricsFile(path: string, r: RunResult): Promise<void> {
-  const previous = await readFile(path, 'utf8').catch(() => '');
-  const text = renderMetrics(r, previousSuccess(previous, r.name));
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
+  await writeTextfile(path, (previous) => renderMetrics(r, previousSuccess(previous, r.name)));
 }

@@ -4,9 +4,7 @@
  * success time is carried over from the previous file, so "no clean verify for N days"
  * can alert. A success is a verify that finished and found no mismatch.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
-
-const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+import { labelValue as label, previousGauge, writeTextfile } from '../report/textfile.ts';
 
 export function verifyMetricsPath(metricsFile: string): string {
   return metricsFile.endsWith('.prom') ? `${metricsFile.slice(0, -5)}-verify.prom` : `${metricsFile}-verify.prom`;
@@ -22,10 +20,7 @@ export interface VerifyOutcome {
 }
 
 export function previousVerifySuccess(text: string, name: string): number | undefined {
-  const prefix = `linkdest_verify_last_success_timestamp{name="${label(name)}"} `;
-  const line = text.split('\n').find((l) => l.startsWith(prefix));
-  const v = line === undefined ? NaN : Number(line.slice(prefix.length));
-  return Number.isFinite(v) ? v : undefined;
+  return previousGauge(text, 'linkdest_verify_last_success_timestamp', name);
 }
 
 export function renderVerifyMetrics(o: VerifyOutcome, lastSuccess: number | undefined): string {
@@ -46,9 +41,6 @@ export function renderVerifyMetrics(o: VerifyOutcome, lastSuccess: number | unde
 
 export async function writeVerifyMetrics(metricsFile: string, o: VerifyOutcome): Promise<string> {
   const path = verifyMetricsPath(metricsFile);
-  const previous = await readFile(path, 'utf8').catch(() => '');
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, renderVerifyMetrics(o, previousVerifySuccess(previous, o.name)), { mode: 0o644 });
-  await rename(tmp, path);
+  await writeTextfile(path, (previous) => renderVerifyMetrics(o, previousVerifySuccess(previous, o.name)));
   return path;
 }
