@@ -16,13 +16,11 @@ import { spotCheck } from './spot-check.ts';
 import { formatBytes } from './size.ts';
 import { testPoint } from './test-points.ts';
 
-/** A source copied tonight (runtime/copy-sources.ts). */
-export type SourceCopy = CopiedSource;
-
 export interface ChecksRequest {
   cfg: RuntimeConfig;
   name: string;
-  copies: SourceCopy[];
+  /** The sources copied tonight (runtime/copy-sources.ts). */
+  copies: CopiedSource[];
   /** The newest good snapshot (the link source) and its metadata: what this one is compared with. */
   baseline?: { name: string; meta?: SnapshotMetadata };
   runStartMs: number;
@@ -67,7 +65,7 @@ export async function checkSnapshot(req: ChecksRequest, log: Logger): Promise<Ch
   return out;
 }
 
-async function checkSource(req: ChecksRequest, c: SourceCopy, out: ChecksOutcome, warn: (m: string) => void, log: Logger): Promise<void> {
+async function checkSource(req: ChecksRequest, c: CopiedSource, out: ChecksOutcome, warn: (m: string) => void, log: Logger): Promise<void> {
   const { spot, shrink } = req.cfg;
   const local = !c.flags.remote;
   const census = censusOf(c.dest, c.flags.innerSources ?? [], spot.enabled && local ? spot.sample_pct : 0);
