@@ -8,10 +8,9 @@
  */
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { engineProperty, workBase, type Runner } from '../test/integration/runtime/support/engine-fuzz.ts';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { engineProperty, freshBundle, type Runner } from '../test/integration/runtime/support/engine-fuzz.ts';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000' }, seed: { type: 'string' }, path: { type: 'string' }, via: { type: 'string', default: 'process' } } });
 if (values.via !== 'process' && values.via !== 'bundle') {
@@ -22,15 +21,8 @@ const numRuns = Number(values.cases);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 const started = Date.now();
 let done = 0;
-let runner: Runner = { via: 'process' };
-if (values.via === 'bundle') {
-  // Built now, so the cases run today's code; copied away from the checkout, as it is shipped.
-  const root = join(import.meta.dirname, '..');
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
-  const bundle = join(mkdtempSync(join(workBase(), 'linkdest-fuzz-bundle-')), 'linkdest-runtime.mjs');
-  copyFileSync(join(root, 'dist/linkdest-runtime.mjs'), bundle);
-  runner = { via: 'bundle', bundle };
-}
+// A bundle is built now, so the cases run today's code.
+const runner: Runner = values.via === 'bundle' ? { via: 'bundle', bundle: freshBundle('inherit') } : { via: 'process' };
 const property = engineProperty(runner).afterEach(() => {
   if (++done % 100 === 0) console.log(`${done} cases, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 });

@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import fc from 'fast-check';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { engineProperty, workBase } from './support/engine-fuzz.ts';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { engineProperty, freshBundle } from './support/engine-fuzz.ts';
 import { commandNote, hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 
 const CASES = Number(process.env.LINKDEST_FUZZ_CASES ?? 200);
@@ -25,12 +24,7 @@ describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`e
   // (lock, guard, CLI, exit codes): fewer cases, each starts Node twice.
   describe('as a user runs it', () => {
     let bundle: string;
-    beforeAll(() => {
-      const root = join(import.meta.dirname, '../../..');
-      execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
-      bundle = join(mkdtempSync(join(workBase(), 'linkdest-fuzz-bundle-')), 'linkdest-runtime.mjs');
-      copyFileSync(join(root, 'dist/linkdest-runtime.mjs'), bundle);
-    });
+    beforeAll(() => { bundle = freshBundle(); });
     afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }));
     test(`${BUNDLE_CASES} generated cases through the bundle, seed ${SEED + 1}: I1-I4 hold`, async () => {
       await fc.assert(engineProperty({ via: 'bundle', bundle }), { numRuns: BUNDLE_CASES, seed: SEED + 1, endOnFailure: false });

@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-  appendFileSync, chmodSync, chownSync, closeSync, lchownSync, openSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync,
+  appendFileSync, chmodSync, copyFileSync, chownSync, closeSync, lchownSync, openSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync,
   readlinkSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -279,6 +279,18 @@ export async function runCase(c: FuzzCase, runner: Runner = { via: 'process' }):
     setWalkHook(undefined);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Builds the runtime bundle from today's code and copies it away from the checkout (so it
+ * resolves nothing from node_modules, as shipped); remove dirname() of the path when done.
+ */
+export function freshBundle(stdio: 'inherit' | 'ignore' = 'ignore'): string {
+  const root = join(import.meta.dirname, '../../../..');
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio });
+  const bundle = join(mkdtempSync(join(workBase(), 'linkdest-fuzz-bundle-')), 'linkdest-runtime.mjs');
+  copyFileSync(join(root, 'dist/linkdest-runtime.mjs'), bundle);
+  return bundle;
 }
 
 /** Where the engine runs: in this process, or the built runtime bundle (a path) as a subprocess. */
