@@ -91,7 +91,7 @@ program.command('verify').description('check the snapshot set: metadata, latest,
   .option('--all', 'with --deep: every snapshot')
   .option('--sample <pct>', 'with --deep: this percentage of inodes, the next part of a rotation kept on the host', Number)
   .option('--json', 'machine-readable report')
-  .option('--scheduled', 'what the verify timer runs: --deep --all --sample <verify.sample>, reported like a run (metrics, healthcheck, mail)')
+  .option('--scheduled', 'what the verify timer runs: --deep --all --sample <verify.sample>, reported like a run (metrics, healthcheck, webhook, mail)')
   .action(async (o: { deep?: boolean; snapshot?: string; all?: boolean; sample?: number; json?: boolean; scheduled?: boolean }) => {
     const cfg = config();
     if (o.scheduled) {

@@ -16,7 +16,18 @@ import { flushSpool, listSpool, spoolItem, webhookSpoolDir } from './spool.ts';
 
 export type WebhookConfig = NonNullable<RuntimeConfig['report']['webhook']>;
 
+/** What every payload carries: `kind` tells a receiver which report it is. */
+export interface PostedPayload {
+  kind: string;
+  text: string;
+  content: string;
+  startedAt: string;
+  finishedAt: string;
+  status: string;
+}
+
 export interface WebhookPayload extends RunOutline {
+  kind: 'backup';
   text: string;
   content: string;
   snapshot: string | null;
@@ -43,7 +54,7 @@ export function webhookPayload(r: RunResult, hooks: readonly (readonly string[])
   const full = formatParagraph({ ...r, errors, warnings });
   const text = full.length > TEXT_MAX ? `${full.slice(0, TEXT_MAX - 3)}...` : full;
   return {
-    text, content: text,
+    kind: 'backup', text, content: text,
     host: r.host, name: r.name, status: r.status, exitCode: r.exitCode,
     startedAt: r.startedAt, finishedAt: r.finishedAt, durationMs: r.durationMs,
     snapshot: r.snapshot ?? null, errors, warnings,
@@ -112,7 +123,7 @@ export function transientStatus(status: number): boolean {
 }
 
 /** One POST; resolves with the origin it reached, or throws a WebhookError safe to show. */
-export async function sendPayload(cfg: WebhookConfig, payload: WebhookPayload): Promise<string> {
+export async function sendPayload(cfg: WebhookConfig, payload: PostedPayload): Promise<string> {
   const url = await readWebhookUrl(cfg.url_file);
   if (typeof url === 'string') throw new WebhookError(url, true);
   const signal = AbortSignal.timeout(cfg.timeout_s * 1000);
@@ -131,9 +142,10 @@ export async function sendPayload(cfg: WebhookConfig, payload: WebhookPayload): 
 /** Payloads kept for a later run; beyond this many, the oldest go (a webhook gone for good). */
 export const WEBHOOK_SPOOL_MAX = 50;
 
-interface Spooled { date: string; payload: WebhookPayload }
+interface Spooled { date: string; payload: PostedPayload }
 
-const spooledName = (s: Spooled): string => `of the run at ${s.payload.startedAt} (${s.payload.status})`;
+// Payloads spooled before `kind` existed are backup runs.
+const spooledName = (s: Spooled): string => `of the ${s.payload.kind === 'verify' ? 'verify' : 'run'} at ${s.payload.startedAt} (${s.payload.status})`;
 
 /** Older payloads that waited, oldest first; a refused one (4xx) is dropped. */
 export async function flushWebhookSpool(cfg: WebhookConfig, stateDir: string, log: Logger): Promise<void> {
@@ -141,10 +153,10 @@ export async function flushWebhookSpool(cfg: WebhookConfig, stateDir: string, lo
     .catch(() => log.warn('webhook: cannot read its spool'));
 }
 
-async function keep(stateDir: string, r: RunResult, payload: WebhookPayload, log: Logger): Promise<boolean> {
+async function keep(stateDir: string, payload: PostedPayload, log: Logger): Promise<boolean> {
   const dir = webhookSpoolDir(stateDir);
   try {
-    await spoolItem(dir, r.finishedAt || new Date().toISOString(), { date: r.finishedAt, payload } satisfies Spooled);
+    await spoolItem(dir, payload.finishedAt || new Date().toISOString(), { date: payload.finishedAt, payload } satisfies Spooled);
     const all = await listSpool(dir);
     for (const old of all.slice(0, Math.max(0, all.length - WEBHOOK_SPOOL_MAX))) {
       await rm(old, { force: true });
@@ -164,12 +176,20 @@ async function keep(stateDir: string, r: RunResult, payload: WebhookPayload, log
  */
 export async function postWebhook(cfg: WebhookConfig, r: RunResult, log: Logger, hooks: readonly (readonly string[])[] = [], stateDir?: string): Promise<string | undefined> {
   if (!shouldPost(cfg.when, r.status)) return undefined;
-  const payload = webhookPayload(r, hooks);
+  return deliverPayload(cfg, webhookPayload(r, hooks), log, stateDir);
+}
+
+/**
+ * One payload of any kind (a backup run, a scheduled verify), with the spool: what may pass
+ * later is kept, and a post that got through sends the ones that waited. Returns the
+ * warning (already logged) when it was not delivered.
+ */
+export async function deliverPayload(cfg: WebhookConfig, payload: PostedPayload, log: Logger, stateDir?: string): Promise<string | undefined> {
   try {
     log.info(`webhook: posted to ${await sendPayload(cfg, payload)}`);
   } catch (e) {
     const err = e instanceof WebhookError ? e : new WebhookError('internal error', false);
-    const kept = err.transient && stateDir !== undefined && await keep(stateDir, r, payload, log);
+    const kept = err.transient && stateDir !== undefined && await keep(stateDir, payload, log);
     const warning = `webhook: ${err.message}${kept ? '; kept for the next run' : ''}`;
     log.warn(warning);
     return warning;

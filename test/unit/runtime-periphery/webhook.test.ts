@@ -53,7 +53,7 @@ describe('webhookPayload: the structured fields', () => {
   test('every field of the run that a receiver may want, nulls where the run has none', () => {
     const r = runResult();
     expect(webhookPayload(r)).toEqual({
-      text: expect.any(String), content: expect.any(String),
+      kind: 'backup', text: expect.any(String), content: expect.any(String),
       host: 'gentoo', name: 'Apps', status: 'ok', exitCode: 0, startedAt: r.startedAt, finishedAt: r.finishedAt,
       durationMs: 3_725_000, snapshot: '/mnt/Backup/Apps/2026-11-26_03-00-00', errors: [], warnings: [],
       stats: r.stats, spaceAfter: r.spaceAfter, sources: [],
