@@ -12,6 +12,7 @@ import { prune, type PruneRequest } from './prune.ts';
 import { takeSnapshot } from './snapshot.ts';
 import { EverySourceFailedError } from './copy-sources.ts';
 import { ensureWritable } from './writable.ts';
+import { suspectSnapshots } from './suspect.ts';
 import { accessRule, enforceAccess } from './backup-access.ts';
 import { mkdir, stat } from 'node:fs/promises';
 
@@ -39,6 +40,8 @@ export interface BackupOutcome {
   spaceAfter?: SpaceInfo;
   pruned: PrunedSnapshot[];
   snapshotCount: number;
+  /** Complete snapshots the emptied-source guard marked suspect and nobody accepted (oldest first). */
+  suspect?: string[];
   errors: string[];
   warnings: string[];
 }
@@ -99,6 +102,8 @@ export async function backup(cfg: RuntimeConfig, log: Logger, signal?: AbortSign
     if (e instanceof EverySourceFailedError) o.sources = e.results;
     o.errors.push(e instanceof LinkdestError ? e.oneLine() : `snapshot: ${(e as Error).message}`);
   }
-  o.snapshotCount = (await listSet(dir).catch(() => ({ complete: [] }))).complete.length;
+  const complete = (await listSet(dir).catch(() => ({ complete: [] as string[] }))).complete;
+  o.snapshotCount = complete.length;
+  o.suspect = await suspectSnapshots(dir, complete).then((m) => [...m.keys()], () => undefined);
   return o;
 }

@@ -79,6 +79,8 @@ export interface RunResult {
   pruned: PrunedSnapshot[];
   /** Complete snapshots after the run. */
   snapshotCount: number;
+  /** Those of them marked suspect by the emptied-source guard and not accepted (undefined: not looked at). */
+  suspectSnapshots?: string[];
   vms: VmOutcome[];
   logFile?: string;
   exitCode: number;

@@ -92,7 +92,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     const o = await backup(cfg, log, abort.signal, { protectRoot: true });
     Object.assign(r, {
       snapshot: o.snapshot, stats: o.stats, ...(o.sources ? { sources: o.sources } : {}), spaceBefore: o.spaceBefore, spaceAfter: o.spaceAfter,
-      pruned: o.pruned, snapshotCount: o.snapshotCount,
+      pruned: o.pruned, snapshotCount: o.snapshotCount, ...(o.suspect ? { suspectSnapshots: o.suspect } : {}),
     });
     r.errors.push(...o.errors);
     r.warnings.push(...o.warnings);

@@ -75,7 +75,8 @@ export function formatSummary(r: RunResult): string {
     lines.push(`Pruned: ${r.pruned.length} snapshot${r.pruned.length === 1 ? '' : 's'}`);
     for (const p of r.pruned) lines.push(`  ${p.name} (${p.reason}, ${formatDuration(p.ms)})`);
   }
-  lines.push(`Snapshots kept: ${r.snapshotCount}`);
+  const suspect = r.suspectSnapshots ?? [];
+  lines.push(`Snapshots kept: ${r.snapshotCount}${suspect.length > 0 ? ` (suspect: ${suspect.join(', ')}; see \`linkdest snapshots\`)` : ''}`);
   for (const vm of r.vms) {
     const did = [vm.stopped ? 'stopped' : vm.wasRunning ? 'not stopped' : vm.warning ? 'left as it was' : 'was not running', vm.restarted ? 'restarted' : '']
       .filter(Boolean).join(', ');

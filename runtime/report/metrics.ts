@@ -57,6 +57,13 @@ export function renderMetrics(r: RunResult, lastSuccess: number | undefined): st
     if (pulled.length > 0) metric('linkdest_source_last_pull_timestamp_seconds', 'When each source was last pulled (its snapshot\'s start when the last run failed it).', 'gauge', pulled);
   }
   metric('linkdest_snapshots', 'Complete snapshots on the destination.', 'gauge', [[l, r.snapshotCount]]);
+  if (r.suspectSnapshots) {
+    metric('linkdest_snapshots_suspect', 'Complete snapshots marked suspect by the emptied-source guard and not accepted.', 'gauge', [[l, r.suspectSnapshots.length]]);
+    if (r.snapshot) {
+      const newest = r.snapshot.slice(r.snapshot.lastIndexOf('/') + 1);
+      metric('linkdest_last_snapshot_suspect', 'Whether the last run\'s snapshot is suspect (a source came up empty or shrank past shrink.max_pct).', 'gauge', [[l, r.suspectSnapshots.includes(newest) ? 1 : 0]]);
+    }
+  }
   metric('linkdest_last_run_pruned_snapshots', 'Snapshots pruned by the last run.', 'gauge', [[l, r.pruned.length]]);
   return `${out.join('\n')}\n`;
 }
