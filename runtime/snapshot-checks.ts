@@ -67,8 +67,7 @@ export async function checkSnapshot(req: ChecksRequest, log: Logger): Promise<Ch
 
 async function checkSource(req: ChecksRequest, c: CopiedSource, out: ChecksOutcome, warn: (m: string) => void, log: Logger): Promise<void> {
   const { spot, shrink } = req.cfg;
-  const local = !c.flags.remote;
-  const census = censusOf(c.dest, c.flags.innerSources ?? [], spot.enabled && local ? spot.sample_pct : 0);
+  const census = censusOf(c.dest, c.flags.innerSources ?? [], spot.enabled ? spot.sample_pct : 0);
   const prev = req.baseline ? baselineOf(req.baseline.meta, c.source) : undefined;
   if (req.baseline && !prev) log.info(`${c.source}: ${req.baseline.name} has no figures for this source (written by an older linkdest, or the source is new): the shrink guard and link-ratio alarm start with the next snapshot`);
 
@@ -89,10 +88,6 @@ async function checkSource(req: ChecksRequest, c: CopiedSource, out: ChecksOutco
   };
 
   if (!spot.enabled) return;
-  if (!local) {
-    log.info(`${c.source}: spot check skipped: remote source (it would read every sampled file over the network again)`);
-    return;
-  }
   const s = await spotCheck({ source: c.source, dest: c.dest, flags: c.flags, census, runStartMs: req.runStartMs, tolerancePct: spot.count_tolerance_pct, signal: req.signal }, log);
   log.info(`${c.source}: spot check compared ${s.compared} sampled files with the source${s.skipped > 0 ? `, skipped ${s.skipped} changed during the run` : ''}`);
   for (const f of s.findings) warn(f);

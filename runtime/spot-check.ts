@@ -5,7 +5,8 @@
  * (2) a random sample of the copied regular files compared byte for byte with the source.
  * An independent look: it does not trust the engine's own statistics or its pre-link pass.
  * A file the run raced with (changed since the run started) is skipped, never an alarm.
- * Local sources only: the runtime cannot read a remote file without a second transfer.
+ * A pulled source's sample is compared by the source host's own rsync (spot-check-remote.ts):
+ * nothing new runs there, and its restricted key allows it.
  */
 import { lstat, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,9 +14,11 @@ import { join } from 'node:path';
 import type { Logger } from './logger.ts';
 import type { Census } from './snapshot-census.ts';
 import { baseArgs, type RsyncFlags } from './engine/rsync-args.ts';
+import { remoteSourceArg } from './engine/remote-args.ts';
 import { runRsync } from './engine/run-rsync.ts';
 import { parseRsyncStats } from './engine/rsync-output.ts';
 import { changedDuringRun, countBreach } from './spot-rules.ts';
+import { compareRemoteSample } from './spot-check-remote.ts';
 
 export interface SpotRequest {
   source: string;
@@ -26,6 +29,13 @@ export interface SpotRequest {
   runStartMs: number;
   tolerancePct: number;
   signal?: AbortSignal;
+}
+
+export interface SampleComparison {
+  compared: number;
+  skipped: number;
+  /** `path (why)`, the source's path in front. */
+  differ: string[];
 }
 
 export interface SpotOutcome {
@@ -65,7 +75,8 @@ async function firstDifference(a: Buffer, b: Buffer): Promise<number> {
 async function sourceCount(req: SpotRequest, log: Logger): Promise<number | undefined> {
   const empty = await mkdtemp(join(tmpdir(), 'linkdest-spot-'));
   try {
-    const src = req.source.replace(/\/+$/, '') || '/';
+    const trimmed = req.source.replace(/\/+$/, '') || '/';
+    const src = req.flags.remote ? remoteSourceArg(trimmed, req.flags.secludedArgs !== false) : trimmed;
     const r = await runRsync([...baseArgs(req.flags), '--dry-run', `${src}/`, `${empty}/`], log, req.signal);
     if (r.code !== 0 && r.code !== 23 && r.code !== 24) return undefined;
     return parseRsyncStats(r.stdout).files;
@@ -82,9 +93,21 @@ export async function spotCheck(req: SpotRequest, log: Logger): Promise<SpotOutc
     const breach = countBreach(req.source, count, req.census.entries, req.tolerancePct);
     if (breach) out.findings.push(`spot check: ${breach}`);
   }
+  const s = req.flags.remote ? await compareRemoteSample(req, log) : await compareLocalSample(req);
+  out.compared = s.compared;
+  out.skipped = s.skipped;
+  if (s.differ.length > 0) {
+    const more = s.differ.length > MAX_NAMED ? ` (and ${s.differ.length - MAX_NAMED} more)` : '';
+    out.findings.push(`spot check: ${s.differ.length} of ${s.compared} sampled files of ${req.source} differ from the snapshot: ${s.differ.slice(0, MAX_NAMED).join(', ')}${more}`);
+  }
+  return out;
+}
+
+async function compareLocalSample(req: SpotRequest): Promise<SampleComparison> {
+  const out: SampleComparison = { compared: 0, skipped: 0, differ: [] };
+  const { differ } = out;
   const srcRoot = Buffer.from(req.source.replace(/\/+$/, ''));
   const dstRoot = Buffer.from(req.dest);
-  const differ: string[] = [];
   for (const rel of req.census.sample) {
     if (req.signal?.aborted) break;
     const src = Buffer.concat([srcRoot, Buffer.from('/'), rel]);
@@ -107,10 +130,6 @@ export async function spotCheck(req: SpotRequest, log: Logger): Promise<SpotOutc
     // Changed while being compared: no alarm either.
     if (changedDuringRun(await lstat(src), req.runStartMs)) { out.skipped++; continue; }
     differ.push(at === -2 ? `${name} (${st.size} bytes in the source, ${copy.size} in the snapshot)` : `${name} (differs at byte ${at})`);
-  }
-  if (differ.length > 0) {
-    const more = differ.length > MAX_NAMED ? ` (and ${differ.length - MAX_NAMED} more)` : '';
-    out.findings.push(`spot check: ${differ.length} of ${out.compared} sampled files of ${req.source} differ from the snapshot: ${differ.slice(0, MAX_NAMED).join(', ')}${more}`);
   }
   return out;
 }

@@ -36,6 +36,7 @@ describe('allowed: a read-only rsync of the configured paths, passed on word for
     ['without the trailing slash', 'rsync --server --sender -vlogDtpre.iLsfxCIvu . /Apps'],
     ['both paths at once', 'rsync --server --sender -logDtpre.iLsfxCIvu . /Apps/ /srv'],
     ['a listing (--list-only sends -d)', 'rsync --server --sender -de.LsfxCIvu . /Apps/'],
+    ['the spot check (dry run, checksums; its sample travels as filter rules in the protocol)', 'rsync --server --sender -nltrce.iLsfxCIvu --modify-window=-1 . /Apps/'],
   ])('%s', (_name, command) => {
     const r = check(command);
     expect(r).toEqual({ code: 0, out: argvOf(command.split(' ').slice(1)), err: '' });
