@@ -119,7 +119,10 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   }, log);
   const { warnings, keys, results, copies } = copied;
   const stats = { ...copied.stats, bytesUsed: 0 };
-  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, log, opts.signal).catch((e: Error) => {
+  // What the manifest cannot cover (a copy this run cannot read: not root, a file pulled with
+  // mode 000) is a warning of the run, not only a log line: verify will never check it.
+  const manifestLog: Logger = { info: (m) => log.info(m), warn: (m) => { log.warn(m); warnings.push(m); }, error: (m) => log.error(m), text: () => log.text() };
+  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal).catch((e: Error) => {
     throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
   });
   const after = await spaceOf(dir);

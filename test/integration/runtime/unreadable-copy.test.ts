@@ -1,0 +1,76 @@
+/**
+ * A run that is not root, pulling from a source host whose root reads everything: a file the
+ * source holds with mode 000 arrives in the snapshot with mode 000, owned by the run's user,
+ * who cannot read it back. The checksum manifest cannot cover it, and that must not be a log
+ * line only: the run warns (exit 2), names the file, and the snapshot's metadata keeps the
+ * warning; the manifest lists every other file and not this one. Real sshd on loopback, the
+ * run started as uid 65534 through the runtime's CLI.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readMetadata } from '../../../runtime/layout.ts';
+import { openManifest } from '../../../runtime/manifest/read.ts';
+import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
+import { startLoopbackSshd, type LoopbackSshd } from '../transport/loopback-sshd.ts';
+import { runConfig } from './support/run-config.ts';
+
+const root = join(import.meta.dirname, '../../..');
+
+describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('setpriv'))(`a non-root run that cannot read its own copy${rootNote()}`, () => {
+  let sshd: LoopbackSshd;
+  let work: string;
+
+  beforeAll(async () => {
+    sshd = await startLoopbackSshd();
+    work = mkdtempSync(join(tmpdir(), 'linkdest-unreadable-copy-'));
+    chmodSync(work, 0o755);
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the file is named in a run warning and the metadata; the manifest covers the rest', async () => {
+    const src = join(work, 'srv');
+    mkdirSync(join(src, 'keys'), { recursive: true });
+    writeFileSync(join(src, 'keys', 'readable.pub'), 'public\n');
+    writeFileSync(join(src, 'keys', 'host.key'), 'root only\n');
+    chmodSync(join(src, 'keys', 'host.key'), 0o000);
+    for (let i = 0; i < 5; i++) writeFileSync(join(src, `f${i}`), `file ${i}\n`);
+    // The run's own files, as uid 65534 can use them: its key, known_hosts, destination, state, log.
+    const me = join(work, 'run');
+    for (const d of [me, join(me, 'dest'), join(me, 'state'), join(me, 'log')]) { mkdirSync(d, { recursive: true }); chownSync(d, 65534, 65534); }
+    writeFileSync(join(me, 'dest', '.linkdest-backup'), '');
+    for (const [from, to] of [[sshd.clientKey, 'key'], [sshd.knownHosts, 'known_hosts']] as const) {
+      copyFileSync(from, join(me, to));
+      chownSync(join(me, to), 65534, 65534);
+      chmodSync(join(me, to), 0o600);
+    }
+    const spec = `root@${sshd.address}:${src}`;
+    const rsh = ['ssh', '-p', String(sshd.port), '-i', join(me, 'key'), '-o', `UserKnownHostsFile=${join(me, 'known_hosts')}`,
+      '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'UpdateHostKeys=no'];
+    const cfg = runConfig(me, join(me, 'dest'), [{ path: spec, rsh }], { rsync: { rsh: ['ssh'], acls: false, xattrs: false, extra_args: [] } });
+    writeFileSync(join(me, 'linkdest.json'), JSON.stringify(cfg));
+
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--',
+      process.execPath, '--import', 'tsx', join(root, 'runtime/cli.ts'), '--config', join(me, 'linkdest.json'), 'run'],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: me } });
+    const inSnap = `${sshd.address}${src}/keys/host.key`;
+    const warning = `checksum manifest: 1 file(s) could not be read and are not covered by verify, e.g. ${inSnap} (EACCES)`;
+    expect(r.stdout).toContain(`warning: ${warning}`);
+    expect(r.stdout).toContain('status: warning (exit 2)');
+    expect(r.status, r.stderr).toBe(2);
+
+    const set = join(me, 'dest', 'set');
+    const snap = join(set, readdirSync(set).find((n) => /^\d{4}-/.test(n))!);
+    expect((await readMetadata(snap))?.warnings).toEqual([warning]);
+    const listed: string[] = [];
+    for await (const e of (await openManifest(snap))!.entries) listed.push(e.path.toString());
+    expect(listed.sort()).toEqual([...[0, 1, 2, 3, 4].map((i) => `${sshd.address}${src}/f${i}`), `${sshd.address}${src}/keys/readable.pub`].sort());
+    // It was copied (its owner may read it after a chmod): not lost, only unverified.
+    expect(readFileSync(join(snap, inSnap), 'utf8')).toBe('root only\n');
+  }, 120_000);
+});
