@@ -42,6 +42,16 @@ describe('renderMetrics', () => {
     expect(renderMetrics(runResult({ status: 'failed' }), undefined)).not.toContain('linkdest_last_success_timestamp_seconds');
   });
 
+  test.each([
+    ['not looked at (no snapshot attempted)', undefined, undefined, undefined],
+    ['none suspect', [], 0, 0],
+    ['an older one suspect, the new one good', ['2026-11-20_03-00-00'], 1, 0],
+    ['the new one suspect too', ['2026-11-20_03-00-00', '2026-11-26_03-00-00'], 2, 1],
+  ])('suspect snapshots: %s', (_name, suspect, count, newest) => {
+    const v = values(renderMetrics(runResult(suspect ? { suspectSnapshots: suspect } : {}), undefined));
+    expect([v.get('linkdest_snapshots_suspect{name="Apps"}'), v.get('linkdest_last_snapshot_suspect{name="Apps"}')]).toEqual([count, newest]);
+  });
+
   test('label values are escaped', () => {
     expect(renderMetrics(runResult({ name: 'a"b' }), undefined)).toContain('linkdest_snapshots{name="a\\"b"} 57');
   });
