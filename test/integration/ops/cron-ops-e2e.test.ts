@@ -7,8 +7,9 @@
  * from the cron line; a skipped run is reported as such; a deleted file is restored.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import type { TestHost, Testbed } from '../../testbed/index.ts';
+import { SMALL_DISK_RETENTION, type Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import { convergedHost } from '../provision-e2e/converged-host.ts';
 
 const reason = e2eUnavailable();
 const MOUNT = '/mnt/Backup';
@@ -39,22 +40,18 @@ describe.skipIf(reason !== undefined)(suiteTitle('day-two operations on a cron h
   }
 
   beforeAll(async () => {
-    work = await Workdir.create('cronops');
-    bed = await startHosts(1, { init: 'sshd-only' });
-    host = bed.hosts[0]!;
-    const disk = await host.attachDisk(128 * 1024 * 1024);
-    await host.check(['mkdir', '-p', '/srv/data']);
-    await host.check(['sh', '-c', 'echo nightly > /srv/data/cron.txt']);
-    inv = await work.inventory({
-      hosts: {
-        [host.name]: {
-          ssh: sshOf(host), disk: { usb: { device: disk.device }, label: 'cronops' }, mountpoint: MOUNT, mount: 'fstab',
-          schedule: '*-*-* 02:30:00', sources: ['/srv/data'], retention: SMALL_DISK_RETENTION, hooks: { pre: [PRE_HOOK] },
-        },
+    ({ bed, host, work, inv } = await convergedHost({
+      tag: 'cronops',
+      init: 'sshd-only',
+      prepare: async (h) => {
+        await h.check(['mkdir', '-p', '/srv/data']);
+        await h.check(['sh', '-c', 'echo nightly > /srv/data/cron.txt']);
       },
-    });
-    const r = await runCli(['apply', '--yes', '-i', inv], { timeoutMs: 300_000 });
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      settings: (h, disk) => ({
+        ssh: sshOf(h), disk: { usb: { device: disk.device }, label: 'cronops' }, mountpoint: MOUNT, mount: 'fstab',
+        schedule: '*-*-* 02:30:00', sources: ['/srv/data'], retention: SMALL_DISK_RETENTION, hooks: { pre: [PRE_HOOK] },
+      }),
+    }));
   }, 600_000);
 
   afterAll(async () => {

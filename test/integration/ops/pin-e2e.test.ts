@@ -6,8 +6,9 @@
  * run prunes it.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import type { TestHost, Testbed } from '../../testbed/index.ts';
+import { SMALL_DISK_RETENTION, type Workdir, e2eUnavailable, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import { convergedHost } from '../provision-e2e/converged-host.ts';
 
 const reason = e2eUnavailable();
 
@@ -30,22 +31,17 @@ describe.skipIf(reason !== undefined)(suiteTitle('pin and unpin over SSH', reaso
   };
 
   beforeAll(async () => {
-    work = await Workdir.create('pins');
-    bed = await startHosts(1);
-    host = bed.hosts[0]!;
-    const disk = await host.attachDisk(128 * 1024 * 1024);
-    await host.check(['mkdir', '-p', '/srv/data']);
-    await host.check(['sh', '-c', 'echo kept > /srv/data/kept.txt']);
-    inv = await work.inventory({
-      hosts: {
-        [host.name]: {
-          ssh: sshOf(host), disk: { usb: { device: disk.device }, label: 'pindisk' }, mountpoint: '/mnt/Backup', mount: 'static',
-          sources: ['/srv/data'], retention: { ...SMALL_DISK_RETENTION, keep_min: 1, thin: { daily: 1 } },
-        },
+    ({ bed, host, work, inv } = await convergedHost({
+      tag: 'pins',
+      prepare: async (h) => {
+        await h.check(['mkdir', '-p', '/srv/data']);
+        await h.check(['sh', '-c', 'echo kept > /srv/data/kept.txt']);
       },
-    });
-    const r = await runCli(['apply', '--yes', '-i', inv], { timeoutMs: 300_000 });
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      settings: (h, disk) => ({
+        ssh: sshOf(h), disk: { usb: { device: disk.device }, label: 'pindisk' }, mountpoint: '/mnt/Backup', mount: 'static',
+        sources: ['/srv/data'], retention: { ...SMALL_DISK_RETENTION, keep_min: 1, thin: { daily: 1 } },
+      }),
+    }));
   }, 600_000);
 
   afterAll(async () => {

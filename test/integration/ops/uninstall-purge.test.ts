@@ -6,8 +6,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import type { TestHost, Testbed } from '../../testbed/index.ts';
+import { SMALL_DISK_RETENTION, type Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import { convergedHost } from '../provision-e2e/converged-host.ts';
 
 const reason = e2eUnavailable();
 const TOKEN = 'T0KEN-purge-5c1e';
@@ -19,26 +20,21 @@ describe.skipIf(reason !== undefined)(suiteTitle('uninstall --purge-config remov
   let inv = '';
 
   beforeAll(async () => {
-    work = await Workdir.create('purge');
-    bed = await startHosts(1);
-    host = bed.hosts[0]!;
-    const disk = await host.attachDisk(128 * 1024 * 1024);
-    await host.check(['mkdir', '-p', '/srv/data']);
-    await writeFile(join(work.dir, 'smtp-password'), 'hunter2\n', { mode: 0o600 });
-    await writeFile(join(work.dir, 'webhook-url'), `https://hooks.example.org/services/${TOKEN}\n`, { mode: 0o600 });
-    inv = await work.inventory({
-      hosts: {
-        [host.name]: {
-          ssh: sshOf(host), disk: { usb: { device: disk.device } }, mount: 'static', sources: ['/srv/data'], retention: SMALL_DISK_RETENTION,
-          report: {
-            mail: { to: 'admin@example.org', from: 'backup@example.org', smtp: { host: 'mail.example.org', user: 'backup', password_file: './smtp-password' } },
-            webhook: { url_file: './webhook-url' },
-          },
-        },
+    ({ bed, host, work, inv } = await convergedHost({
+      tag: 'purge',
+      prepare: async (h, w) => {
+        await h.check(['mkdir', '-p', '/srv/data']);
+        await writeFile(join(w.dir, 'smtp-password'), 'hunter2\n', { mode: 0o600 });
+        await writeFile(join(w.dir, 'webhook-url'), `https://hooks.example.org/services/${TOKEN}\n`, { mode: 0o600 });
       },
-    });
-    const r = await runCli(['apply', '--yes', '-i', inv], { timeoutMs: 300_000 });
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      settings: (h, disk) => ({
+        ssh: sshOf(h), disk: { usb: { device: disk.device } }, mount: 'static', sources: ['/srv/data'], retention: SMALL_DISK_RETENTION,
+        report: {
+          mail: { to: 'admin@example.org', from: 'backup@example.org', smtp: { host: 'mail.example.org', user: 'backup', password_file: './smtp-password' } },
+          webhook: { url_file: './webhook-url' },
+        },
+      }),
+    }));
   }, 600_000);
 
   afterAll(async () => {

@@ -8,8 +8,9 @@
  * `verify` leaves the inventory, plan names the removal and apply removes the units.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import type { TestHost, Testbed } from '../../testbed/index.ts';
+import { SMALL_DISK_RETENTION, type Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import { convergedHost } from '../provision-e2e/converged-host.ts';
 
 const reason = e2eUnavailable();
 
@@ -22,20 +23,18 @@ describe.skipIf(reason !== undefined)(suiteTitle('verify --deep over SSH', reaso
   const cli = (args: string[]) => runCli([...args, '-i', inv], { timeoutMs: 180_000 });
 
   beforeAll(async () => {
-    work = await Workdir.create('verify');
-    bed = await startHosts(1);
-    host = bed.hosts[0]!;
-    const disk = await host.attachDisk(128 * 1024 * 1024);
-    await host.check(['mkdir', '-p', '/srv/data', '/var/lib/node_exporter']);
-    await host.check(['sh', '-c', 'seq 1 5000 > /srv/data/kept.txt; echo other > /srv/data/other.txt']);
-    hostSettings = {
-      ssh: sshOf(host), disk: { usb: { device: disk.device }, label: 'verifydisk' }, mountpoint: '/mnt/Backup', mount: 'static',
-      sources: ['/srv/data'], retention: { ...SMALL_DISK_RETENTION, keep_min: 1 },
-      verify: { schedule: 'Sun 04:00', sample: 50 }, report: { metrics_file: '/var/lib/node_exporter/linkdest.prom' },
-    };
-    inv = await work.inventory({ hosts: { [host.name]: hostSettings } });
-    const r = await runCli(['apply', '--yes', '-i', inv], { timeoutMs: 300_000 });
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    ({ bed, host, work, inv, settings: hostSettings } = await convergedHost({
+      tag: 'verify',
+      prepare: async (h) => {
+        await h.check(['mkdir', '-p', '/srv/data', '/var/lib/node_exporter']);
+        await h.check(['sh', '-c', 'seq 1 5000 > /srv/data/kept.txt; echo other > /srv/data/other.txt']);
+      },
+      settings: (h, disk) => ({
+        ssh: sshOf(h), disk: { usb: { device: disk.device }, label: 'verifydisk' }, mountpoint: '/mnt/Backup', mount: 'static',
+        sources: ['/srv/data'], retention: { ...SMALL_DISK_RETENTION, keep_min: 1 },
+        verify: { schedule: 'Sun 04:00', sample: 50 }, report: { metrics_file: '/var/lib/node_exporter/linkdest.prom' },
+      }),
+    }));
   }, 600_000);
 
   afterAll(async () => {

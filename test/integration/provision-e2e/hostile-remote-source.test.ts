@@ -9,8 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, fileExists, findFiles, out, runCli, sshOf, suiteTitle } from './bed.ts';
+import type { TestHost, Testbed } from '../../testbed/index.ts';
+import { SMALL_DISK_RETENTION, type Workdir, e2eUnavailable, fileExists, findFiles, out, sshOf, suiteTitle } from './bed.ts';
+import { convergedHost } from './converged-host.ts';
 
 const reason = e2eUnavailable();
 const tag = randomBytes(4).toString('hex');
@@ -26,33 +27,29 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: hostile values 
   let bed: Testbed;
   let host: TestHost;
   let work: Workdir;
-  let inv = '';
 
   beforeAll(async () => {
-    work = await Workdir.create('remote-src');
-    bed = await startHosts(1);
-    host = bed.hosts[0]!;
-    const disk = await host.attachDisk(128 * 1024 * 1024);
-    for (const dir of [SPACED, QUOTED]) {
-      await host.check(['mkdir', '-p', dir]);
-      await host.check(['cp', '/etc/hostname', `${dir}/payload.txt`]);
-    }
-    await host.check(['mkdir', '-p', DECOY]);
-    await host.check(['cp', '/etc/hostname', `${DECOY}/decoy.txt`]);
-    // The backup host pulls from a real sshd: its own, with the key the test bed trusts.
-    await host.check(['sh', '-c', 'umask 077 && mkdir -p /root/.ssh && cat > "$1"', 'sh', KEY], { input: await readFile(host.ssh.identity, 'utf8') });
-    const from = `root@${host.ssh.host}`;
-    inv = await work.inventory({
-      hosts: {
-        [host.name]: {
-          ssh: sshOf(host), disk: { usb: { device: disk.device } }, mount: 'static', mountpoint: MOUNT, retention: SMALL_DISK_RETENTION,
+    ({ bed, host, work } = await convergedHost({
+      tag: 'remote-src',
+      prepare: async (h) => {
+        for (const dir of [SPACED, QUOTED]) {
+          await h.check(['mkdir', '-p', dir]);
+          await h.check(['cp', '/etc/hostname', `${dir}/payload.txt`]);
+        }
+        await h.check(['mkdir', '-p', DECOY]);
+        await h.check(['cp', '/etc/hostname', `${DECOY}/decoy.txt`]);
+        // The backup host pulls from a real sshd: its own, with the key the test bed trusts.
+        await h.check(['sh', '-c', 'umask 077 && mkdir -p /root/.ssh && cat > "$1"', 'sh', KEY], { input: await readFile(h.ssh.identity, 'utf8') });
+      },
+      settings: (h, disk) => {
+        const from = `root@${h.ssh.host}`;
+        return {
+          ssh: sshOf(h), disk: { usb: { device: disk.device } }, mount: 'static', mountpoint: MOUNT, retention: SMALL_DISK_RETENTION,
           sources: [`${from}:${SPACED}`, `${from}:${QUOTED}`],
           rsync: { rsh: ['ssh', '-i', KEY, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', 'UserKnownHostsFile=/root/.ssh/pull_known_hosts'] },
-        },
+        };
       },
-    });
-    const r = await runCli(['apply', '--yes', '-i', inv], { timeoutMs: 300_000 });
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    }));
   }, 600_000);
 
   afterAll(async () => {
