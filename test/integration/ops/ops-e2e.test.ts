@@ -7,8 +7,9 @@
  * The host-side commands are those of the runtime bundle that `apply` installed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHosts, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import type { TestHost, Testbed } from '../../testbed/index.ts';
+import { SMALL_DISK_RETENTION, type Workdir, e2eUnavailable, out, sshOf, suiteTitle } from '../provision-e2e/bed.ts';
+import { convergedHost } from '../provision-e2e/converged-host.ts';
 import { INSTALLED_RUNTIME } from '../../../provision/ops/remote.ts';
 import { runStatus } from '../../../provision/commands/status.ts';
 import { runNow } from '../../../provision/commands/run.ts';
@@ -35,19 +36,18 @@ describe.skipIf(reason !== undefined)(suiteTitle('day-two operations over SSH', 
     'sh', MOUNT]);
 
   beforeAll(async () => {
-    work = await Workdir.create('ops');
-    bed = await startHosts(1);
-    host = bed.hosts[0]!;
-    const disk = await host.attachDisk(128 * 1024 * 1024);
-    await host.check(['mkdir', '-p', '/srv/data/sub']);
-    await host.check(['sh', '-c', 'echo hello > /srv/data/hello.txt; echo deep > /srv/data/sub/deep.txt']);
-    await host.check(['sh', '-c', 'cat > "$1"', 'sh', WEIRD], { input: 'weird\n' });
-    const hostEntry = { ssh: sshOf(host), disk: { usb: { device: disk.device }, label: 'opsdisk' }, mountpoint: MOUNT, sources: ['/srv/data'], retention: SMALL_DISK_RETENTION };
-    inv = await work.inventory({ hosts: { [host.name]: hostEntry } });
+    let hostEntry: Record<string, unknown>;
+    ({ bed, host, work, inv, settings: hostEntry } = await convergedHost({
+      tag: 'ops',
+      prepare: async (h) => {
+        await h.check(['mkdir', '-p', '/srv/data/sub']);
+        await h.check(['sh', '-c', 'echo hello > /srv/data/hello.txt; echo deep > /srv/data/sub/deep.txt']);
+        await h.check(['sh', '-c', 'cat > "$1"', 'sh', WEIRD], { input: 'weird\n' });
+      },
+      settings: (h, disk) => ({ ssh: sshOf(h), disk: { usb: { device: disk.device }, label: 'opsdisk' }, mountpoint: MOUNT, sources: ['/srv/data'], retention: SMALL_DISK_RETENTION }),
+    }));
     // An inventory host where nothing listens: loopback, a closed port.
     both = await work.inventory({ hosts: { [host.name]: hostEntry, gone: { sources: ['/srv/data'], ssh: { host: '127.0.0.1', port: 9, user: 'root', identity: host.ssh.identity, known_hosts: host.ssh.known_hosts } } } }, 'both.yml');
-    const r = await runCli(['apply', '--yes', '-i', inv], { timeoutMs: 300_000 });
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     // mount is unset: where the kernel has no autofs the facts chose a static mount unit,
     // mounted by apply. Stopped, the host is in the state an automount host is in between
     // runs (disk unmounted), which is what these commands are about.
