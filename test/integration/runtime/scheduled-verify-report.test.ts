@@ -54,12 +54,12 @@ describe('scheduled verify: textfile, healthcheck, webhook and mail, like a run'
   let snapshot: string;
   const promFile = (): string => join(work, 'textfiles', 'linkdest-verify.prom');
 
-  function config(sample: number): RuntimeConfig {
+  function config(sample: number, when: 'always' | 'problems' = 'always'): RuntimeConfig {
     return runConfig(work, join(work, 'dest'), [src], {
       verify: { sample, healthcheck_url: `http://127.0.0.1:${hc.port}/ping/verify-uuid` },
       report: {
         metrics_file: join(work, 'textfiles', 'linkdest.prom'),
-        webhook: { url_file: join(work, 'webhook-url'), when: 'always' },
+        webhook: { url_file: join(work, 'webhook-url'), when },
         mail: { to: ['admin@example.test'], from: 'linkdest@example.test', style: 'all', smtp: { host: '127.0.0.1', port: smtp.port, security: 'none' } },
       },
     });
@@ -114,6 +114,17 @@ describe('scheduled verify: textfile, healthcheck, webhook and mail, like a run'
 
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.subject).toMatch(/^linkdest verify \S+ set: ok$/);
+  });
+
+  test('when: problems (the default): a clean verify posts nothing, the other channels still report', async () => {
+    hook.received.length = 0;
+    hc.received.length = 0;
+    smtp.received.length = 0;
+    const r = await runScheduledVerify(config(50, 'problems'), memoryLogger());
+    expect(r.exitCode).toBe(0);
+    expect(hook.received).toEqual([]);
+    expect(hc.received.map((x) => x.path)).toEqual(['/ping/verify-uuid']);
+    expect(smtp.received).toHaveLength(1);
   });
 
   test('a flipped byte: each channel says so, the webhook names the file and the snapshots sharing it', async () => {
