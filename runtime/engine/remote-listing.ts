@@ -66,7 +66,8 @@ function nsOf(t: string): bigint | undefined {
 
 /**
  * The records of a listing of `path`. Strict: a record that is not exactly as the format
- * prints it ends the parse with an error; a last record without its NUL (a cut stream) is
+ * prints it, or whose path has an empty, `.` or `..` component (a hostile source host could
+ * otherwise name files outside the new tree), ends the parse with an error; a last record without its NUL (a cut stream) is
  * dropped, since an entry missing from the listing is only ever left to rsync.
  */
 export function parseListing(out: Buffer, path: string): ListedEntry[] {
@@ -95,6 +96,10 @@ export function parseListing(out: Buffer, path: string): ListedEntry[] {
     if (full.equals(root)) rel = Buffer.alloc(0);
     else if (full.length > prefix.length && full.subarray(0, prefix.length).equals(prefix)) rel = full.subarray(prefix.length);
     else throw new Error(`listing record ${entries.length + 1} is outside ${path}`);
+    // find never prints these; a source host that does is not trusted to name paths here.
+    if (rel.length > 0 && rel.toString('latin1').split('/').some((c) => c === '' || c === '.' || c === '..')) {
+      throw new Error(`listing record ${entries.length + 1} has an empty, . or .. path component`);
+    }
     entries.push({
       type, rel, mode: (TYPE_BITS[type] ?? 0n) | BigInt(`0o${perm}`), uid: BigInt(uid), gid: BigInt(gid), size: BigInt(size), mtimeNs, ctimeNs, nlink: BigInt(nlink),
     });

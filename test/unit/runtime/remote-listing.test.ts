@@ -66,6 +66,10 @@ describe('records read back as lstat sees the files', () => {
     expect(() => parseListing(Buffer.from(rec('/b/x')), '/a')).toThrow('outside /a');
     expect(() => parseListing(Buffer.from(rec('/ab')), '/a')).toThrow('outside /a');
     expect(parseListing(Buffer.from(rec('/x')), '/').map((e) => e.rel.toString())).toEqual(['x']);
+    // What find never prints, and a hostile source host might: names out of the tree.
+    for (const bad of ['/a/../etc/passwd', '/a/x/..', '/a/./x', '/a/x//y', '/a//x']) {
+      expect(() => parseListing(Buffer.from(rec(bad)), '/a')).toThrow('empty, . or .. path component');
+    }
   });
 });
 
