@@ -14,7 +14,7 @@ import { remoteHost } from './support/remote-host.ts';
 import { startLoopbackSshd, type LoopbackSshd } from '../transport/loopback-sshd.ts';
 import { commandNote, hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 
-const CASES = Number(process.env.LINKDEST_FUZZ_REMOTE_CASES ?? 30);
+const CASES = Number(process.env.LINKDEST_FUZZ_REMOTE_CASES ?? 15);
 const SEED = Number(process.env.LINKDEST_FUZZ_SEED ?? 20261203);
 
 describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('setfacl') || !hasCommand('setfattr'))(
