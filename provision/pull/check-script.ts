@@ -13,6 +13,11 @@
  * Why not rrsync: it serves one directory per key and maps the client's paths below it
  * (so `/Apps` must be asked for as `/`), which would change where the pull lands in the
  * snapshot, and several paths of one host need one key line each (docs/pull.md).
+ * One other command is run: the listing of one allowed path that the runtime's pre-link pass
+ * reads (`date +%s && find PATH [-xdev] -printf FORMAT -print0`, exactly; see
+ * runtime/engine/remote-listing.ts). It runs as the key's user, also with --sudo: a
+ * directory that user cannot read is missing from the listing, and what is missing is
+ * left to rsync, never linked.
  * Its decision is table-tested by running it (test/unit/pull/check-script.test.ts).
  */
 export const CHECK_SCRIPT_PATH = '/usr/local/lib/linkdest/pull-check';
@@ -30,6 +35,22 @@ rsync=\${1-}
 allowed=$*
 cmd=\${SSH_ORIGINAL_COMMAND-}
 [ -n "$cmd" ] || refuse "no command: this key only reads with rsync"
+IFS=' '
+case $cmd in
+  'date +%s && find '*)
+    # The one other command: the listing of an allowed path (runtime/engine/remote-listing.ts),
+    # compared word for word; it reads no file outside the path and writes none.
+    set -- $cmd
+    p=\${5-}
+    xdev=
+    if [ $# -eq 9 ] && [ "$6" = -xdev ]; then xdev=-xdev; rest="$7 $8 $9"; else rest="\${6-} \${7-} \${8-}"; fi
+    [ $# -eq 8 ] || [ -n "$xdev" ] || refuse "not the listing command"
+    [ "$1 $2 $3 $4" = 'date +%s && find' ] && [ "$rest" = '-printf %y/%m/%U/%G/%s/%T@/%C@/%n/ -print0' ] || refuse "not the listing command"
+    ok=
+    for a in $allowed; do [ "$p" = "$a" ] && ok=1; done
+    [ -n "$ok" ] || refuse "path $p is not one this key may read"
+    date +%s && exec find "$p" $xdev -printf '%y/%m/%U/%G/%s/%T@/%C@/%n/' -print0 ;;
+esac
 case $cmd in
   *[!A-Za-z0-9_.,:/=+@%\\ -]*) refuse "unexpected characters in the command" ;;
 esac

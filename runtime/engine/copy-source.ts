@@ -18,6 +18,7 @@ import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } fr
 import { testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
 import { countEntries } from './count-entries.ts';
+import { remotePrelinkPass } from './remote-pass.ts';
 
 export interface CopyRequest {
   /** `/Apps` or `host:/path` as configured. */
@@ -60,7 +61,17 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     remote, destDirty: req.destDirty, prevIsDir: await isDir(req.prev), prevStartedMs: req.prevStartedMs, extraArgs: req.flags.extraArgs,
   });
   let pre: PrelinkResult | undefined;
-  if (decision.prelink) {
+  // A remote source: the pre-link pass works from the source host's listing, then one mirror
+  // pass that skips what it linked (remote-pass.ts); without a listing, the plain mirror.
+  const remotePass = decision.prelink && remote
+    ? await remotePrelinkPass({ ...req, prev: req.prev!, prevStartedMs: req.prevStartedMs!, srcArg }, log).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOSPC' || e.code === 'EDQUOT') throw new DiskFullError(`${req.source}: no space left on the destination`);
+      throw e;
+    })
+    : undefined;
+  if (remotePass) {
+    out.mode = 'prelink';
+  } else if (decision.prelink && !remote) {
     pre = await prelink({
       src: srcArg, prev: req.prev!, dest: req.dest, prevStartedMs: req.prevStartedMs!,
       oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0, skip: req.flags.innerSources,
@@ -72,7 +83,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     for (const w of pre.warnings) log.warn(w);
     out.warnings.push(...pre.warnings);
     if (pre.linkLimit > 0) log.info(`${req.source}: ${pre.linkLimit} unchanged files have as many hard links in the previous snapshot as its filesystem allows; rsync copies them`);
-  } else if (req.prev) {
+  } else if (req.prev && !decision.prelink) {
     log.info(`${req.source}: mirroring the whole tree (no pre-link pass): ${decision.reason}`);
   }
   if (req.destDirty) {
@@ -101,6 +112,8 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     if (rest.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('rest', rest), false));
     passes.push(rootDirArgs(req.flags, srcArg, req.dest));
     log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
+  } else if (remotePass) {
+    passes.push(remotePass);
   } else {
     passes.push(fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined));
   }

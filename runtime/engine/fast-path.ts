@@ -4,8 +4,9 @@
  * `rsync -aH --numeric-ids --delete --link-dest=PREV SRC/ NEW/` instead. docs/runtime.md
  * ("Engine") states the same rules for users; keep the two in step.
  *
- * - Per run and source: `fastPathDecision` (remote source, no previous copy with the same
- *   settings, a resumed partial, extra_args not known to be safe).
+ * - Per run and source: `fastPathDecision` (no previous copy with the same settings, a
+ *   resumed partial, extra_args not known to be safe). A remote source pre-links from its
+ *   host's listing (remote-pass.ts), and is mirrored when that listing cannot be had.
  * - Per rsync option in `rsync.extra_args`: `classifyExtraArgs`. An option is either
  *   safe with the fast path (it changes neither which files are copied, nor how they are
  *   compared, nor what is deleted), or forces the mirror (filters, deletion, comparison:
@@ -99,7 +100,6 @@ export interface FastPathInput {
 export type FastPathDecision = { prelink: true } | { prelink: false; reason: string };
 
 export function fastPathDecision(i: FastPathInput): FastPathDecision {
-  if (i.remote) return { prelink: false, reason: 'a remote source' };
   if (!i.prevIsDir) return { prelink: false, reason: 'no previous copy of this source' };
   if (i.prevStartedMs === undefined) return { prelink: false, reason: 'the previous copy was made with other settings (excludes, one_file_system, extra_args, ACLs/xattrs)' };
   if (i.destDirty) return { prelink: false, reason: 'the destination already holds files (a resumed partial or a retry)' };
@@ -109,13 +109,16 @@ export function fastPathDecision(i: FastPathInput): FastPathDecision {
   return { prelink: true };
 }
 
+/** What `unchanged` reads of a file: an lstat here, or a line of a source host's listing (remote-listing.ts). */
+export type FileFacts = Pick<BigIntStats, 'isFile' | 'nlink' | 'mode' | 'size' | 'mtimeNs' | 'uid' | 'gid' | 'ctimeNs'>;
+
 /**
  * "Unchanged" is strict: same type+mode, size, mtime to the nanosecond, owner (when root),
  * a single link (hard-link groups are rsync's, with -H, in one pass), AND a source ctime
  * older than the previous snapshot's start. ctime moves on chmod, chown, xattr/ACL changes
  * and link-count changes, none of which need touch mtime.
  */
-export function unchanged(s: BigIntStats, p: BigIntStats, prevStartNs: bigint, compareOwner: boolean): boolean {
+export function unchanged(s: FileFacts, p: FileFacts, prevStartNs: bigint, compareOwner: boolean): boolean {
   return s.isFile() && p.isFile() && s.nlink === 1n
     && s.mode === p.mode && s.size === p.size && s.mtimeNs === p.mtimeNs
     && (!compareOwner || (s.uid === p.uid && s.gid === p.gid))

@@ -41,6 +41,15 @@ export function fullMirrorArgs(f: RsyncFlags, src: string, dest: string, prev: s
 }
 
 /**
+ * After a remote source's pre-link pass (remote-prelink.ts): the whole-tree mirror, skipping
+ * the files already in the new tree, which are exactly the ones linked as unchanged.
+ */
+export function afterRemotePrelinkArgs(f: RsyncFlags, src: string, dest: string, prev: string): string[] {
+  const mirror = fullMirrorArgs(f, src, dest, prev);
+  return [...mirror.slice(0, -2), '--ignore-existing', ...mirror.slice(-2)];
+}
+
+/**
  * Only the entries named in `listFile` (NUL-separated, relative): non-recursive for the
  * directories and changed entries of the pre-linked tree, recursive for new directories.
  */

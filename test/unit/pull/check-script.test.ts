@@ -17,6 +17,8 @@ const fakeRsync = join(dir, 'rsync');
 writeFileSync(fakeRsync, '#!/bin/sh\nprintf "RSYNC"; for a in "$@"; do printf " <%s>" "$a"; done; echo\n');
 const fakeSudo = join(dir, 'sudo');
 writeFileSync(fakeSudo, '#!/bin/sh\nprintf "SUDO"; for a in "$@"; do printf " <%s>" "$a"; done; echo\n');
+// Stand-ins for the listing's two commands, first in PATH: each prints its argv.
+for (const cmd of ['find', 'date']) writeFileSync(join(dir, cmd), `#!/bin/sh\nprintf "${cmd.toUpperCase()}"; for a in "$@"; do printf " <%s>" "$a"; done; echo\n`, { mode: 0o755 });
 chmodSync(fakeRsync, 0o755);
 chmodSync(fakeSudo, 0o755);
 
@@ -103,4 +105,37 @@ test('the forced command and the sudoers rule take only plain absolute paths', (
   expect(() => forcedCommand({ rsync: '/usr/bin/rsync', paths: ['/a b'], sudo: false })).toThrow('may hold only');
   expect(() => forcedCommand({ rsync: '/usr/bin/rsync', paths: ['/a"'], sudo: false })).toThrow('may hold only');
   expect(sudoersRule('backup', '/usr/bin/rsync')).toContain('backup ALL=(root) NOPASSWD: /usr/bin/rsync --server --sender *\n');
+});
+
+const FORMAT = '%y/%m/%U/%G/%s/%T@/%C@/%n/';
+describe('the listing of an allowed path (runtime/engine/remote-listing.ts): run word for word, as the key\'s user', () => {
+  test.each([
+    ['a listing of /Apps', `date +%s && find /Apps -printf ${FORMAT} -print0`, ['/Apps']],
+    ['with -xdev (one_file_system)', `date +%s && find /srv -xdev -printf ${FORMAT} -print0`, ['/srv', '-xdev']],
+  ])('%s', (_name, command, args) => {
+    for (const sudo of [false, true]) {
+      expect(check(command, sudo)).toEqual({ code: 0, out: `DATE <+%s>\nFIND ${[...args, '-printf', FORMAT, '-print0'].map((a) => `<${a}>`).join(' ')}`, err: '' });
+    }
+  });
+
+  test.each([
+    ['another path', `date +%s && find /etc -printf ${FORMAT} -print0`, 'path /etc'],
+    ['a path below an allowed one', `date +%s && find /Apps/sub -printf ${FORMAT} -print0`, 'path /Apps/sub'],
+    ['.. out of an allowed path', `date +%s && find /Apps/.. -printf ${FORMAT} -print0`, 'path /Apps/..'],
+    ['two paths', `date +%s && find /Apps /etc -printf ${FORMAT} -print0`, 'not the listing command'],
+    ['another format (reads file contents? no: any change is refused)', 'date +%s && find /Apps -printf %p -print0', 'not the listing command'],
+    ['-exec', `date +%s && find /Apps -exec sh ; -printf ${FORMAT} -print0`, 'not the listing command'],
+    ['-delete', `date +%s && find /Apps -delete -printf ${FORMAT} -print0`, 'not the listing command'],
+    ['-fprint writes a file', `date +%s && find /Apps -fprint /root/x ${FORMAT} -print0`, 'not the listing command'],
+    ['a command after it', `date +%s && find /Apps -printf ${FORMAT} -print0 ; id`, 'not the listing command'],
+    ['a second command in a word', `date +%s && find /Apps -printf ${FORMAT} -print0;id`, 'not the listing command'],
+    ['a newline inside a word', `date +%s && find /Apps\nid -printf ${FORMAT} -print0`, 'path /Apps\nid'],
+    ['a tab as separator', `date +%s && find /Apps\t-printf ${FORMAT} -print0`, 'not the listing command'],
+    ['-L follows symlinks', `date +%s && find -L /Apps -printf ${FORMAT} -print0`, 'not the listing command'],
+  ])('refused: %s', (_name, command, why) => {
+    const r = check(command);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(`linkdest pull-check: refused: ${why}`);
+  });
 });

@@ -26,7 +26,8 @@ describe('rsync.extra_args and the fast path (runtime/engine/fast-path.ts)', () 
   const ok = { remote: false, destDirty: false, prevIsDir: true, prevStartedMs: 1, extraArgs: [] };
   test.each([
     ['a local source, PREV with the same settings, an empty start', ok, { prelink: true }],
-    ['remote', { ...ok, remote: true }, { prelink: false, reason: 'a remote source' }],
+    // A remote source pre-links from its host's listing (remote-pass.ts), when it gets one.
+    ['remote, PREV with the same settings', { ...ok, remote: true }, { prelink: true }],
     ['first snapshot', { ...ok, prevIsDir: false }, { prelink: false, reason: 'no previous copy of this source' }],
     ['settings changed', { ...ok, prevStartedMs: undefined }, { prelink: false, reason: 'the previous copy was made with other settings (excludes, one_file_system, extra_args, ACLs/xattrs)' }],
     ['resumed partial', { ...ok, destDirty: true }, { prelink: false, reason: 'the destination already holds files (a resumed partial or a retry)' }],

@@ -29,6 +29,8 @@ import { createLogger } from '../../../../runtime/log.ts';
 import { mtimePrecision } from '../../../../runtime/engine/mtime-precision.ts';
 import { copyOrder, innerSourceFilters, innerSources } from '../../../../runtime/nested-sources.ts';
 import { setWalkHook } from '../../../../runtime/test-points.ts';
+import { sourceSubdir } from '../../../../runtime/layout.ts';
+import { shellQuoteArgv } from '../../../../runtime/engine/shell-quote.ts';
 import { runConfig, runConfigInput } from './run-config.ts';
 
 /** Names with spaces, quotes, a newline, a leading dash, non-UTF-8 bytes, and ones the excludes match. */
@@ -263,7 +265,8 @@ const groups = (t: Map<string, Described>): string[][] => {
 const shared = (a: Map<string, Described>, b: Map<string, Described>): string[] => [...a].filter(([k, e]) => e.type === 'file' && b.get(k)?.ino === e.ino).map(([k]) => k).sort();
 const strip = (t: Map<string, Described>): Record<string, Omit<Described, 'ino'>> => Object.fromEntries([...t].map(([k, { ino: _i, ...rest }]) => [k, rest]));
 
-const log = createLogger({ stdout: false });
+/** How many cases' second run pre-linked at least one file of a remote source from its listing (in this process only). */
+export const fuzzCounts = { remotePrelinked: 0 };
 const newestSnapshot = (set: string): string => readdirSync(set).filter((n) => /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/.test(n)).sort().pop()!;
 
 export function workBase(): string {
@@ -293,8 +296,20 @@ export function freshBundle(stdio: 'inherit' | 'ignore' = 'ignore'): string {
   return bundle;
 }
 
-/** Where the engine runs: in this process, or the built runtime bundle (a path) as a subprocess. */
-export type Runner = { via: 'process' } | { via: 'bundle'; bundle: string };
+/**
+ * A source pulled over ssh from a loopback sshd (remote-differential.test.ts) instead of a
+ * local directory: `root@ADDRESS:SRC` with `rsh`. With `pullKey`, the key is restricted as
+ * apply restricts the pull key (provision/pull/check-script.ts), its authorized_keys line
+ * rewritten for each case's path, and the source carries its own rsh, as pulled sources do.
+ */
+export interface RemoteHost {
+  address: string;
+  rsh: string[];
+  pullKey?: { authorizedKeys: string; clientPub: string; checkScript: string };
+}
+
+/** Where the engine runs: in this process, or the built runtime bundle (a path) as a subprocess; the source local or remote. */
+export type Runner = ({ via: 'process' } | { via: 'bundle'; bundle: string }) & { remote?: RemoteHost };
 
 interface RunOutcome { errors: string[]; warnings: string[]; snapshot?: string }
 
@@ -312,11 +327,19 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   const dest = join(work, 'dest');
   mkdirSync(dest);
   buildTree(src, c.tree);
-  const s = c.settings;
+  const remote = runner.remote;
+  // A remote source is one source: nested sources are a local matter (runtime/nested-sources.ts).
+  const s = remote ? { ...c.settings, nested: undefined } : c.settings;
   const firstDir = entries(Buffer.from(src)).find((e) => e.dir && /^[a-z]+$/.test(e.rel.toString('latin1')));
-  const sources = [{ path: src, one_file_system: s.oneFileSystem, exclude: s.sourceExcludes }];
+  const sources: { path: string; one_file_system: boolean; exclude: string[]; rsh?: string[] }[] = [{
+    path: remote ? `root@${remote.address}:${src}` : src, one_file_system: s.oneFileSystem, exclude: s.sourceExcludes,
+    ...(remote?.pullKey ? { rsh: remote.rsh } : {}),
+  }];
+  if (remote?.pullKey) {
+    writeFileSync(remote.pullKey.authorizedKeys, `restrict,command="${remote.pullKey.checkScript} /usr/bin/rsync ${src}" ${readFileSync(remote.pullKey.clientPub, 'utf8')}`);
+  }
   if (s.nested && firstDir) sources.push({ path: join(src, firstDir.rel.toString()), one_file_system: false, exclude: s.nested });
-  const over = { exclude: s.excludes, rsync: { rsh: ['ssh'], acls: s.acls, xattrs: s.xattrs, extra_args: s.extraArgs } };
+  const over = { exclude: s.excludes, rsync: { rsh: remote && !remote.pullKey ? remote.rsh : ['ssh'], acls: s.acls, xattrs: s.xattrs, extra_args: s.extraArgs } };
   let cfg;
   try {
     cfg = runConfig(work, dest, sources, over);
@@ -329,13 +352,17 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   const configFile = join(work, 'linkdest.json');
   writeFileSync(configFile, JSON.stringify(runConfigInput(work, dest, sources, over)));
   writeFileSync(join(dest, '.linkdest-backup'), '');
-  const run = async (): Promise<RunOutcome> => (runner.via === 'bundle' ? runBundle(runner.bundle, configFile, set) : backup(cfg, log));
+  const runLog = createLogger({ stdout: false });
+  const run = async (): Promise<RunOutcome> => (runner.via === 'bundle' ? runBundle(runner.bundle, configFile, set) : backup(cfg, runLog));
+  // A remote source's ctime test allows for the source host's clock to within its whole-second
+  // `date` (remote-listing.ts `remoteStartNs`): files younger than that are never pre-linked.
+  if (remote) await new Promise((r) => setTimeout(r, 2100));
   const first = await run();
   if (first.errors.length > 0) throw new Error(`I4: the first run failed: ${first.errors.join('; ')}`);
   const prevSnap = join(set, newestSnapshot(set));
   const vanish = mutate(src, c.mutations);
   // The inner source must stay a directory (a missing source fails the run by design).
-  for (const x of sources.slice(1)) {
+  for (const x of remote ? [] : sources.slice(1)) {
     if (!lstatSync(x.path, { throwIfNoEntry: false })?.isDirectory()) { rmSync(x.path, { force: true }); mkdirSync(x.path); ageDirs(Buffer.from(src)); }
   }
   let vanished = false;
@@ -360,6 +387,7 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   const unexplained = second.warnings.filter((w) => !w.startsWith('suspect snapshot '));
   if (unexplained.length > 0 && !vanished) throw new Error(`I4: warnings without a reason: ${unexplained.join('; ')}`);
   const snap = second.snapshot!;
+  if (/pre-linked [1-9]\d* unchanged files of \d+ listed/.test(runLog.text())) fuzzCounts.remotePrelinked++;
 
   // I3 before the reference run touches anything.
   const prevAfter = describe(prevSnap);
@@ -373,18 +401,19 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   const paths = cfg.sources.map((x) => x.path);
   for (const i of copyOrder(paths)) {
     const source = cfg.sources[i]!;
-    const sub = source.path.slice(1);
+    const sub = sourceSubdir(source.path);
     mkdirSync(join(ref, sub), { recursive: true });
     const args = [
       '-aH', ...(s.acls ? ['-A'] : []), ...(s.xattrs ? ['-X'] : []), '--numeric-ids', '--delete', ...(nanoseconds ? ['--modify-window=-1'] : []),
       ...(source.one_file_system ? ['-x'] : []), ...innerSourceFilters(innerSources(paths, i)),
       ...[...cfg.exclude, ...source.exclude].map((e) => `--exclude=${e}`), ...cfg.rsync.extra_args,
+      ...(remote ? ['-e', shellQuoteArgv(remote.rsh)] : []),
       `--link-dest=${join(prevSnap, sub)}`, `${source.path}/`, `${join(ref, sub)}/`,
     ];
     const r = spawnSync('rsync', args, { encoding: 'latin1' });
     if (r.status !== 0) throw new Error(`reference rsync ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   }
-  const sub = src.slice(1);
+  const sub = sourceSubdir(cfg.sources[0]!.path);
   const mine = describe(join(snap, sub));
   const theirs = describe(join(ref, sub));
   // I1

@@ -1,0 +1,153 @@
+/**
+ * A remote source's tree as one listing, fetched over the source's own remote shell in one
+ * pass, so the pre-link decision (fast-path.ts `unchanged`) can be made for `host:/path`
+ * as it is for a local directory. The source host needs nothing rsync does not: a POSIX
+ * shell, `date` and GNU find (`-printf`); without them the listing fails and the source is
+ * mirrored as before.
+ *
+ * The command is fixed, word for word (the pull key's forced command recognises exactly this
+ * form, provision/pull/check-script.ts):
+ *   date +%s && find PATH [-xdev] -printf %y/%m/%U/%G/%s/%T@/%C@/%n/ -print0
+ * One record per entry: type, permission bits (octal), uid, gid, size, mtime and ctime as
+ * seconds with ten fraction digits (GNU find prints the nanoseconds exactly), link count,
+ * then the path as find prints it, NUL-terminated: a name may hold any byte but NUL.
+ * PATH enters a string a shell reads, so it must consist of characters no shell expands
+ * (the same set the pull key allows); any other path is mirrored.
+ *
+ * `date` gives the source host's clock: the ctime test compares the source's ctimes (its
+ * clock) with the previous snapshot's start (this host's clock), see `remoteStartNs`.
+ */
+import { spawn } from 'node:child_process';
+
+export const LISTING_FORMAT = '%y/%m/%U/%G/%s/%T@/%C@/%n/';
+const SAFE_PATH = /^\/[A-Za-z0-9_.,:/=+@%-]*$/;
+
+export interface ListedEntry {
+  /** find's %y: f d l b c p s (D for doors). */
+  type: string;
+  /** Path below the source, as bytes; empty for the source directory itself. */
+  rel: Buffer;
+  mode: bigint;
+  uid: bigint;
+  gid: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  nlink: bigint;
+}
+
+/** `user@host:/path` -> what rsync hands its remote shell: `-l user host`, and the path. */
+export function splitRemoteSpec(spec: string): { hostArgs: string[]; path: string } | undefined {
+  const bracket = spec.indexOf('[');
+  const colon = spec.indexOf(':', bracket >= 0 && bracket < spec.indexOf(':') ? spec.indexOf(']') : 0);
+  if (colon <= 0) return undefined;
+  const at = spec.lastIndexOf('@', bracket >= 0 ? bracket : colon);
+  const user = at >= 0 ? spec.slice(0, at) : undefined;
+  let host = spec.slice(at + 1, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (!host || host.startsWith('-') || user === '') return undefined;
+  return { hostArgs: [...(user ? ['-l', user] : []), host], path: spec.slice(colon + 1).replace(/\/+$/, '') || '/' };
+}
+
+/** The command line sent to the source host, or why there is none. */
+export function listingCommand(path: string, oneFileSystem: boolean): { command: string } | { reason: string } {
+  if (!SAFE_PATH.test(path)) return { reason: 'its path holds characters other than letters, digits and _ . , : / = + @ % -' };
+  return { command: ['date', '+%s', '&&', 'find', path, ...(oneFileSystem ? ['-xdev'] : []), '-printf', LISTING_FORMAT, '-print0'].join(' ') };
+}
+
+const TIME = /^(\d+)\.(\d{9})\d$/;
+const INT = /^\d+$/;
+const TYPE_BITS: Record<string, bigint> = { f: 0o100000n, d: 0o040000n, l: 0o120000n, b: 0o060000n, c: 0o020000n, p: 0o010000n, s: 0o140000n };
+
+function nsOf(t: string): bigint | undefined {
+  const m = TIME.exec(t);
+  return m ? BigInt(m[1]!) * 1_000_000_000n + BigInt(m[2]!) : undefined;
+}
+
+/**
+ * The records of a listing of `path`. Strict: a record that is not exactly as the format
+ * prints it, or whose path has an empty, `.` or `..` component (a hostile source host could
+ * otherwise name files outside the new tree), ends the parse with an error; a last record without its NUL (a cut stream) is
+ * dropped, since an entry missing from the listing is only ever left to rsync.
+ */
+export function parseListing(out: Buffer, path: string): ListedEntry[] {
+  const prefix = Buffer.from(path === '/' ? '/' : `${path}/`);
+  const root = Buffer.from(path);
+  const entries: ListedEntry[] = [];
+  let start = 0;
+  for (let end = out.indexOf(0, start); end >= 0; start = end + 1, end = out.indexOf(0, start)) {
+    const fields: string[] = [];
+    let at = start;
+    for (let k = 0; k < 8; k++) {
+      const slash = out.indexOf(0x2f, at);
+      if (slash < 0 || slash > end) throw new Error(`listing record ${entries.length + 1} has fewer than 8 fields`);
+      fields.push(out.toString('latin1', at, slash));
+      at = slash + 1;
+    }
+    const full = out.subarray(at, end);
+    const [type, perm, uid, gid, size, mtime, ctime, nlink] = fields as [string, string, string, string, string, string, string, string];
+    const mtimeNs = nsOf(mtime);
+    const ctimeNs = nsOf(ctime);
+    if (!TYPE_BITS[type] && type !== 'D') throw new Error(`listing record ${entries.length + 1}: unknown type ${type}`);
+    if (!/^[0-7]{1,5}$/.test(perm) || ![uid, gid, size, nlink].every((x) => INT.test(x)) || mtimeNs === undefined || ctimeNs === undefined) {
+      throw new Error(`listing record ${entries.length + 1} is not ${LISTING_FORMAT}: ${fields.join('/')}`);
+    }
+    let rel: Buffer;
+    if (full.equals(root)) rel = Buffer.alloc(0);
+    else if (full.length > prefix.length && full.subarray(0, prefix.length).equals(prefix)) rel = full.subarray(prefix.length);
+    else throw new Error(`listing record ${entries.length + 1} is outside ${path}`);
+    // find never prints these; a source host that does is not trusted to name paths here.
+    if (rel.length > 0 && rel.toString('latin1').split('/').some((c) => c === '' || c === '.' || c === '..')) {
+      throw new Error(`listing record ${entries.length + 1} has an empty, . or .. path component`);
+    }
+    entries.push({
+      type, rel, mode: (TYPE_BITS[type] ?? 0n) | BigInt(`0o${perm}`), uid: BigInt(uid), gid: BigInt(gid), size: BigInt(size), mtimeNs, ctimeNs, nlink: BigInt(nlink),
+    });
+  }
+  return entries;
+}
+
+/**
+ * The previous snapshot's start on the source host's clock, never later than it was: the
+ * source said `date +%s` (whole seconds, rounded down) at some moment between `sentMs` and
+ * `doneMs` of this host, so its clock is at least `remoteSec - doneMs` ahead of this one.
+ * A ctime before this bound is before the previous start on either clock.
+ */
+export function remoteStartNs(prevStartedMs: number, remoteSec: number, doneMs: number): bigint {
+  return (BigInt(Math.floor(prevStartedMs)) + BigInt(remoteSec) * 1000n - BigInt(Math.ceil(doneMs))) * 1_000_000n;
+}
+
+export type Listing = { entries: ListedEntry[]; remoteSec: number; doneMs: number } | { reason: string };
+
+/** Runs the listing over `rsh`; a listing that cannot be had says why (the source is then mirrored). */
+export function fetchListing(rsh: readonly string[], spec: string, oneFileSystem: boolean, signal?: AbortSignal): Promise<Listing> {
+  const split = splitRemoteSpec(spec);
+  if (!split) return Promise.resolve({ reason: `cannot tell host and path apart in ${spec}` });
+  const cmd = listingCommand(split.path, oneFileSystem);
+  if ('reason' in cmd) return Promise.resolve(cmd);
+  return new Promise((resolve) => {
+    const child = spawn(rsh[0]!, [...rsh.slice(1), ...split.hostArgs, cmd.command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, signal });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.on('error', (e) => resolve({ reason: `cannot run ${rsh[0]}: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
+    child.on('close', (code) => {
+      const doneMs = Date.now();
+      const out = Buffer.concat(chunks);
+      const nl = out.indexOf(0x0a);
+      const sec = nl > 0 ? out.toString('latin1', 0, nl) : '';
+      const last = stderr.trim().split('\n').pop() ?? '';
+      if (!INT.test(sec)) { resolve({ reason: `the source host gave no listing (exit ${code}${last ? `: ${last}` : ''})` }); return; }
+      // find's own complaints (an unreadable directory) leave that part out of the listing,
+      // and what is not listed goes to rsync: the listing is still good for what it holds.
+      try {
+        const entries = parseListing(out.subarray(nl + 1), split.path);
+        if (entries[0]?.rel.length !== 0 || entries[0].type !== 'd') { resolve({ reason: `the source host gave no listing of ${split.path} (exit ${code}${last ? `: ${last}` : ''})` }); return; }
+        resolve({ entries, remoteSec: Number(sec), doneMs });
+      } catch (e) {
+        resolve({ reason: `the source host's listing is not as expected: ${(e as Error).message}` });
+      }
+    });
+  });
+}
