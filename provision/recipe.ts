@@ -11,6 +11,7 @@ import { rotationKeyFile } from '../inventory/build.ts';
 import { isNormalizedPath, pathUnitName } from './systemd/escape.ts';
 import type { HostResource } from './resources/host-resource.ts';
 import { PackagesResource } from './resources/packages.ts';
+import { AttachTriggerResource } from './resources/attach-trigger.ts';
 import { DiskTarget } from './resources/disk-target.ts';
 import { PartitionResource } from './resources/partition.ts';
 import { FilesystemResource } from './resources/filesystem.ts';
@@ -158,5 +159,8 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   }
   r.push(new UnitStateResource('linkdest.timer'));
   if (spec.verify_schedule) r.push(new UnitStateResource('linkdest-verify.timer'));
+  if (spec.disk?.target.kind === 'rotation') {
+    r.push(new AttachTriggerResource(spec.name, spec.disk.target.disks, spec.disk.target.run_on_attach));
+  }
   return { resources: r, config };
 }
