@@ -58,7 +58,7 @@ export async function ensureDestination(cfg: RuntimeConfig, log: Logger, opts: G
     if (!choice.chosen) throw fail(choice.reason);
     disk = choice.chosen;
     log.info(choice.reason);
-    close = await openDisk(disk);
+    close = await openDisk(disk, log);
     try {
       await mountDestination(path, mount, log, opts.mountTimeoutMs ?? 60_000, disk.uuid);
     } catch (e) {

@@ -78,6 +78,8 @@ export async function openLuks(t: LuksTarget, log: Logger, opts: LuksOptions = {
   log.info(`opening encrypted disk ${container} as ${device} with key file ${t.keyFile}`);
   const r = await exec(openArgv(container, t.keyFile, t.name));
   if (r.code !== 0) throw fail(`cannot open ${container}: ${lastLine(r)} (is ${t.keyFile} the key of this disk?)`);
+  // udev then names the filesystem inside (by-uuid); the mount by UUID that follows looks for it.
+  await exec(['udevadm', 'settle', '--timeout=30']);
   let closed = false;
   return {
     device,

@@ -1,13 +1,19 @@
 /**
  * Getting an enrolled disk's filesystem ready to mount. A plain disk needs nothing. An
- * encrypted one (luks_uuid) is opened here by issue 15b's runtime/disks/luks.ts; until
- * that is wired in, a run refuses it with a clear line rather than mounting nothing.
+ * encrypted one (luks_uuid) is opened with its key file (runtime/disks/luks.ts) as
+ * /dev/mapper/linkdest-<id>, whose filesystem then carries the disk's uuid.
  */
 import type { RotationDisk } from '../config.ts';
-import { LinkdestError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { openLuks } from './luks.ts';
+import { mapperName } from './luks-argv.ts';
 
 /** Returns how to close it again (after unmounting), or undefined when nothing was opened. */
-export async function openDisk(d: RotationDisk): Promise<(() => Promise<void>) | undefined> {
-  if (d.luks_uuid === undefined) return undefined;
-  throw new LinkdestError(`disk ${d.id} is encrypted (LUKS ${d.luks_uuid}), and this runtime cannot open encrypted disks yet`, { step: 'guard' });
+export async function openDisk(d: RotationDisk, log: Logger): Promise<(() => Promise<void>) | undefined> {
+  if (d.luks_uuid === undefined || d.key_file === undefined) return undefined;
+  const opened = await openLuks({ luksUuid: d.luks_uuid, keyFile: d.key_file, name: mapperName(d.id) }, log);
+  return async () => {
+    const err = await opened.close();
+    if (err) log.warn(err);
+  };
 }
