@@ -8,6 +8,7 @@ import type { Overview } from '../../runtime/ops/overview.ts';
 import { addInventoryOption, debugOf, onHost, type HostCommandDeps } from '../ops/host-command.ts';
 import { runtimeArgv, runtimeFailure } from '../ops/remote.ts';
 import { enrollDisk } from '../disks/enroll.ts';
+import { recoveryNotice } from '../disks/enroll-encrypted.ts';
 import { removeRotationDisk } from '../disks/inventory-disks.ts';
 import { writeHostConfig } from '../disks/host-config.ts';
 import { diskRows, formatDiskRows } from '../disks/disk-rows.ts';
@@ -24,6 +25,7 @@ export async function diskEnroll(host: string, device: string, o: DiskCliOptions
       ...(o.encrypt !== undefined && { encrypt: o.encrypt }),
     }, (l) => write(`${host}: ${l}\n`));
     write(`${host}: disk ${d.id} enrolled (uuid ${d.uuid}); write "${d.id}" on its case\n`);
+    if (d.recoveryPassphrase !== undefined) write(`\n${recoveryNotice(host, d.id, d.recoveryPassphrase)}\n`);
     return EXIT.ok;
   });
 }

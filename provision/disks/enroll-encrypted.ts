@@ -70,9 +70,14 @@ export async function prepareEncryptedFilesystem(
   } catch (e) {
     // The disk holds nothing yet: no key file may outlive a disk that was never enrolled.
     await t.run(closeArgv(mapperName(id)), { allowFailure: true, mutating: true });
-    await t.run(['rm', '-f', '--', keyFilePath(id)], { allowFailure: true, mutating: true });
+    await discardKey(t, id);
     throw e;
   }
+}
+
+/** After a failed enrolment: the disk holds nothing, so its key file must not stay to block a retry. */
+export async function discardKey(t: Transport, id: string): Promise<void> {
+  await t.run(['rm', '-f', '--', keyFilePath(id)], { allowFailure: true, mutating: true });
 }
 
 export { closeEncrypted };

@@ -22,12 +22,13 @@ import { writeAtomic } from '../wizard/write-files.ts';
 import { addRotationDisk } from './inventory-disks.ts';
 import { nextDiskId } from './next-id.ts';
 import { writeHostConfig } from './host-config.ts';
+import { closeEncrypted, discardKey, prepareEncryptedFilesystem } from './enroll-encrypted.ts';
 
 export interface EnrollOptions {
   inventory: string;
   id?: string;
   formatConfirm?: string;
-  /** Issue 15b wires LUKS here (provision/disks/luks-format.ts); refused until then. */
+  /** LUKS2 (provision/disks/enroll-encrypted.ts): key file on the host, recovery passphrase returned once. */
   encrypt?: boolean;
 }
 
@@ -97,8 +98,7 @@ async function writeMarker(t: Transport, spec: HostSpec, fsDevice: string, fstyp
   }
 }
 
-export async function enrollDisk(t: Transport, spec: HostSpec, device: string, o: EnrollOptions, log: (l: string) => void): Promise<{ id: string; uuid: string }> {
-  if (o.encrypt) throw refuse(spec.name, '--encrypt: encrypted enrolment is not available in this build', 2);
+export async function enrollDisk(t: Transport, spec: HostSpec, device: string, o: EnrollOptions, log: (l: string) => void): Promise<{ id: string; uuid: string; luksUuid?: string; recoveryPassphrase?: string }> {
   if (spec.disk !== undefined && spec.disk.target.kind !== 'rotation') {
     throw refuse(spec.name, `the host has disk.${spec.disk.target.kind} in ${spec.origin}; remove it to use rotation (docs/rotation.md, moving a host to rotation)`, 2);
   }
@@ -106,14 +106,24 @@ export async function enrollDisk(t: Transport, spec: HostSpec, device: string, o
   if (o.id !== undefined && !DISK_ID.test(o.id)) throw refuse(spec.name, `--id ${o.id}: expected 1 to 16 letters, digits, "_" or "-"`, 2);
   if (o.id !== undefined && enrolled.some((d) => d.id === o.id)) throw refuse(spec.name, `disk ${o.id} is already enrolled (linkdest disk list ${spec.name})`, 2);
   const id = o.id ?? nextDiskId(enrolled.map((d) => d.id));
-  const fs = await prepareFilesystem(t, spec, device, o, log);
-  const twin = enrolled.find((d) => d.uuid === fs.uuid);
-  if (twin) throw refuse(spec.name, `${device} (uuid ${fs.uuid}) is already enrolled as disk ${twin.id}`);
-  await writeMarker(t, spec, fs.fsDevice, spec.disk?.filesystem ?? 'ext4', id, log);
+  // --encrypt (issue 15b): LUKS2 + key file + recovery slot, the filesystem inside; left open for the marker.
+  const encrypted = o.encrypt ? await prepareEncryptedFilesystem(t, spec, device, id, o.formatConfirm, log) : undefined;
+  const fs = encrypted ?? await prepareFilesystem(t, spec, device, o, log);
+  try {
+    const twin = enrolled.find((d) => d.uuid === fs.uuid);
+    if (twin) throw refuse(spec.name, `${device} (uuid ${fs.uuid}) is already enrolled as disk ${twin.id}`);
+    await writeMarker(t, spec, fs.fsDevice, spec.disk?.filesystem ?? 'ext4', id, log);
+  } catch (e) {
+    if (encrypted) await discardKey(t, id);
+    throw e;
+  } finally {
+    if (encrypted) await closeEncrypted(t, id);
+  }
   log(`marker ${spec.marker} written: disk ${id}`);
   const text = await readFile(o.inventory, 'utf8');
-  await writeAtomic(o.inventory, addRotationDisk(text, spec.name, { id, uuid: fs.uuid }, o.inventory), (await stat(o.inventory)).mode & 0o777);
-  log(`${o.inventory}: disk ${id} (uuid ${fs.uuid}) recorded under hosts.${spec.name}.disk.rotation.disks`);
+  const entry = { id, uuid: fs.uuid, ...(encrypted && { luks_uuid: encrypted.luksUuid }) };
+  await writeAtomic(o.inventory, addRotationDisk(text, spec.name, entry, o.inventory), (await stat(o.inventory)).mode & 0o777);
+  log(`${o.inventory}: disk ${id} (uuid ${fs.uuid}${encrypted ? `, LUKS ${encrypted.luksUuid}` : ''}) recorded under hosts.${spec.name}.disk.rotation.disks`);
   await writeHostConfig(t, o.inventory, spec.name, log);
-  return { id, uuid: fs.uuid };
+  return { id, uuid: fs.uuid, ...(encrypted && { luksUuid: encrypted.luksUuid, recoveryPassphrase: encrypted.recoveryPassphrase }) };
 }
