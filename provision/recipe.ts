@@ -12,6 +12,7 @@ import { isNormalizedPath, pathUnitName } from './systemd/escape.ts';
 import type { HostResource } from './resources/host-resource.ts';
 import { PackagesResource } from './resources/packages.ts';
 import { AttachTriggerResource } from './resources/attach-trigger.ts';
+import { EncryptionSupportResource } from './resources/encryption-support.ts';
 import { DiskTarget } from './resources/disk-target.ts';
 import { PartitionResource } from './resources/partition.ts';
 import { FilesystemResource } from './resources/filesystem.ts';
@@ -130,6 +131,9 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   });
   const netdev = spec.disk?.target.kind === 'iscsi';
   const r: HostResource[] = [new PackagesResource({ install: spec.install_packages, ...(spec.disk ? { fstype: spec.disk.filesystem } : {}) })];
+  if (spec.disk?.target.kind === 'rotation') {
+    r.push(new EncryptionSupportResource(spec.name, spec.disk.target.disks.filter((d) => d.luks_uuid !== undefined).map((d) => d.id)));
+  }
   // The LUN must be logged in (and its by-path link there) before it can be partitioned.
   r.push(...iscsiResourcesFor(spec));
   if (disk && spec.disk) {

@@ -23,8 +23,10 @@ printf 'pid1 %s\n' "$(cat /proc/1/comm 2>/dev/null)"
 sec autofs
 grep -qw autofs /proc/filesystems 2>/dev/null && echo kernel
 [ -e /dev/autofs ] && echo device
+sec device-mapper
+[ -e /dev/mapper/control ] && echo control
 sec commands
-for c in node nodejs rsync parted partx udevadm systemctl mkfs.ext4 mkfs.xfs mkfs.btrfs wipefs blkid lsblk debugfs \
+for c in node nodejs rsync parted partx udevadm systemctl mkfs.ext4 mkfs.xfs mkfs.btrfs wipefs blkid lsblk debugfs cryptsetup \
   apt-get dnf zypper pacman apk emerge crontab sudo visudo useradd ssh-keygen; do
   p=$(command -v "$c" 2>/dev/null) && printf '%s %s\n' "$c" "$p"
 done

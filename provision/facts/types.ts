@@ -111,6 +111,8 @@ export interface Facts {
   /** PID 1 is systemd (and /run/systemd/system exists). */
   systemd: boolean;
   autofs: AutofsFacts;
+  /** /dev/mapper/control exists: the kernel has device-mapper, which LUKS (dm-crypt) needs. */
+  deviceMapper?: boolean;
   packageManager?: PackageManager;
   /** Absolute path of each command the provisioner may use, when present. */
   commands: Record<string, string>;

@@ -14,6 +14,7 @@ import {
   assertEncryptionPossible, encryptionRefusal, parseEncryptionProbe, PROBE_SCRIPT, writeLuksHeader, type LuksHeader,
 } from '../../../provision/disks/luks-format.ts';
 import { run } from '../../testbed/run.ts';
+import { gatherFacts } from '../../../provision/facts/gather.ts';
 import { commandNote, isRoot, rootNote } from '../../support/needs.ts';
 
 const note = rootNote() || commandNote('cryptsetup');
@@ -105,5 +106,9 @@ describe('a host without device-mapper or cryptsetup: one line at enrolment', ()
     expect(probed.mapperControl).toBe(existsSync('/dev/mapper/control'));
     if (!probed.mapperControl) await expect(assertEncryptionPossible(t)).rejects.toThrow(/^this-machine cannot use encrypted disks: its kernel has no device-mapper/);
     else await expect(assertEncryptionPossible(t)).resolves.toBeUndefined();
+    // The plan's facts say the same (EncryptionSupportResource refuses from them).
+    const facts = await gatherFacts(t, { files: [], units: [] });
+    expect(facts.deviceMapper).toBe(existsSync('/dev/mapper/control'));
+    expect(facts.commands.cryptsetup !== undefined).toBe(probed.cryptsetup);
   });
 });

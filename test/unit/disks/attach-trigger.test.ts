@@ -8,6 +8,7 @@ import {
   AttachTriggerResource, attachDeviceUnit, attachTriggerRefusal, renderAttachUnit, type AttachDisk,
 } from '../../../provision/resources/attach-trigger.ts';
 import type { Facts } from '../../../provision/facts/types.ts';
+import { EncryptionSupportResource } from '../../../provision/resources/encryption-support.ts';
 import { commandNote, hasCommand } from '../../support/needs.ts';
 import { fileFact, makeFacts } from '../provision/make-facts.ts';
 
@@ -77,5 +78,18 @@ describe.skipIf(!hasCommand('systemd-analyze'))(`systemd-analyze verify of the t
       .then((o) => ({ code: 0, stderr: o.stderr }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('a host that cannot open its encrypted disks: one line at plan time', () => {
+  test.each<[string, string[], Partial<Facts>, RegExp | undefined]>([
+    ['device-mapper and cryptsetup: fine', ['B'], { deviceMapper: true, commands: { cryptsetup: '/usr/sbin/cryptsetup' } }, undefined],
+    ['no device-mapper', ['B'], { deviceMapper: false, commands: { cryptsetup: '/usr/sbin/cryptsetup' } }, /^marte cannot use encrypted disks: its kernel has no device-mapper .*; disk B is encrypted$/],
+    ['no cryptsetup', ['B', 'C'], { deviceMapper: true, commands: {} }, /^marte cannot use encrypted disks: cryptsetup is not installed .*; disks B, C are encrypted$/],
+    ['no encrypted disk: not asked', [], { deviceMapper: false, commands: {} }, undefined],
+  ])('%s', (_t, ids, over, refused) => {
+    const check = () => new EncryptionSupportResource('marte', ids).check(makeFacts(over));
+    if (refused) expect(check).toThrow(refused);
+    else expect(check()).toEqual([]);
   });
 });
