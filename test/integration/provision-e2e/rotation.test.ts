@@ -229,6 +229,13 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: off-site rotati
     expect(st.stdout).toContain(`warning: rotation disks away longer than rotation.max_absence: ${host.name} (disk B)`);
   }, 240_000);
 
+  test('history reads the attached disk and names the other one with its span and last sighting', async () => {
+    const r = await runCli(['history', host.name, '/srv/data/changing.txt', '-i', inv]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('read from disk A; the other enrolled disks hold their own versions (attach one to read it):');
+    expect(r.stdout).toMatch(/ {2}disk B: snapshots \S+ to \S+, last seen 20\d\d-/);
+  }, 120_000);
+
   test('retire B: gone from the inventory and the config, its data untouched', async () => {
     const r = await runCli(['disk', 'retire', host.name, 'B', '-i', inv]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
