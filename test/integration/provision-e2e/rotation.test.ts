@@ -1,8 +1,8 @@
 /**
  * Off-site rotation on one systemd host (docs/rotation.md), driven through the CLI: two loop
  * disks enrolled with `linkdest disk enroll` (the inventory changed by one line each, the rest
- * byte for byte); unplugging is a real loop detach, so the disk really vanishes from the
- * host. Runs with A, then B, then A: each disk's chain links only within itself; an unknown
+ * byte for byte); unplugging removes the disk's device nodes and links from the host, as
+ * udev does, so blkid there no longer finds it. Runs with A, then B, then A: each disk's chain links only within itself; an unknown
  * disk attached alone gets nothing written; with both attached the one with the older newest
  * snapshot is used; status shows both disks and flags the absent one past a short limit.
  */
@@ -10,7 +10,6 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseDocument } from 'yaml';
 import { startHosts, type TestDisk, type TestHost, type Testbed } from '../../testbed/index.ts';
-import { run } from '../../testbed/run.ts';
 import { SMALL_DISK_RETENTION, Workdir, e2eUnavailable, out, runCli, sshOf, suiteTitle } from './bed.ts';
 
 const reason = e2eUnavailable();
@@ -31,14 +30,10 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: off-site rotati
   let inv = '';
   const uuids: Record<string, string> = {};
 
-  const unplug = async (d: TestDisk): Promise<void> => {
-    await run('losetup', ['-d', d.device]);
-    await waitFor(async () => (await host.exec(['test', '-e', `${d.device}p1`])).code !== 0, `${d.device}p1 gone`);
-  };
-  const plug = async (d: TestDisk): Promise<void> => {
-    await run('losetup', ['--partscan', d.device, d.file]);
-    await host.syncPartitions(d);
-  };
+  // Unplugging removes the disk's nodes and links from the host, as udev would; the loop
+  // device stays attached on the machine so its number never passes to another test.
+  const unplug = (d: TestDisk): Promise<void> => host.unplugDisk(d);
+  const plug = (d: TestDisk): Promise<void> => host.plugDisk(d);
   /** Runs the runtime as the timer would; its exit code and the run's log. */
   const nightly = async (): Promise<{ code: number; log: string }> => {
     const r = await host.exec(['node', RUNTIME, 'run']);
@@ -98,6 +93,12 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: off-site rotati
 
   test('enrol A and B: blank disks formatted, markers with their ids, one inventory line each, the rest byte for byte', async () => {
     const before = await readFile(inv, 'utf8');
+    const dry = await runCli(['disk', 'enroll', host.name, diskA.device, '--id', 'A', '--dry-run', '-i', inv]);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`would create a GPT partition table with one partition ${diskA.device}p1 on ${diskA.device}`);
+    expect(dry.stdout).toContain('dry run: nothing was changed');
+    expect(await out(host, ['blkid', '-p', '-o', 'value', '-s', 'PTTYPE', diskA.device])).toBe('');
+    expect(await readFile(inv, 'utf8')).toBe(before);
     const a = await runCli(['disk', 'enroll', host.name, diskA.device, '--id', 'A', '-i', inv]);
     expect(a.code, a.stdout + a.stderr).toBe(0);
     expect(a.stdout).toContain('disk A enrolled');
@@ -244,12 +245,53 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: off-site rotati
     await plug(diskB);
     await onDisk('B', async () => expect(await snapshots()).toHaveLength(2));
   }, 120_000);
+
+  test('re-enrolling B: a wrong id is refused by its marker, then B is adopted with its snapshots', async () => {
+    const wrong = await runCli(['disk', 'enroll', host.name, diskB.device, '--id', 'C', '-i', inv]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`${diskB.device}p1 is marked as disk B, not C: enrol it with --id B`);
+    const r = await runCli(['disk', 'enroll', host.name, diskB.device, '-i', inv]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`a linkdest filesystem (uuid ${uuids.B}), adopted with its snapshots`);
+    expect(r.stdout).toContain('disk B enrolled');
+    await onDisk('B', async () => expect(await snapshots()).toHaveLength(2));
+  }, 120_000);
 });
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: rotation on a host without systemd (cron, plain mount)', reason), () => {
+  let bed: Testbed;
+  let work: Workdir;
+
+  afterAll(async () => {
+    await bed?.stop();
+    await work?.remove();
+  });
+
+  test('enrol, run from the cron command, the disk mounted by UUID for the run and unmounted after', async () => {
+    work = await Workdir.create('rotation-cron');
+    bed = await startHosts(1, { init: 'sshd-only' });
+    const host = bed.hosts[0]!;
+    const disk = await host.attachDisk(96 * 1024 * 1024);
+    await host.check(['sh', '-c', 'mkdir -p /srv/data && echo hello > /srv/data/hello.txt']);
+    const inv = await work.inventory({
+      hosts: { [host.name]: { ssh: sshOf(host), disk: { rotation: {} }, mountpoint: MOUNT, sources: ['/srv/data'], retention: SMALL_DISK_RETENTION } },
+    });
+    const a = await runCli(['apply', '--yes', '-i', inv]);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect(await out(host, ['cat', '/etc/cron.d/linkdest'])).toContain(RUNTIME);
+    const e = await runCli(['disk', 'enroll', host.name, disk.device, '-i', inv]);
+    expect(e.code, e.stdout + e.stderr).toBe(0);
+    const r = await host.exec(['node', RUNTIME, 'run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await out(host, ['findmnt', '-n', MOUNT])).toBe('');
+    expect(await out(host, ['cat', '/etc/fstab'])).not.toContain(MOUNT);
+    await host.check(['mkdir', '-p', LOOK]);
+    await host.check(['mount', '-o', 'ro', `${disk.device}p1`, LOOK]);
+    try {
+      expect(await out(host, ['sh', '-c', `cat ${LOOK}/${host.name}/latest/srv/data/hello.txt`])).toBe('hello');
+    } finally {
+      await host.check(['umount', LOOK]);
+    }
+  }, 300_000);
+});
+
