@@ -123,6 +123,9 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: off-site rotati
     const config = JSON.parse(await out(host, ['cat', '/etc/linkdest/linkdest.json']));
     expect(config.destination.disks).toEqual([{ id: 'A', uuid: uuids.A }, { id: 'B', uuid: uuids.B }]);
     expect(config.destination.mount).toEqual({ kind: 'uuid', fstype: 'ext4', options: ['noatime'] });
+    // The config enrolment wrote is the one apply would write: nothing left to change.
+    const plan = await runCli(['plan', '-i', inv]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
   }, 180_000);
 
   test('enrolling the unknown disk\'s data is refused without confirmation', async () => {
