@@ -14,7 +14,7 @@ import { writeHostConfig } from '../disks/host-config.ts';
 import { diskRows, formatDiskRows } from '../disks/disk-rows.ts';
 import { writeAtomic } from '../wizard/write-files.ts';
 
-interface DiskCliOptions { inventory: string; debug?: boolean; json?: boolean; id?: string; formatConfirm?: string; encrypt?: boolean }
+interface DiskCliOptions { inventory: string; debug?: boolean; json?: boolean; id?: string; formatConfirm?: string; encrypt?: boolean; dryRun?: boolean }
 
 export async function diskEnroll(host: string, device: string, o: DiskCliOptions, deps: HostCommandDeps = {}): Promise<number> {
   return onHost(o, host, deps, async ({ t, spec, write }) => {
@@ -23,9 +23,13 @@ export async function diskEnroll(host: string, device: string, o: DiskCliOptions
       ...(o.id !== undefined && { id: o.id }),
       ...(o.formatConfirm !== undefined && { formatConfirm: o.formatConfirm }),
       ...(o.encrypt !== undefined && { encrypt: o.encrypt }),
+      ...(o.dryRun !== undefined && { dryRun: o.dryRun }),
     }, (l) => write(`${host}: ${l}\n`));
-    write(`${host}: disk ${d.id} enrolled (uuid ${d.uuid}); write "${d.id}" on its case\n`);
-    if (d.recoveryPassphrase !== undefined) write(`\n${recoveryNotice(host, d.id, d.recoveryPassphrase)}\n`);
+    if (o.dryRun) write(`${host}: dry run: nothing was changed\n`);
+    else {
+      write(`${host}: disk ${d.id} enrolled (uuid ${d.uuid}); write "${d.id}" on its case\n`);
+      if (d.recoveryPassphrase !== undefined) write(`\n${recoveryNotice(host, d.id, d.recoveryPassphrase)}\n`);
+    }
     return EXIT.ok;
   });
 }
@@ -60,6 +64,7 @@ export function register(program: Command): void {
     .option('--id <id>', 'a short name for the disk (default: the next free letter)')
     .option('--format-confirm <serial-or-uuid>', 'erase this disk although it holds data (the value the refusal names)')
     .option('--encrypt', 'LUKS2-encrypt the disk')
+    .option('--dry-run', 'say what would be done (format or adopt, marker, inventory, config) and change nothing')
     .action(async (host: string, device: string, o: DiskCliOptions) => {
       process.exitCode = await diskEnroll(host, device, { ...o, debug: debugOf(program) });
     });

@@ -15,7 +15,7 @@ import { PartitionResource } from '../resources/partition.ts';
 import { mkfsArgv } from '../resources/filesystem.ts';
 import { mutate, type HostApplyContext } from '../resources/host-resource.ts';
 import { assertEncryptionPossible, closeEncrypted, formatEncrypted } from './luks-format.ts';
-import { closeArgv, keyFilePath, mapperName } from '../../runtime/disks/luks-argv.ts';
+import { closeArgv, keyFilePath, mapperName, mapperPath } from '../../runtime/disks/luks-argv.ts';
 
 export interface EncryptedFilesystem {
   /** /dev/mapper/linkdest-<id>, open until closeEncrypted. */
@@ -28,8 +28,8 @@ export interface EncryptedFilesystem {
 const refuse = (host: string, message: string) => new LinkdestError(message, { host, step: 'enroll' });
 
 export async function prepareEncryptedFilesystem(
-  t: Transport, spec: HostSpec, device: string, id: string, formatConfirm: string | undefined, log: (l: string) => void,
-): Promise<EncryptedFilesystem> {
+  t: Transport, spec: HostSpec, device: string, id: string, formatConfirm: string | undefined, log: (l: string) => void, dryRun = false,
+): Promise<EncryptedFilesystem | undefined> {
   // Before the disk is touched: a host without dm-crypt gets one line and an untouched disk.
   await assertEncryptionPossible(t);
   const fstype = spec.disk?.filesystem ?? 'ext4';
@@ -50,6 +50,12 @@ export async function prepareEncryptedFilesystem(
     throw refuse(spec.name, `${verdict.fsDevice} holds a linkdest filesystem (uuid ${verdict.uuid}) with its snapshots, and --encrypt would erase them: enrol it as it is (without --encrypt), or wipe it yourself (wipefs -a ${verdict.fsDevice}) to start over encrypted`);
   }
   if (verdict.state === 'pending') throw refuse(spec.name, `${device} has not appeared`);
+  const label = spec.disk?.label ?? 'linkdest';
+  if (dryRun) {
+    for (const c of partitionResource.check(facts)) log(`would ${c.summary}`);
+    log(`would LUKS2-format ${verdict.partition} with a new random key in ${keyFilePath(id)} and add a recovery passphrase slot (shown once), then create a ${fstype} filesystem labelled ${label} inside ${mapperPath(mapperName(id))}`);
+    return undefined;
+  }
   const ctx: HostApplyContext = {
     transport: t, host: spec.name, disk: {}, flushHandlers: async () => {}, log,
     ...(formatConfirm !== undefined && { formatConfirm }),
@@ -62,7 +68,7 @@ export async function prepareEncryptedFilesystem(
   const luks = await formatEncrypted(t, partition, id, log);
   try {
     if (facts.commands[`mkfs.${fstype}`] === undefined) throw refuse(spec.name, `mkfs.${fstype} is not installed on the host`);
-    await mutate(ctx, mkfsArgv(fstype, spec.disk?.label ?? 'linkdest', luks.device), { timeoutMs: 30 * 60_000 });
+    await mutate(ctx, mkfsArgv(fstype, label, luks.device), { timeoutMs: 30 * 60_000 });
     const uuid = (await t.run(['blkid', '-p', '-o', 'value', '-s', 'UUID', '--', luks.device])).stdout.trim().toLowerCase();
     if (uuid === '') throw refuse(spec.name, `mkfs.${fstype} finished but ${luks.device} shows no filesystem`);
     log(`${partition}: LUKS2 ${luks.luksUuid}, ${fstype} ${uuid} inside, key file ${luks.keyFile}`);

@@ -30,6 +30,8 @@ export interface EnrollOptions {
   formatConfirm?: string;
   /** LUKS2 (provision/disks/enroll-encrypted.ts): key file on the host, recovery passphrase returned once. */
   encrypt?: boolean;
+  /** Say what would be done (format or adopt, marker, inventory, config) and change nothing. */
+  dryRun?: boolean;
 }
 
 /** Where enrolment mounts the new filesystem for a moment to write its marker. */
@@ -44,7 +46,7 @@ function refuse(host: string, message: string, exitCode = 1): LinkdestError {
 }
 
 /** Partition + filesystem as apply would, or adoption; the filesystem's device and uuid. */
-async function prepareFilesystem(t: Transport, spec: HostSpec, device: string, o: EnrollOptions, log: (l: string) => void): Promise<{ fsDevice: string; uuid: string; adopted: boolean }> {
+async function prepareFilesystem(t: Transport, spec: HostSpec, device: string, o: EnrollOptions, log: (l: string) => void): Promise<{ fsDevice: string; uuid: string; adopted: boolean } | undefined> {
   const target = new DiskTarget({
     device, fstype: spec.disk?.filesystem ?? 'ext4', label: spec.disk?.label ?? 'linkdest', marker: spec.marker,
     mountpoint: spec.mountpoint, recordFiles: [], ...(o.formatConfirm !== undefined && { formatConfirm: o.formatConfirm }),
@@ -60,8 +62,12 @@ async function prepareFilesystem(t: Transport, spec: HostSpec, device: string, o
     throw e;
   }
   if (verdict.state === 'adopt') {
-    log(`${verdict.fsDevice}: a linkdest filesystem (uuid ${verdict.uuid}), adopted with its snapshots`);
+    log(`${verdict.fsDevice}: a linkdest filesystem (uuid ${verdict.uuid}), ${o.dryRun ? 'would be adopted' : 'adopted'} with its snapshots`);
     return { fsDevice: verdict.fsDevice, uuid: verdict.uuid, adopted: true };
+  }
+  if (o.dryRun) {
+    for (const r of resources) for (const c of r.check(facts)) log(`would ${c.summary}`);
+    return undefined;
   }
   const ctx: HostApplyContext = {
     transport: t, host: spec.name, disk: {}, flushHandlers: async () => {}, log,
@@ -107,8 +113,12 @@ export async function enrollDisk(t: Transport, spec: HostSpec, device: string, o
   if (o.id !== undefined && enrolled.some((d) => d.id === o.id)) throw refuse(spec.name, `disk ${o.id} is already enrolled (linkdest disk list ${spec.name})`, 2);
   const id = o.id ?? nextDiskId(enrolled.map((d) => d.id));
   // --encrypt (issue 15b): LUKS2 + key file + recovery slot, the filesystem inside; left open for the marker.
-  const encrypted = o.encrypt ? await prepareEncryptedFilesystem(t, spec, device, id, o.formatConfirm, log) : undefined;
-  const fs = encrypted ?? await prepareFilesystem(t, spec, device, o, log);
+  const encrypted = o.encrypt ? await prepareEncryptedFilesystem(t, spec, device, id, o.formatConfirm, log, o.dryRun === true) : undefined;
+  const fs = o.encrypt ? encrypted : await prepareFilesystem(t, spec, device, o, log);
+  if (fs === undefined || o.dryRun) {
+    log(`would write the marker ${spec.marker} naming disk ${id}, record disk ${id} with ${fs ? `uuid ${fs.uuid}` : 'the new filesystem\'s uuid'} under hosts.${spec.name}.disk.rotation.disks in ${o.inventory}, and update the host's /etc/linkdest/linkdest.json`);
+    return { id, uuid: fs?.uuid ?? '' };
+  }
   try {
     const twin = enrolled.find((d) => d.uuid === fs.uuid);
     if (twin) throw refuse(spec.name, `${device} (uuid ${fs.uuid}) is already enrolled as disk ${twin.id}`);

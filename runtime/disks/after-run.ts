@@ -15,8 +15,11 @@ import { readDiskRecords, updateRecords, writeDiskRecords, type SeenUpdate } fro
 /** Newest complete snapshot and free space of the mounted disk; what cannot be read is left out. */
 export async function usedDiskFigures(cfg: RuntimeConfig, disk: RotationDisk): Promise<SeenUpdate> {
   const out: SeenUpdate = { id: disk.id };
-  const newest = (await listSet(setDir(cfg)).catch(() => undefined))?.complete.at(-1);
-  if (newest !== undefined) out.newest_snapshot = basename(newest);
+  const complete = (await listSet(setDir(cfg)).catch(() => undefined))?.complete ?? [];
+  if (complete.length > 0) {
+    out.newest_snapshot = basename(complete.at(-1)!);
+    out.oldest_snapshot = basename(complete[0]!);
+  }
   const space = await spaceOf(cfg.destination.path).catch(() => undefined);
   if (space) { out.free_bytes = space.freeBytes; out.total_bytes = space.totalBytes; }
   return out;

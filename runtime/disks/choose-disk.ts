@@ -50,7 +50,7 @@ export function chooseDisk(
   const unknown = seen.filter((f) => !known.has(f.uuid) && !mountedDevices.has(f.device) && DISK_TYPES.has(f.type ?? ''));
   const attached = attachedDisks.map((d) => d.id);
   if (attachedDisks.length === 0) {
-    const ids = enrolled.map((d) => d.id).join(', ') || 'none enrolled';
+    const ids = enrolled.map((d) => d.id).join(', ') || 'none';
     const extra = unknown.length > 0 ? `; attached but not enrolled (not written to): ${describeUnknown(unknown)}` : '';
     return { reason: `no enrolled disk attached (enrolled: ${ids})${extra}`, attached, unknown };
   }

@@ -14,6 +14,8 @@ export interface DiskRecord {
   last_seen?: string;
   /** Newest complete snapshot on the disk when last seen (a snapshot name, sortable). */
   newest_snapshot?: string;
+  /** Oldest complete snapshot on the disk when last seen: restore and history name the span each disk holds. */
+  oldest_snapshot?: string;
   free_bytes?: number;
   total_bytes?: number;
 }
@@ -45,6 +47,7 @@ export async function writeDiskRecords(stateDir: string, records: DiskRecords): 
 export interface SeenUpdate {
   id: string;
   newest_snapshot?: string;
+  oldest_snapshot?: string;
   free_bytes?: number;
   total_bytes?: number;
 }
@@ -62,6 +65,7 @@ export function updateRecords(records: DiskRecords, enrolledIds: readonly string
     if (attached.includes(id)) r.last_seen = at;
     if (used?.id === id) {
       if (used.newest_snapshot !== undefined) r.newest_snapshot = used.newest_snapshot;
+      if (used.oldest_snapshot !== undefined) r.oldest_snapshot = used.oldest_snapshot;
       if (used.free_bytes !== undefined) r.free_bytes = used.free_bytes;
       if (used.total_bytes !== undefined) r.total_bytes = used.total_bytes;
     }

@@ -69,3 +69,20 @@ describe('marker content', () => {
     expect(parseMarker(text)).toEqual(info);
   });
 });
+
+describe('restore and history name the other disks', () => {
+  test('each other disk with the span it held and when it was last seen', async () => {
+    const { otherDisks, otherDisksLines } = await import('../../../runtime/disks/other-disks.ts');
+    const records: DiskRecords = {
+      A: { known_since: 'k', last_seen: '2026-12-01T03:10:00.000Z', oldest_snapshot: '2026-10-01_03-00-00', newest_snapshot: '2026-12-01_03-00-00' },
+      B: { known_since: 'k', last_seen: '2026-11-24T03:10:00.000Z', oldest_snapshot: '2026-09-01_03-00-00', newest_snapshot: '2026-11-24_03-00-00' },
+    };
+    const o = otherDisks([A, B, { id: 'C', uuid: 'x' }], records, 'A');
+    expect(otherDisksLines('A', o)).toEqual([
+      'read from disk A; the other enrolled disks hold their own versions (attach one to read it):',
+      '  disk B: snapshots 2026-09-01_03-00-00 to 2026-11-24_03-00-00, last seen 2026-11-24T03:10:00.000Z',
+      '  disk C: no snapshot known, last seen never',
+    ]);
+    expect(otherDisksLines('A', [])).toEqual([]);
+  });
+});
