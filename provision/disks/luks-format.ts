@@ -14,15 +14,16 @@ import {
   KEY_DIR, addRecoveryArgv, closeArgv, keyFilePath, luksFormatArgv, luksUuidArgv, mapperName, mapperPath, openArgv,
 } from '../../runtime/disks/luks-argv.ts';
 import { newRecoveryPassphrase } from './recovery-passphrase.ts';
+import { DEVICE_MAPPER_TEST } from '../facts/gather-script.ts';
 
 export interface EncryptionProbe {
-  /** /dev/mapper/control exists: the kernel has device-mapper (dm-crypt loads on demand). */
+  /** The kernel has device-mapper, loaded or loadable (DEVICE_MAPPER_TEST). */
   mapperControl: boolean;
   cryptsetup: boolean;
 }
 
-/** $1 unused; prints what the host has. A constant script: no user value reaches it. */
-export const PROBE_SCRIPT = `[ -e /dev/mapper/control ] && echo mapper-control
+/** Prints what the host has. A constant script: no user value reaches it. */
+export const PROBE_SCRIPT = `if ${DEVICE_MAPPER_TEST}; then echo mapper-control; fi
 PATH="$PATH:/usr/sbin:/sbin"; command -v cryptsetup >/dev/null 2>&1 && echo cryptsetup
 exit 0`;
 
@@ -34,7 +35,7 @@ export function parseEncryptionProbe(stdout: string): EncryptionProbe {
 /** Pure: the one-line refusal for a host that cannot hold an encrypted disk, or undefined. */
 export function encryptionRefusal(host: string, p: EncryptionProbe): string | undefined {
   if (!p.mapperControl) {
-    return `${host} cannot use encrypted disks: its kernel has no device-mapper (/dev/mapper/control is missing; LUKS needs dm-crypt)`;
+    return `${host} cannot use encrypted disks: its kernel has no device-mapper (not in /proc/misc, no dm_mod module; LUKS needs dm-crypt)`;
   }
   if (!p.cryptsetup) return `${host} cannot use encrypted disks: cryptsetup is not installed (Debian/Ubuntu: apt-get install cryptsetup)`;
   return undefined;

@@ -5,7 +5,7 @@
  * whatever happened in between, so a disk pulled out after a run is locked.
  * A mapping that was open before the run (an admin restoring by hand) is used and left open.
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { LinkdestError } from '../errors.ts';
 import { lastLine, run, type ExecResult } from '../exec.ts';
 import type { Logger } from '../logger.ts';
@@ -37,7 +37,12 @@ const fail = (message: string): LinkdestError => new LinkdestError(message, { st
 
 /** Why this host cannot open an encrypted disk at all, or undefined. */
 export function dmCryptMissing(): string | undefined {
-  if (!existsSync('/dev/mapper/control')) return 'this host has no device-mapper (/dev/mapper/control is missing), so it cannot open an encrypted disk (LUKS needs dm-crypt)';
+  // Neither a driver nor a node: certainly none. A node alone may be libdevmapper's own
+  // (no driver behind it); cryptsetup then says so itself, in its own line.
+  const misc = (() => { try { return readFileSync('/proc/misc', 'utf8'); } catch { return ''; } })();
+  if (!/\bdevice-mapper\b/.test(misc) && !existsSync('/dev/mapper/control')) {
+    return 'this host has no device-mapper (not in /proc/misc, no /dev/mapper/control), so it cannot open an encrypted disk (LUKS needs dm-crypt)';
+  }
   return undefined;
 }
 
