@@ -4,7 +4,8 @@
  * testing a passphrase need none, so everything but the open runs here on a disk image.
  * The open, the mount and the plug-in trigger run in the QEMU guest (test/vm/rotation-luks.test.ts).
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -17,6 +18,18 @@ import { gatherFacts } from '../../../provision/facts/gather.ts';
 import { commandNote, hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 
 const note = rootNote() || commandNote('cryptsetup');
+
+/*
+ * libdevmapper (inside cryptsetup and dmsetup) creates /dev/mapper/control when it is
+ * missing, also on a kernel without device-mapper; other suites probe that node. Leave /dev
+ * as it was found.
+ */
+const hadMapperDir = existsSync('/dev/mapper');
+const hadControl = existsSync('/dev/mapper/control');
+afterAll(async () => {
+  if (!hadControl) await rm('/dev/mapper/control', { force: true });
+  if (!hadMapperDir) await rmdir('/dev/mapper').catch(() => {});
+});
 
 describe(`LUKS2 header, key file and recovery slot with the real cryptsetup${note}`, () => {
   let dir = '';
