@@ -1,7 +1,6 @@
 /**
  * The rows of `linkdest disk list` from a host's overview. A host with one `disk.usb` (or
- * iscsi) is shown as one disk: its id from the marker is not read here, so `usb`/`iscsi`.
- * Pure.
+ * iscsi) is shown as one disk: its id is the one its marker names, else `usb`/`iscsi`. Pure.
  */
 import type { Overview } from '../../runtime/ops/overview.ts';
 import type { DiskState } from '../../runtime/disks/disk-states.ts';
@@ -15,7 +14,7 @@ export function diskRows(spec: HostSpec, o: Overview): DiskState[] {
   const newest = o.snapshots?.at(-1);
   const readable = o.snapshots !== undefined;
   return [{
-    id: spec.disk.target.kind, uuid: '-', encrypted: false, attached: readable, absent: false,
+    id: o.markerDiskId ?? spec.disk.target.kind, uuid: '-', encrypted: false, attached: readable, absent: false,
     ...(newest && { newestSnapshot: newest.name }),
     ...(readable && { lastSeen: new Date().toISOString() }),
     ...(o.space && { freeBytes: o.space.freeBytes }),

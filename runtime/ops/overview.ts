@@ -25,6 +25,7 @@ import { runLogFiles, summarizeRun, type RunSummary } from './run-logs.ts';
 import { RUNTIME_VERSION } from './version.ts';
 import type { DiskState } from '../disks/disk-states.ts';
 import { rotationDisksNow } from '../disks/overview-disks.ts';
+import { parseMarker } from '../disks/marker-content.ts';
 
 export const CRON_FILE = '/etc/cron.d/linkdest';
 
@@ -77,6 +78,8 @@ export interface Overview {
   disks?: DiskState[];
   /** Rotation: the longest a disk may stay away, seconds. */
   maxAbsenceS?: number;
+  /** The disk id its marker names (an enrolled rotation disk, or a usb disk adopted by one). */
+  markerDiskId?: string;
 }
 
 export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; partials: string[] }> {
@@ -163,6 +166,8 @@ export async function gatherOverview(cfg: RuntimeConfig, log: Logger): Promise<O
       o.snapshots = s.rows;
       o.partials = s.partials;
       o.space = await spaceOf(existsSync(dir) ? dir : cfg.destination.path);
+      const id = parseMarker(await readFile(join(cfg.destination.path, cfg.destination.marker), 'utf8').catch(() => '')).diskId;
+      if (id !== undefined) o.markerDiskId = id;
     });
   } catch (e) {
     // A run that has (or is about to take) the disk is no error: status says running.

@@ -18,6 +18,7 @@ describe('disk list', () => {
     expect(rows).toMatchObject([{ id: 'usb', attached: true, newestSnapshot: '2026-11-26_03-00-00', freeBytes: 4096, absent: false }]);
     expect(diskRows(makeSpec(), overview({ snapshots: undefined, space: undefined, error: 'marker missing' })))
       .toMatchObject([{ id: 'usb', attached: false }]);
+    expect(diskRows(makeSpec(), overview({ markerDiskId: 'office' }))[0]!.id).toBe('office');
   });
 
   test('a host without a managed disk has none', () => {
