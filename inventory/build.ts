@@ -21,6 +21,14 @@ export const DEFAULTS = {
   install_packages: true,
 } as const;
 
+/** Rotation defaults (docs/rotation.md): seconds. */
+export const ROTATION_DEFAULTS = { run_on_attach: false, min_age: 20 * 3600, max_absence: 14 * 86400 } as const;
+
+/** Where an encrypted rotation disk's key file lives on the host (root, 0600; issue 15b). */
+export function rotationKeyFile(id: string): string {
+  return `/etc/linkdest/keys/${id}.key`;
+}
+
 /** Where the provisioner installs the SMTP password on the host (mode 0600, root). */
 export const HOST_SMTP_PASSWORD_FILE = '/etc/linkdest/smtp-password';
 /** Where the provisioner installs the webhook URL (a secret: it holds the token) on the host. */
@@ -60,6 +68,19 @@ function webhookUrlRef(w: NonNullable<NonNullable<HostSettings['report']>['webho
 function diskOf(d: NonNullable<HostSettings['disk']>, ctx: BuildContext): HostSpec['disk'] {
   const common = { filesystem: d.filesystem ?? DEFAULTS.filesystem, label: d.label ?? DEFAULTS.label };
   if (d.usb) return { target: { kind: 'usb', device: d.usb.device }, ...common };
+  if (d.rotation) {
+    const r = d.rotation;
+    return {
+      target: {
+        kind: 'rotation',
+        disks: (r.disks ?? []).map((k) => ({ id: k.id, uuid: k.uuid.toLowerCase(), ...(k.luks_uuid !== undefined && { luks_uuid: k.luks_uuid.toLowerCase() }) })),
+        run_on_attach: r.run_on_attach ?? ROTATION_DEFAULTS.run_on_attach,
+        min_age: r.min_age ?? ROTATION_DEFAULTS.min_age,
+        max_absence: r.max_absence ?? ROTATION_DEFAULTS.max_absence,
+      },
+      ...common,
+    };
+  }
   const i = d.iscsi!;
   const chap = i.chap && {
     user: i.chap.user,

@@ -42,14 +42,21 @@ export const size = z.unknown().transform((v, ctx) => {
   return z.NEVER;
 });
 
-/** Seconds as a number, or "90s", "5m", "1h". */
+/** Seconds as a number, or "90s", "5m", "1h", "14d". */
 export const duration = z.unknown().transform((v, ctx) => {
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
-  const m = typeof v === 'string' ? /^\s*(\d+)\s*(s|sec|m|min|h)?\s*$/.exec(v) : null;
-  if (m && Number(m[1]) > 0) return Number(m[1]) * ({ m: 60, min: 60, h: 3600 }[m[2] ?? ''] ?? 1);
-  ctx.addIssue({ code: 'custom', message: `expected seconds or a duration such as 90s, 5m, 1h, got ${JSON.stringify(v)}` });
+  const m = typeof v === 'string' ? /^\s*(\d+)\s*(s|sec|m|min|h|d)?\s*$/.exec(v) : null;
+  if (m && Number(m[1]) > 0) return Number(m[1]) * ({ m: 60, min: 60, h: 3600, d: 86400 }[m[2] ?? ''] ?? 1);
+  ctx.addIssue({ code: 'custom', message: `expected seconds or a duration such as 90s, 5m, 1h, 14d, got ${JSON.stringify(v)}` });
   return z.NEVER;
 });
+
+/** A rotation disk's id: a short name the admin says aloud ("disk A"), also a Prometheus label value. */
+export const DISK_ID = /^[A-Za-z0-9_-]{1,16}$/;
+export const diskId = z.string().regex(DISK_ID, 'expected a disk id of 1 to 16 letters, digits, "_" or "-", e.g. A');
+/** A filesystem or LUKS UUID as blkid prints it (ext4, xfs, btrfs, LUKS2: 8-4-4-4-12 hex digits). */
+export const FS_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export const fsUuid = z.string().regex(FS_UUID, 'expected a UUID as blkid prints it, e.g. 3f1c2a4e-...');
 
 const UNSTABLE_DEVICE = /^\/dev\/(sd[a-z]+|hd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme\d+n\d+|mmcblk\d+)(p?\d+)?$/;
 const STABLE_DEVICE = /^\/dev\/(disk\/by-[a-z-]+\/[^/]+|mapper\/[^/]+|loop\d+(p\d+)?)$/;

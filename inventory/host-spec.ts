@@ -40,6 +40,17 @@ export interface IscsiDiskSpec {
   chap?: { user: string; secret: SecretRef; mutual?: { user: string; secret: SecretRef } };
 }
 
+/** Off-site rotation (docs/rotation.md): the enrolled disks take turns at the mount point. */
+export interface RotationDiskSpec {
+  kind: 'rotation';
+  disks: { id: string; uuid: string; luks_uuid?: string }[];
+  run_on_attach: boolean;
+  /** Seconds. */
+  min_age: number;
+  /** Seconds. */
+  max_absence: number;
+}
+
 export interface HostSpec {
   /** Inventory name (hosts.NAME): used in output, errors and as the default snapshot set name. */
   name: string;
@@ -52,7 +63,7 @@ export interface HostSpec {
   /** Packages may be installed with the host's package manager when missing. */
   install_packages: boolean;
   disk?: {
-    target: UsbDiskSpec | IscsiDiskSpec;
+    target: UsbDiskSpec | IscsiDiskSpec | RotationDiskSpec;
     filesystem: 'ext4' | 'xfs' | 'btrfs';
     label: string;
   };

@@ -1,7 +1,7 @@
 /**
  * defaults < groups (in file order) < host. Maps merge key by key, lists and scalars are
  * replaced whole, an empty value (`key:` or `key: ~`) removes what a lower layer set.
- * A disk's `usb` and `iscsi` exclude each other: a layer naming one drops the other.
+ * A disk's `usb`, `iscsi` and `rotation` exclude each other: a layer naming one drops the others.
  *
  * Every merged value remembers which layer wrote it, so a bad value inherited from
  * `defaults:` is reported at its line in `defaults:`, not at the host.
@@ -23,7 +23,7 @@ export interface Merged {
 type SettingsMap = Record<string, unknown>;
 type Origins = Map<string, Path>;
 
-const EXCLUSIVE: Record<string, readonly string[]> = { disk: ['usb', 'iscsi'] };
+const EXCLUSIVE: Record<string, readonly string[]> = { disk: ['usb', 'iscsi', 'rotation'] };
 
 function isMap(v: unknown): v is SettingsMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import {
-  absPath, argv, count, devicePath, duration, envName, fileName, hostAddress, label, LABEL_MAX, line,
+  absPath, argv, count, devicePath, diskId, duration, envName, fsUuid, fileName, hostAddress, label, LABEL_MAX, line,
   localPath, mailAddress, port, schedule, simpleName, size, sourcePath, USER_NAME, userName,
 } from './fields.ts';
 import { parsePortal, targetNameProblem } from './iscsi.ts';
@@ -52,14 +52,41 @@ export const iscsiSchema = strict({
   chap: chap.optional(),
 });
 
+/**
+ * Off-site rotation (docs/rotation.md): several disks take turns, each identified by its
+ * filesystem UUID and carrying its own chain of snapshots. Written by `linkdest disk enroll`.
+ */
+export const rotationSchema = strict({
+  disks: z.array(strict({
+    id: diskId,
+    uuid: fsUuid,
+    /** Only for an encrypted disk: the LUKS container's UUID (uuid is the filesystem inside). */
+    luks_uuid: fsUuid.optional(),
+  }), { error: 'expected a list of disks: - {id: A, uuid: ...}' }).superRefine((disks, ctx) => {
+    const ids = new Set<string>();
+    const uuids = new Set<string>();
+    disks.forEach((d, i) => {
+      if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `disk id ${d.id} is enrolled twice` });
+      if (uuids.has(d.uuid.toLowerCase())) ctx.addIssue({ code: 'custom', path: [i, 'uuid'], message: `uuid ${d.uuid} is enrolled twice` });
+      ids.add(d.id);
+      uuids.add(d.uuid.toLowerCase());
+    });
+  }).optional(),
+  run_on_attach: z.boolean().optional(),
+  min_age: duration.optional(),
+  max_absence: duration.optional(),
+});
+
 export const diskSchema = strict({
   usb: strict({ device: devicePath }).optional(),
   iscsi: iscsiSchema.optional(),
+  rotation: rotationSchema.optional(),
   filesystem: z.enum(['ext4', 'xfs', 'btrfs']).optional(),
   label: label.optional(),
 }).superRefine((d, ctx) => {
-  if (d.usb && d.iscsi) ctx.addIssue({ code: 'custom', path: ['iscsi'], message: 'a disk is either usb or iscsi, not both', params: atKey });
-  if (!d.usb && !d.iscsi) ctx.addIssue({ code: 'custom', message: 'expected usb: {device: ...} or iscsi: {portal, target, lun}', params: atKey });
+  const kinds = (['usb', 'iscsi', 'rotation'] as const).filter((k) => d[k] !== undefined);
+  if (kinds.length > 1) ctx.addIssue({ code: 'custom', path: [kinds[1]!], message: `a disk is either ${kinds[0]} or ${kinds[1]}, not both`, params: atKey });
+  if (kinds.length === 0) ctx.addIssue({ code: 'custom', message: 'expected usb: {device: ...}, iscsi: {portal, target, lun} or rotation: {disks: [...]}', params: atKey });
   const max = LABEL_MAX[d.filesystem ?? 'ext4'];
   if (d.label !== undefined && d.label.length > max) {
     ctx.addIssue({ code: 'custom', path: ['label'], message: `${d.filesystem ?? 'ext4'} labels have at most ${max} characters` });

@@ -83,7 +83,9 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   // An unset `mount` is decided by the facts (mount-kind.ts): every kind's questions go into
   // the one round trip, then the facts choose. A set one is checked against the same facts.
   const wanted = spec.mountDefaulted === true ? undefined : spec.mount;
-  const kinds: MountKind[] = spec.disk !== undefined && wanted === undefined ? ['automount', 'static', 'fstab'] : [spec.mount];
+  // Rotation disks are mounted by the runtime by uuid: no unit or fstab line to choose.
+  const unitMounted = spec.disk !== undefined && spec.disk.target.kind !== 'rotation';
+  const kinds: MountKind[] = unitMounted && wanted === undefined ? ['automount', 'static', 'fstab'] : [spec.mount];
   const recipes = kinds.map((mount) => ({ mount, recipe: buildRecipe({ ...spec, mount }, inputs) }));
   const asked = recipes.flatMap((r) => r.recipe.resources);
   const pulls = spec.pull !== undefined && spec.pull.length > 0;
@@ -95,7 +97,7 @@ export async function planHost(spec: HostSpec, transport: Transport, opts: PlanO
   }
   const notes: string[] = [];
   let mount = spec.mount;
-  if (spec.disk !== undefined) {
+  if (unitMounted) {
     const decided = decideMount(wanted, facts);
     if (!decided.ok) throw new LinkdestError(decided.error, { host: spec.name, step: 'mount' });
     mount = decided.kind;

@@ -6,10 +6,13 @@
  */
 import { LinkdestError } from '../runtime/errors.ts';
 import { parseRuntimeConfig, type RuntimeConfig } from '../runtime/config.ts';
-import type { HostSpec } from '../inventory/host-spec.ts';
+import type { HostSpec, IscsiDiskSpec, RotationDiskSpec, UsbDiskSpec } from '../inventory/host-spec.ts';
+import { rotationKeyFile } from '../inventory/build.ts';
 import { isNormalizedPath, pathUnitName } from './systemd/escape.ts';
 import type { HostResource } from './resources/host-resource.ts';
 import { PackagesResource } from './resources/packages.ts';
+import { AttachTriggerResource } from './resources/attach-trigger.ts';
+import { EncryptionSupportResource } from './resources/encryption-support.ts';
 import { DiskTarget } from './resources/disk-target.ts';
 import { PartitionResource } from './resources/partition.ts';
 import { FilesystemResource } from './resources/filesystem.ts';
@@ -45,7 +48,7 @@ export interface Recipe {
 }
 
 /** The disk as a device path: the inventory's for USB, the by-path link of the LUN for iSCSI. */
-export function diskDevicePath(target: NonNullable<HostSpec['disk']>['target']): string {
+export function diskDevicePath(target: UsbDiskSpec | IscsiDiskSpec): string {
   if (target.kind === 'usb') return target.device;
   return byPathLink(portalsOf(target)[0]!, target.target, target.lun);
 }
@@ -75,6 +78,15 @@ function validate(spec: HostSpec): void {
   }
 }
 
+/** The rotation part of the runtime config: the enrolled disks, mounted by uuid (docs/rotation.md). */
+export function rotationDestination(spec: HostSpec, r: RotationDiskSpec) {
+  return {
+    mount: { kind: 'uuid' as const, fstype: spec.disk!.filesystem, options: ['noatime'] },
+    disks: r.disks.map((d) => ({ ...d, ...(d.luks_uuid !== undefined && { key_file: rotationKeyFile(d.id) }) })),
+    rotation: { min_age_seconds: r.min_age, max_absence_seconds: r.max_absence, run_on_attach: r.run_on_attach },
+  };
+}
+
 function destinationMount(spec: HostSpec): MarkerMount {
   if (!spec.disk) return { kind: 'none' };
   if (spec.mount === 'fstab') return { kind: 'fstab' };
@@ -92,7 +104,8 @@ export function runtimeConfigFor(spec: HostSpec): RuntimeConfig {
     : spec.runtime.report;
   const webhook = withMail.webhook;
   const report = webhook && spec.webhook_url ? { ...withMail, webhook: { ...webhook, url_file: WEBHOOK_URL_PATH } } : withMail;
-  const config = { ...spec.runtime, report, destination: { path: spec.mountpoint, marker: spec.marker, mount: destinationMount(spec), ...iscsi } };
+  const rotation = target?.kind === 'rotation' ? rotationDestination(spec, target) : { mount: destinationMount(spec) };
+  const config = { ...spec.runtime, report, destination: { path: spec.mountpoint, marker: spec.marker, ...rotation, ...iscsi } };
   try {
     return parseRuntimeConfig(config, `${spec.origin} (runtime config of ${spec.name})`);
   } catch (e) {
@@ -104,7 +117,8 @@ export function runtimeConfigFor(spec: HostSpec): RuntimeConfig {
 export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   validate(spec);
   const config = runtimeConfigFor(spec);
-  const disk = spec.disk && new DiskTarget({
+  // Rotation disks are prepared one by one by `linkdest disk enroll`, not by apply.
+  const disk = spec.disk && spec.disk.target.kind !== 'rotation' && new DiskTarget({
     device: diskDevicePath(spec.disk.target),
     fstype: spec.disk.filesystem,
     label: spec.disk.label,
@@ -117,6 +131,9 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   });
   const netdev = spec.disk?.target.kind === 'iscsi';
   const r: HostResource[] = [new PackagesResource({ install: spec.install_packages, ...(spec.disk ? { fstype: spec.disk.filesystem } : {}) })];
+  if (spec.disk?.target.kind === 'rotation') {
+    r.push(new EncryptionSupportResource(spec.name, spec.disk.target.disks.filter((d) => d.luks_uuid !== undefined).map((d) => d.id)));
+  }
   // The LUN must be logged in (and its by-path link there) before it can be partitioned.
   r.push(...iscsiResourcesFor(spec));
   if (disk && spec.disk) {
@@ -140,8 +157,14 @@ export function buildRecipe(spec: HostSpec, inputs: RecipeInputs): Recipe {
   if (disk && spec.mount !== 'fstab') {
     r.push(new UnitStateResource(pathUnitName(spec.mountpoint, spec.mount === 'automount' ? 'automount' : 'mount')));
   }
-  r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name, group: spec.runtime.backup_group }, disk));
+  // A rotation disk's marker (with its id) is written at enrolment, on that disk only.
+  if (spec.disk?.target.kind !== 'rotation') {
+    r.push(new MarkerResource({ mountpoint: spec.mountpoint, name: spec.marker, mount: destinationMount(spec), host: spec.name, group: spec.runtime.backup_group }, disk || undefined));
+  }
   r.push(new UnitStateResource('linkdest.timer'));
   if (spec.verify_schedule) r.push(new UnitStateResource('linkdest-verify.timer'));
+  if (spec.disk?.target.kind === 'rotation') {
+    r.push(new AttachTriggerResource(spec.name, spec.disk.target.disks, spec.disk.target.run_on_attach));
+  }
   return { resources: r, config };
 }

@@ -11,7 +11,7 @@ import { execLine, unitValue } from './systemd/escape.ts';
 import { fstabEscape } from './facts/parse-mounts.ts';
 import { quoteArgv } from './transport/quote.ts';
 
-export type TemplateName = 'mount.mount' | 'automount.automount' | 'linkdest.service' | 'linkdest.timer' | 'linkdest-verify.service' | 'linkdest-verify.timer' | 'fstab-line' | 'cron';
+export type TemplateName = 'mount.mount' | 'automount.automount' | 'linkdest.service' | 'linkdest.timer' | 'linkdest-verify.service' | 'linkdest-verify.timer' | 'linkdest-attach.service' | 'fstab-line' | 'cron';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
 

@@ -11,6 +11,7 @@ import { createLogger } from './log.ts';
 import { acquireLock, acquireSetLock } from './lock.ts';
 import { prune } from './prune.ts';
 import { lockPath, runNightly } from './run.ts';
+import { runOnAttach } from './disks/on-attach.ts';
 import { ensureDestination } from './guard.ts';
 import { verifyProblems, viewSet } from './inspect.ts';
 import { formatBytes } from './size.ts';
@@ -34,10 +35,13 @@ const program = new Command('linkdest-runtime')
 
 const config = (): RuntimeConfig => loadRuntimeConfig(program.opts<{ config: string }>().config);
 
-program.command('run').description('one backup run (lock, VMs, guard, prune, snapshot, report)').action(async () => {
-  const r = await runNightly(config());
-  process.exitCode = r.exitCode;
-});
+program.command('run').description('one backup run (lock, VMs, guard, prune, snapshot, report)')
+  .option('--on-attach <disk-id>', 'started by the plug-in trigger: run only when this disk\'s newest snapshot is older than rotation.min_age')
+  .action(async (o: { onAttach?: string }) => {
+    const cfg = config();
+    if (o.onAttach !== undefined) process.exitCode = await runOnAttach(cfg, o.onAttach, () => runNightly(cfg));
+    else process.exitCode = (await runNightly(cfg)).exitCode;
+  });
 
 program.command('list').description('complete snapshots, oldest first, with their figures and pins').action(async () => {
   const v = await viewSet(setDir(config()));

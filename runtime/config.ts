@@ -39,6 +39,19 @@ export const iscsiTargetSchema = z.object({
   lun: count,
 }).strict();
 
+const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a UUID as blkid prints it');
+
+/** One enrolled rotation disk (docs/rotation.md). */
+export const rotationDiskSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'expected a disk id of 1 to 16 letters, digits, "_" or "-"'),
+  /** The filesystem's UUID (inside the LUKS container when encrypted). */
+  uuid,
+  /** Encrypted disks only: the LUKS container's UUID, opened with key_file (issue 15b). */
+  luks_uuid: uuid.optional(),
+  key_file: absPath.optional(),
+}).strict().refine((d) => (d.luks_uuid === undefined) === (d.key_file === undefined), { message: 'luks_uuid and key_file go together', path: ['key_file'] });
+export type RotationDisk = z.output<typeof rotationDiskSchema>;
+
 export const destinationSchema = z.object({
   /** The backup root, e.g. /mnt/Backup (rbme's BACKUP_PATH). */
   path: absPath,
@@ -51,10 +64,37 @@ export const destinationSchema = z.object({
     z.object({ kind: z.literal('systemd'), unit: z.string().regex(/\.mount$/, 'expected a .mount unit name') }).strict(),
     /** An fstab entry for `path`: `mount PATH` / `umount PATH`. */
     z.object({ kind: z.literal('fstab') }).strict(),
+    /**
+     * Rotation: the enrolled disk found attached is mounted by its filesystem UUID
+     * (`mount -t FSTYPE -o OPTIONS UUID=... PATH`), with or without systemd; one unit or
+     * fstab line per mount point could name only one of the disks (docs/rotation.md).
+     */
+    z.object({
+      kind: z.literal('uuid'),
+      fstype: z.enum(['ext4', 'xfs', 'btrfs']),
+      options: z.array(z.string().regex(/^[A-Za-z0-9_=.-]+$/, 'expected a mount option')).default(['noatime']),
+    }).strict(),
   ]).default({ kind: 'none' }),
   /** When set, the runtime logs in to this target if no session is up. */
   iscsi: iscsiTargetSchema.optional(),
-}).strict();
+  /** Rotation: the enrolled disks (docs/rotation.md); the run uses the one attached. */
+  disks: z.array(rotationDiskSchema).optional(),
+  rotation: z.object({
+    /** 15b: the plug-in trigger starts a run only when the disk's newest snapshot is older. */
+    min_age_seconds: z.number().int().positive().default(20 * 3600),
+    /** A disk not seen for longer is a warning (status, report, metrics). */
+    max_absence_seconds: z.number().int().positive().default(14 * 86400),
+    run_on_attach: z.boolean().default(false),
+  }).strict().optional(),
+}).strict().superRefine((d, ctx) => {
+  if (d.disks !== undefined && d.mount.kind !== 'uuid') ctx.addIssue({ code: 'custom', path: ['mount'], message: 'rotation disks are mounted by uuid: expected mount.kind uuid' });
+  if (d.mount.kind === 'uuid' && d.disks === undefined) ctx.addIssue({ code: 'custom', path: ['disks'], message: 'mount.kind uuid needs the list of enrolled disks' });
+  const ids = new Set<string>();
+  (d.disks ?? []).forEach((k, i) => {
+    if (ids.has(k.id)) ctx.addIssue({ code: 'custom', path: ['disks', i, 'id'], message: `disk id ${k.id} appears twice` });
+    ids.add(k.id);
+  });
+});
 
 export const retentionSchema = z.object({
   /** Never prune below this many complete snapshots (rbme MIN_KEEP_OLD_BACKUPS). */

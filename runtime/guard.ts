@@ -11,9 +11,18 @@ import { LinkdestError } from './errors.ts';
 import { ensureIscsiSession, type IscsiOptions } from './iscsi.ts';
 import type { Logger } from './logger.ts';
 import { isMountPoint, mountDestination, unmountDestination } from './mount.ts';
+import type { RotationDisk } from './config.ts';
+import type { DiskChoice } from './disks/choose-disk.ts';
+import { lookForDisks } from './disks/look.ts';
+import { parseMarker } from './disks/marker-content.ts';
+import { openDisk } from './disks/open-disk.ts';
+import { readFile } from 'node:fs/promises';
 
 export interface GuardHandle {
   mountedByUs: boolean;
+  /** Rotation: the enrolled disk at the destination, and how it was chosen. */
+  disk?: RotationDisk;
+  choice?: DiskChoice;
   /** Unmounts only if we mounted; never throws (a failure is logged as a warning). */
   release(): Promise<void>;
 }
@@ -22,6 +31,8 @@ export interface GuardOptions {
   /** How long a mount may take to appear (default 60 s). */
   mountTimeoutMs?: number;
   iscsi?: IscsiOptions;
+  /** Rotation: the choice already made by the caller (run.ts reports it); made here otherwise. */
+  choice?: DiskChoice;
 }
 
 const fail = (message: string): LinkdestError => new LinkdestError(message, { step: 'guard' });
@@ -39,7 +50,23 @@ export async function ensureDestination(cfg: RuntimeConfig, log: Logger, opts: G
   if (iscsi) await ensureIscsiSession(iscsi, log, opts.iscsi);
 
   let mountedByUs = false;
-  if (mount.kind !== 'none' && !(await isMountPoint(path))) {
+  let disk: RotationDisk | undefined;
+  let choice: DiskChoice | undefined;
+  let close: (() => Promise<void>) | undefined;
+  if (mount.kind === 'uuid' && !(await isMountPoint(path))) {
+    choice = opts.choice ?? await lookForDisks(cfg);
+    if (!choice.chosen) throw fail(choice.reason);
+    disk = choice.chosen;
+    log.info(choice.reason);
+    close = await openDisk(disk, log);
+    try {
+      await mountDestination(path, mount, log, opts.mountTimeoutMs ?? 60_000, disk.uuid);
+    } catch (e) {
+      await close?.();
+      throw e;
+    }
+    mountedByUs = true;
+  } else if (mount.kind !== 'none' && mount.kind !== 'uuid' && !(await isMountPoint(path))) {
     await mountDestination(path, mount, log, opts.mountTimeoutMs ?? 60_000);
     mountedByUs = true;
   }
@@ -49,6 +76,7 @@ export async function ensureDestination(cfg: RuntimeConfig, log: Logger, opts: G
     released = true;
     const err = await unmountDestination(path, mount, log);
     if (err) log.warn(err);
+    else await close?.();
   };
 
   const markerPath = join(path, marker);
@@ -60,6 +88,17 @@ export async function ensureDestination(cfg: RuntimeConfig, log: Logger, opts: G
     const where = mount.kind === 'none' ? `that the backup disk is mounted at ${path}` : `what is mounted at ${path} (findmnt ${path})`;
     throw fail(`marker file ${markerPath} is missing: ${path} is not the backup disk; check ${where}`);
   }
-  log.info(`destination ${path} ok (marker ${marker}${mountedByUs ? ', mounted by this run' : ''})`);
-  return { mountedByUs, release };
+  if (mount.kind === 'uuid') {
+    // The marker names the disk: a disk mounted by hand, or a filesystem whose UUID was
+    // copied onto another disk, is caught here before anything is written.
+    const id = parseMarker(await readFile(markerPath, 'utf8').catch(() => '')).diskId;
+    const enrolled = (cfg.destination.disks ?? []).find((d) => d.id === id);
+    if (enrolled === undefined || (disk !== undefined && disk.id !== id)) {
+      await release();
+      throw fail(`${markerPath} names disk ${id ?? '(none)'}, ${disk ? `not disk ${disk.id} that was mounted` : 'which is not enrolled'}; nothing written`);
+    }
+    disk = enrolled;
+  }
+  log.info(`destination ${path} ok (marker ${marker}${disk ? `, disk ${disk.id}` : ''}${mountedByUs ? ', mounted by this run' : ''})`);
+  return { mountedByUs, release, ...(disk && { disk }), ...(choice && { choice }) };
 }

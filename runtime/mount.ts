@@ -31,24 +31,30 @@ export async function isMountPoint(path: string): Promise<boolean> {
   return (await mountedAt(path)) !== undefined;
 }
 
-export function mountArgv(path: string, m: MountConfig): string[] | undefined {
+/** `uuid`: the filesystem UUID of the rotation disk chosen for this run (kind uuid only). */
+export function mountArgv(path: string, m: MountConfig, uuid?: string): string[] | undefined {
   if (m.kind === 'systemd') return ['systemctl', 'start', m.unit];
   if (m.kind === 'fstab') return ['mount', path];
+  if (m.kind === 'uuid') {
+    if (uuid === undefined) throw new LinkdestError(`${path}: no rotation disk chosen to mount`, { step: 'guard' });
+    // By UUID, never /dev/sdX or a label (rotation disks may share one): docs/rotation.md.
+    return ['mount', '-t', m.fstype, '-o', m.options.join(','), `UUID=${uuid}`, path];
+  }
   return undefined;
 }
 
 export function unmountArgv(path: string, m: MountConfig): string[] | undefined {
   if (m.kind === 'systemd') return ['systemctl', 'stop', m.unit];
-  if (m.kind === 'fstab') return ['umount', path];
+  if (m.kind === 'fstab' || m.kind === 'uuid') return ['umount', path];
   return undefined;
 }
 
 const how = (path: string, m: MountConfig): string =>
-  (m.kind === 'systemd' ? `systemctl status ${m.unit}` : `the fstab line for ${path}, is the disk plugged in?`);
+  (m.kind === 'systemd' ? `systemctl status ${m.unit}` : m.kind === 'uuid' ? 'blkid, is the disk plugged in?' : `the fstab line for ${path}, is the disk plugged in?`);
 
 /** Mounts and waits until `path` is a mount point; throws a one-line LinkdestError otherwise. */
-export async function mountDestination(path: string, m: MountConfig, log: Logger, timeoutMs: number): Promise<void> {
-  const argv = mountArgv(path, m);
+export async function mountDestination(path: string, m: MountConfig, log: Logger, timeoutMs: number, uuid?: string): Promise<void> {
+  const argv = mountArgv(path, m, uuid);
   if (!argv) return;
   log.info(`mounting ${path}: ${argv.join(' ')}`);
   // Manual runs, restores and status checks each start and stop the mount unit; after 5

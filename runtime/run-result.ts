@@ -56,6 +56,17 @@ export interface SourceResult {
   kept?: string;
 }
 
+/** Rotation (docs/rotation.md): which disk the run used, why, and every enrolled disk's state. */
+export interface RunDisks {
+  /** Id of the disk written to, when one was. */
+  used?: string;
+  /** How the disk was chosen (or why none was). */
+  reason?: string;
+  /** Attached filesystems that are not enrolled: never written to. */
+  unknown: string[];
+  disks: Array<{ id: string; attached: boolean; newestSnapshot?: string; lastSeen?: string; freeBytes?: number; absent: boolean }>;
+}
+
 export interface RunResult {
   /** Host name (os.hostname()). */
   host: string;
@@ -84,6 +95,8 @@ export interface RunResult {
   vms: VmOutcome[];
   logFile?: string;
   exitCode: number;
+  /** Rotation hosts only. */
+  disks?: RunDisks;
 }
 
 /** What every account of a run carries (last-run.json, the webhook's payload). */

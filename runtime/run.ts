@@ -20,6 +20,10 @@ import { ensureDestination, type GuardHandle } from './guard.ts';
 import { startVms, stopVms } from './vms.ts';
 import { reportFinish, reportStart, type ReportOptions } from './report/index.ts';
 import { recordLastRun } from './ops/last-run.ts';
+import { lookForDisks } from './disks/look.ts';
+import type { DiskChoice } from './disks/choose-disk.ts';
+import { recordRotation, usedDiskFigures } from './disks/after-run.ts';
+import type { SeenUpdate } from './disks/seen-record.ts';
 
 export function lockPath(cfg: RuntimeConfig): string {
   return runLockPath(cfg);
@@ -61,6 +65,9 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
   let setLock: LockHandle | undefined;
   let skipped = false;
   const reported = new Set<string>();
+  const rotation = cfg.destination.disks !== undefined;
+  let choice: DiskChoice | undefined;
+  let used: SeenUpdate | undefined;
   try {
     log.info(`linkdest run of ${r.name} to ${cfg.destination.path}`);
     // Before hooks, VMs and the destination: without rsync nothing is stopped or pruned.
@@ -86,7 +93,10 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
       return r;
     }
     if (abort.signal.aborted) return r;
-    guard = await ensureDestination(cfg, log);
+    // Rotation: which enrolled disk is attached, chosen before the guard so that the report
+    // names the disks seen even when none can be used.
+    if (rotation) choice = await lookForDisks(cfg);
+    guard = await ensureDestination(cfg, log, choice ? { choice } : {});
     // The set's own lock, shared with `linkdest snapshot` and prune of the same set.
     setLock = await acquireSetLock(cfg, log);
     const o = await backup(cfg, log, abort.signal, { protectRoot: true });
@@ -100,6 +110,7 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     r.errors.push(e instanceof LinkdestError ? e.oneLine() : `internal error: ${(e as Error).message}`);
   } finally {
     await setLock?.release();
+    if (guard?.disk) used = await usedDiskFigures(cfg, guard.disk);
     if (guard) await guard.release().catch((e: Error) => r.warnings.push(`release destination: ${e.message}`));
     if (vms.length > 0) {
       r.vms = await startVms(vms, cfg.vms, log).catch((e: Error) => {
@@ -115,6 +126,10 @@ export async function runNightly(cfg: RuntimeConfig, opts: RunOptions = {}): Pro
     if (logProblem) {
       r.warnings.push(`log: ${logProblem}`);
       if (r.logFile && !existsSync(r.logFile)) delete r.logFile;
+    }
+    if (rotation) {
+      await recordRotation(cfg, r, choice, used, new Date()).catch((e: Error) => r.warnings.push(`disks: ${e.message}`));
+      if (r.disks && r.disks.unknown.length > 0) log.warn(`attached but not enrolled, not written to: ${r.disks.unknown.join('; ')}`);
     }
     const status: RunStatus = skipped ? 'skipped' : r.errors.length > 0 ? 'failed' : r.warnings.length > 0 ? 'warning' : 'ok';
     r.status = status;

@@ -2,10 +2,12 @@
 import type { RunResult } from './run-result.ts';
 import { formatBytes } from './size.ts';
 import { sourceResultLine } from './source-result.ts';
+import { diskLines } from './disks/report-lines.ts';
 
 export function summaryLines(r: RunResult): string[] {
   const lines = [`status: ${r.status} (exit ${r.exitCode}), ${(r.durationMs / 1000).toFixed(1)} s`];
   if (r.snapshot) lines.push(`snapshot: ${r.snapshot}`);
+  lines.push(...diskLines(r));
   if (r.stats) {
     const s = r.stats;
     lines.push(`files: ${s.files}, transferred ${s.filesTransferred} (${formatBytes(s.bytesTransferred)}), hard-linked ${s.filesLinked} (${formatBytes(s.bytesLinked)}), total ${formatBytes(s.bytesTotal)}`);

@@ -18,11 +18,12 @@ import { register as uninstall } from './uninstall.ts';
 import { register as trust } from './trust.ts';
 import { register as inventory } from './inventory.ts';
 import { register as report } from './report.ts';
+import { register as disk } from './disk.ts';
 
 /** Each command module adds itself (name, options, action) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** In the order `linkdest --help` lists them: set up, run, look, restore, remove. */
 export const commands: RegisterCommand[] = [
-  init, inventory, trust, plan, apply, discover, snapshot, run, status, report, snapshots, pin, accept, verify, history, diff, logs, restore, uninstall,
+  init, inventory, trust, plan, apply, disk, discover, snapshot, run, status, report, snapshots, pin, accept, verify, history, diff, logs, restore, uninstall,
 ];

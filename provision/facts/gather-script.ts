@@ -8,6 +8,14 @@
  * Parameters after the nonce, repeated: `file PATH`, `secret PATH` (hash only, content
  * never leaves the host), `unit NAME`, `device PATH`, `marker MOUNTPOINT NAME`.
  */
+/**
+ * Whether the kernel has device-mapper, as shell: the driver is registered (/proc/misc), or
+ * it is a module this kernel can load (cryptsetup's first open loads it). Not the control
+ * node: libdevmapper creates /dev/mapper/control on kernels without the driver (seen on the
+ * test machines once cryptsetup had run there). Also enrolment's own probe (disks/luks-format.ts).
+ */
+export const DEVICE_MAPPER_TEST = 'grep -qw device-mapper /proc/misc 2>/dev/null || { PATH="$PATH:/usr/sbin:/sbin" modprobe -n -q dm_mod 2>/dev/null && PATH="$PATH:/usr/sbin:/sbin" modprobe -n -q dm_crypt 2>/dev/null; }';
+
 export const GATHER_SCRIPT = String.raw`set -u
 nonce=$1; shift
 LC_ALL=C; export LC_ALL
@@ -23,8 +31,10 @@ printf 'pid1 %s\n' "$(cat /proc/1/comm 2>/dev/null)"
 sec autofs
 grep -qw autofs /proc/filesystems 2>/dev/null && echo kernel
 [ -e /dev/autofs ] && echo device
+sec device-mapper
+if ${DEVICE_MAPPER_TEST}; then echo control; fi
 sec commands
-for c in node nodejs rsync parted partx udevadm systemctl mkfs.ext4 mkfs.xfs mkfs.btrfs wipefs blkid lsblk debugfs \
+for c in node nodejs rsync parted partx udevadm systemctl mkfs.ext4 mkfs.xfs mkfs.btrfs wipefs blkid lsblk debugfs cryptsetup \
   apt-get dnf zypper pacman apk emerge crontab sudo visudo useradd ssh-keygen; do
   p=$(command -v "$c" 2>/dev/null) && printf '%s %s\n' "$c" "$p"
 done

@@ -85,6 +85,7 @@ export function parseGatherOutput(output: string, nonce: string, query: FactQuer
     os: parseOsRelease(body('os-release')),
     systemd: parseInit(body('init')),
     autofs: parseAutofs(body('autofs')),
+    deviceMapper: body('device-mapper').split('\n').includes('control'),
     packageManager: packageManagerOf(commands),
     commands,
     ...(nodePath !== undefined && nodeVersion !== undefined ? { node: { path: nodePath, version: nodeVersion } } : {}),

@@ -111,6 +111,8 @@ export interface Facts {
   /** PID 1 is systemd (and /run/systemd/system exists). */
   systemd: boolean;
   autofs: AutofsFacts;
+  /** The kernel has device-mapper (loaded or loadable), which LUKS (dm-crypt) needs; see DEVICE_MAPPER_TEST. */
+  deviceMapper?: boolean;
   packageManager?: PackageManager;
   /** Absolute path of each command the provisioner may use, when present. */
   commands: Record<string, string>;

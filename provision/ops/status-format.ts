@@ -3,6 +3,7 @@ import { formatBytes } from '../../runtime/size.ts';
 import { localTime, table } from '../../runtime/ops/format.ts';
 import { formatAge, type StatusRow } from './status-rows.ts';
 import { sourceResultLine } from '../../runtime/source-result.ts';
+import type { DiskState } from '../../runtime/disks/disk-states.ts';
 
 const bytes = (n: number | undefined): string => (n === undefined ? '-' : formatBytes(n));
 
@@ -37,5 +38,17 @@ export function formatStatus(rows: readonly StatusRow[], controlVersion: string,
   // Per-source results of the last run, for hosts that pull more than one source.
   const sources = rows.filter((r) => (r.sources?.length ?? 0) > 1)
     .flatMap((r) => r.sources!.map((x) => `${r.host}  ${sourceResultLine(x)}`));
-  return `${main}\n${sources.length > 0 ? `\nlast run, per source:\n${sources.map((l) => `  ${l}`).join('\n')}\n\n` : ''}${verdict}\n`;
+  const disks = rows.filter((r) => r.disks && r.disks.length > 0).flatMap((r) => r.disks!.map((d) => `${r.host}  ${diskLine(d)}`));
+  const absent = rows.filter((r) => r.absentDisks).map((r) => `${r.host} (disk ${r.absentDisks!.join(', ')})`);
+  const warn = absent.length > 0 ? `warning: rotation disks away longer than rotation.max_absence: ${absent.join(', ')}\n` : '';
+  return `${main}\n${disks.length > 0 ? `\nrotation disks:\n${disks.map((l) => `  ${l}`).join('\n')}\n` : ''}${sources.length > 0 ? `\nlast run, per source:\n${sources.map((l) => `  ${l}`).join('\n')}\n\n` : ''}${verdict}\n${warn}`;
+}
+
+/** `A  attached  newest 2026-12-01_03-00-00  last seen ...  free 1.2 TB`, ABSENT flagged. */
+export function diskLine(d: DiskState): string {
+  return [
+    `disk ${d.id}`, d.attached ? 'attached' : 'not attached', d.encrypted ? 'encrypted' : '',
+    `newest ${d.newestSnapshot ?? 'none'}`, `last seen ${d.lastSeen ? localTime(d.lastSeen) : 'never'}`,
+    `free ${bytes(d.freeBytes)}`, d.absent ? `ABSENT for ${formatAge((d.absentForS ?? 0) * 1000)}` : '',
+  ].filter(Boolean).join('  ');
 }

@@ -7,6 +7,7 @@ import { EXIT } from '../../runtime/errors.ts';
 import type { Overview } from '../../runtime/ops/overview.ts';
 import type { SourceResult } from '../../runtime/run-result.ts';
 import { parseStamp } from '../../runtime/layout.ts';
+import type { DiskState } from '../../runtime/disks/disk-states.ts';
 
 export interface StatusRow {
   host: string;
@@ -34,6 +35,9 @@ export interface StatusRow {
   versionMismatch: boolean;
   stale: boolean;
   error?: string;
+  /** Rotation: every enrolled disk, and those away longer than rotation.max_absence (a warning). */
+  disks?: DiskState[];
+  absentDisks?: string[];
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -108,6 +112,11 @@ export function statusRow(host: string, o: Overview, now: Date, maxAgeMs: number
   }
   if (o.snapshots) { row.snapshots = all.length; if (all[0]) row.oldest = all[0].name; }
   if (o.space) { row.freeBytes = o.space.freeBytes; row.freeInodes = o.space.freeInodes; }
+  if (o.disks) {
+    row.disks = o.disks;
+    const absent = o.disks.filter((d) => d.absent).map((d) => d.id);
+    if (absent.length > 0) row.absentDisks = absent;
+  }
   if (o.schedule.next) row.nextRun = o.schedule.next;
   else if (o.schedule.detail) row.reason ??= o.schedule.detail;
   return row;
@@ -118,7 +127,11 @@ export function unreachableRow(host: string, error: string, result: 'unreachable
   return { host, reachable: false, result, error, versionMismatch: false, stale: true };
 }
 
-/** 0 when every host has a fresh successful snapshot; 1 otherwise (the monitoring check). */
+/**
+ * 0 when every host has a fresh successful snapshot; 1 otherwise (the monitoring check);
+ * 2 when all are fresh but a rotation disk has been away longer than rotation.max_absence.
+ */
 export function statusExitCode(rows: readonly StatusRow[]): number {
-  return rows.some((r) => r.stale) ? EXIT.error : EXIT.ok;
+  if (rows.some((r) => r.stale)) return EXIT.error;
+  return rows.some((r) => (r.absentDisks?.length ?? 0) > 0) ? EXIT.pendingOrWarnings : EXIT.ok;
 }

@@ -29,8 +29,8 @@ export function escapePath(path: string): string {
   return out;
 }
 
-/** `systemd-escape --path --suffix=mount /mnt/Backup` -> mnt-Backup.mount */
-export function pathUnitName(path: string, suffix: 'mount' | 'automount'): string {
+/** `systemd-escape --path --suffix=mount /mnt/Backup` -> mnt-Backup.mount (also the .device of a /dev path). */
+export function pathUnitName(path: string, suffix: 'mount' | 'automount' | 'device'): string {
   return `${escapePath(path)}.${suffix}`;
 }
 

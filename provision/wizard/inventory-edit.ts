@@ -15,7 +15,7 @@ const NEW_FILE_HEADER = [
   ' Check with `linkdest plan`, converge with `linkdest apply`; add hosts with `linkdest init`.',
 ].join('\n');
 
-const FORMAT = { lineWidth: 0, flowCollectionPadding: false } as const;
+export const FORMAT = { lineWidth: 0, flowCollectionPadding: false } as const;
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -85,7 +85,7 @@ function appendHostText(text: string, doc: Document, name: string, fragment: Rec
 }
 
 /** The file with only the edited host's lines replaced, so the rest stays byte for byte. */
-function spliceHostText(text: string, host: YAMLMap, range: number[] | undefined): string | undefined {
+export function spliceHostText(text: string, host: YAMLMap, range: number[] | undefined): string | undefined {
   if (range === undefined || host.flow) return undefined;
   const [start, , end] = range as [number, number, number];
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;

@@ -5,7 +5,7 @@
  * run cannot prune or unmount underneath them; a run in progress means exit 75.
  */
 import { readFileSync } from 'node:fs';
-import type { RuntimeConfig } from '../config.ts';
+import type { RotationDisk, RuntimeConfig } from '../config.ts';
 import { EXIT, LinkdestError } from '../errors.ts';
 import { ensureDestination } from '../guard.ts';
 import { acquireLock, parseOwner, staleReason, type LockHandle } from '../lock.ts';
@@ -50,6 +50,8 @@ export interface AccessOptions {
 export interface Access {
   /** The destination was mounted before we came (or needs no mount). */
   wasMounted: boolean;
+  /** Rotation: the enrolled disk being read. */
+  disk?: RotationDisk;
 }
 
 async function takeLock(cfg: RuntimeConfig, why: string): Promise<LockHandle> {
@@ -73,7 +75,7 @@ export async function withDestination<T>(cfg: RuntimeConfig, opts: AccessOptions
   try {
     const guard = await ensureDestination(cfg, opts.log);
     try {
-      return await fn({ wasMounted });
+      return await fn({ wasMounted, ...(guard.disk && { disk: guard.disk }) });
     } finally {
       await guard.release();
     }

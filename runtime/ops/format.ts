@@ -9,6 +9,7 @@ import type { SnapshotRow } from './overview.ts';
 import type { PinOutcome } from './pin.ts';
 import type { RestoreOutcome } from './restore.ts';
 import type { RunSummary } from './run-logs.ts';
+import { otherDisksLines } from '../disks/other-disks.ts';
 
 /** Columns padded to their widest cell; the last column is never padded. */
 export function table(header: string[], rows: string[][]): string {
@@ -53,7 +54,8 @@ export function formatHistory(h: HistoryReport): string {
     i.version === 0 ? '(absent)' : size(i.size), `${i.version === 0 ? '' : `${i.type ?? ''} modified ${localTime(i.mtimeMs)}`}${flagged(i)}`.trim(),
   ]);
   const n = new Set(h.items.filter((i) => i.version > 0).map((i) => i.version)).size;
-  return `${h.path}: ${n} distinct version${n === 1 ? '' : 's'}\n${table(['VERSION', 'FIRST', 'LAST', 'SNAPSHOTS', 'SIZE', 'DETAIL'], body)}\n`;
+  const others = otherDisksLines(h.disk, h.otherDisks ?? []);
+  return `${h.path}: ${n} distinct version${n === 1 ? '' : 's'}\n${table(['VERSION', 'FIRST', 'LAST', 'SNAPSHOTS', 'SIZE', 'DETAIL'], body)}\n${others.map((l) => `${l}\n`).join('')}`;
 }
 
 export function formatRestore(r: RestoreOutcome): string {
@@ -65,6 +67,7 @@ export function formatRestore(r: RestoreOutcome): string {
       : `${r.newer.length} newer file(s) were overwritten (--force):`);
     lines.push(...r.newer.map((n) => `  ${n}`));
   }
+  lines.push(...otherDisksLines(r.disk, r.otherDisks ?? []));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,6 +1,8 @@
 /** `history PATH` and `diff A B` on the host: pick snapshots, read the trees, report. */
 import { join } from 'node:path';
 import type { RuntimeConfig } from '../config.ts';
+import type { OtherDisk } from '../disks/other-disks.ts';
+import { rotationContext } from '../disks/rotation-context.ts';
 import { LinkdestError, EXIT } from '../errors.ts';
 import { listSet, readMetadata, setDir } from '../layout.ts';
 import type { Logger } from '../logger.ts';
@@ -17,11 +19,14 @@ export interface HistoryReport {
   items: HistoryItem[];
   /** Suspect snapshots among those read (runtime/suspect.ts): an absence there may be an unmounted source, not a deletion. */
   suspect?: string[];
+  /** Rotation: the disk read, and what the other enrolled disks hold (docs/rotation.md). */
+  disk?: string;
+  otherDisks?: OtherDisk[];
 }
 
 export async function history(cfg: RuntimeConfig, path: string, log: Logger): Promise<HistoryReport> {
   const original = normalizePath(path);
-  return withDestination(cfg, { log }, async () => {
+  return withDestination(cfg, { log }, async (access) => {
     const dir = setDir(cfg);
     const { complete } = await listSet(dir);
     const sources = new Set(cfg.sources.map((s) => s.path));
@@ -31,7 +36,7 @@ export async function history(cfg: RuntimeConfig, path: string, log: Logger): Pr
     const items = groupVersions(await observe(dir, complete, loc.rel));
     if (items.length === 0) throw new LinkdestError(`${original} is in none of the ${complete.length} snapshots`, { step: 'history' });
     const suspect = [...(await suspectSnapshots(dir, complete)).keys()];
-    return { path: original, items, ...(suspect.length > 0 ? { suspect } : {}) };
+    return { path: original, items, ...(suspect.length > 0 ? { suspect } : {}), ...(await rotationContext(cfg, access.disk)) };
   });
 }
 

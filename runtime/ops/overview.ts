@@ -23,6 +23,9 @@ import { cronSchedule, nextCronRun } from './cron-next.ts';
 import { readLastRun, recordIsCurrent, summaryOfRecord } from './last-run.ts';
 import { runLogFiles, summarizeRun, type RunSummary } from './run-logs.ts';
 import { RUNTIME_VERSION } from './version.ts';
+import type { DiskState } from '../disks/disk-states.ts';
+import { rotationDisksNow } from '../disks/overview-disks.ts';
+import { parseMarker } from '../disks/marker-content.ts';
 
 export const CRON_FILE = '/etc/cron.d/linkdest';
 
@@ -71,6 +74,12 @@ export interface Overview {
   /** Newest successful snapshot according to the runs' records (see last-run.ts). */
   lastSuccess?: SnapshotRow;
   schedule: Schedule;
+  /** Rotation hosts: every enrolled disk (docs/rotation.md). */
+  disks?: DiskState[];
+  /** Rotation: the longest a disk may stay away, seconds. */
+  maxAbsenceS?: number;
+  /** The disk id its marker names (an enrolled rotation disk, or a usb disk adopted by one). */
+  markerDiskId?: string;
 }
 
 export async function snapshotRows(dir: string): Promise<{ rows: SnapshotRow[]; partials: string[] }> {
@@ -146,6 +155,10 @@ export async function gatherOverview(cfg: RuntimeConfig, log: Logger): Promise<O
   const success = (await readLastRun(cfg.state_dir))?.lastSuccess;
   const stamp = success ? parseStamp(basename(success.snapshot)) : undefined;
   if (success && stamp) o.lastSuccess = { name: basename(success.snapshot), time: stamp.toISOString(), status: 'ok' };
+  if (cfg.destination.disks) {
+    o.disks = await rotationDisksNow(cfg);
+    o.maxAbsenceS = cfg.destination.rotation?.max_absence_seconds ?? 14 * 86400;
+  }
   try {
     o.mounted = await isMountPoint(cfg.destination.path);
     await withDestination(cfg, { log }, async () => {
@@ -153,6 +166,8 @@ export async function gatherOverview(cfg: RuntimeConfig, log: Logger): Promise<O
       o.snapshots = s.rows;
       o.partials = s.partials;
       o.space = await spaceOf(existsSync(dir) ? dir : cfg.destination.path);
+      const id = parseMarker(await readFile(join(cfg.destination.path, cfg.destination.marker), 'utf8').catch(() => '')).diskId;
+      if (id !== undefined) o.markerDiskId = id;
     });
   } catch (e) {
     // A run that has (or is about to take) the disk is no error: status says running.

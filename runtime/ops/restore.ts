@@ -19,6 +19,8 @@ import { chooseSnapshot, parseAt } from './select-snapshot.ts';
 import { realParent, resolveInSnapshot, setDirAttributes, symlinkedParents } from './restore-paths.ts';
 import { locateInSnapshot, normalizePath, notBackedUp, type SnapshotLocation } from './snapshot-path.ts';
 import { statEntry, walkTree, type TreeEntry } from './tree.ts';
+import type { OtherDisk } from '../disks/other-disks.ts';
+import { rotationContext } from '../disks/rotation-context.ts';
 
 export interface RestoreOptions {
   path: string;
@@ -39,6 +41,9 @@ export interface RestoreOutcome {
   changes: string[];
   /** Files at the target newer than the snapshot's copy (overwritten only with --force). */
   newer: string[];
+  /** Rotation: the disk read, and what the other enrolled disks hold (docs/rotation.md). */
+  disk?: string;
+  otherDisks?: OtherDisk[];
 }
 
 const fail = (message: string, exitCode: number = EXIT.error): LinkdestError => new LinkdestError(message, { step: 'restore', exitCode });
@@ -74,7 +79,7 @@ export async function restore(cfg: RuntimeConfig, o: RestoreOptions, log: Logger
   if (to !== undefined && !to.startsWith('/')) throw fail(`--to ${JSON.stringify(o.to)}: expected a directory on this host, like /root/restore`, EXIT.usage);
   const at = o.at === undefined ? undefined : parseAt(o.at);
   const dest = cfg.destination.path;
-  return withDestination(cfg, { log, exclusive: !o.dryRun }, async () => {
+  return withDestination(cfg, { log, exclusive: !o.dryRun }, async (access) => {
     const dir = setDir(cfg);
     const l = await listSet(dir);
     const snapshot = chooseSnapshot(l.complete, l.partials, { at, id: o.snapshot });
@@ -136,6 +141,9 @@ export async function restore(cfg: RuntimeConfig, o: RestoreOptions, log: Logger
     if (o.dryRun && parentMissing) argv.splice(argv.indexOf('--'), 0, '--mkpath');
     const r = await run(argv);
     if (r.code !== 0) throw fail(`rsync exited ${r.code}: ${lastLine(r)}`);
-    return { snapshot, from, target, dryRun: o.dryRun === true, changes: itemizedChanges(r.stdout), newer: newer.map(shown) };
+    return {
+      snapshot, from, target, dryRun: o.dryRun === true, changes: itemizedChanges(r.stdout), newer: newer.map(shown),
+      ...(await rotationContext(cfg, access.disk)),
+    };
   });
 }

@@ -8,6 +8,7 @@ import type { RuntimeConfig } from '../config.ts';
 import type { RunResult, RunStatus, SpaceInfo } from '../run-result.ts';
 import { formatBytes } from '../size.ts';
 import { sourceResultLine } from '../source-result.ts';
+import { diskLines } from '../disks/report-lines.ts';
 
 export type MailStyle = NonNullable<RuntimeConfig['report']['mail']>['style'];
 
@@ -55,6 +56,7 @@ export function formatSummary(r: RunResult): string {
     `Started ${r.startedAt}, finished ${r.finishedAt}, took ${formatDuration(r.durationMs)}`,
   ];
   if (r.snapshot) lines.push(`Snapshot: ${r.snapshot}`);
+  for (const l of diskLines(r)) lines.push(l.charAt(0).toUpperCase() + l.slice(1));
   for (const e of r.errors) lines.push(`Error: ${e}`);
   for (const w of r.warnings) lines.push(`Warning: ${w}`);
   if (r.stats) {
@@ -93,6 +95,7 @@ export function formatSummary(r: RunResult): string {
 export function formatParagraph(r: RunResult): string {
   const facts = [r.snapshot ? `Snapshot ${basename(r.snapshot)}` : 'No snapshot written', `took ${formatDuration(r.durationMs)}`];
   if (r.stats) facts.push(`${formatBytes(r.stats.bytesUsed ?? r.stats.bytesTransferred)} added`);
+  if (r.disks) facts.push(r.disks.used ? `on disk ${r.disks.used}` : 'no enrolled disk attached');
   const problems = [...r.errors.map((e) => `Error: ${e}`), ...r.warnings.map((w) => `Warning: ${w}`)];
   const more = problems.length - 1;
   const first = problems.length === 0 ? '' : ` ${problems[0]}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}`;

@@ -56,6 +56,17 @@ export function renderMetrics(r: RunResult, lastSuccess: number | undefined): st
     });
     if (pulled.length > 0) metric('linkdest_source_last_pull_timestamp_seconds', 'When each source was last pulled (its snapshot\'s start when the last run failed it).', 'gauge', pulled);
   }
+  if (r.disks && r.disks.disks.length > 0) {
+    const dl = (id: string): string => `{name="${label(r.name)}",disk="${label(id)}"}`;
+    const seen = r.disks.disks.flatMap((d): Array<[string, number]> => (d.lastSeen ? [[dl(d.id), Date.parse(d.lastSeen) / 1000]] : []));
+    if (seen.length > 0) metric('linkdest_disk_last_seen_timestamp_seconds', 'When each rotation disk was last seen attached.', 'gauge', seen);
+    metric('linkdest_disk_absent', 'Whether a rotation disk has not been seen for longer than rotation.max_absence.', 'gauge',
+      r.disks.disks.map((d): [string, number] => [dl(d.id), d.absent ? 1 : 0]));
+    metric('linkdest_disk_used', 'Whether the last run wrote to this rotation disk.', 'gauge',
+      r.disks.disks.map((d): [string, number] => [dl(d.id), r.disks!.used === d.id ? 1 : 0]));
+    const free = r.disks.disks.flatMap((d): Array<[string, number]> => (d.freeBytes !== undefined ? [[dl(d.id), d.freeBytes]] : []));
+    if (free.length > 0) metric('linkdest_disk_free_bytes', 'Free bytes on each rotation disk when it was last used.', 'gauge', free);
+  }
   metric('linkdest_snapshots', 'Complete snapshots on the destination.', 'gauge', [[l, r.snapshotCount]]);
   if (r.suspectSnapshots) {
     metric('linkdest_snapshots_suspect', 'Complete snapshots marked suspect by the emptied-source guard and not accepted.', 'gauge', [[l, r.suspectSnapshots.length]]);

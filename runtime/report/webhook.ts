@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import type { RuntimeConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { hideHookArguments } from '../ops/last-run.ts';
-import type { RunOutline, RunResult, RunStatus, SnapshotStats, SourceResult, SpaceInfo } from '../run-result.ts';
+import type { RunDisks, RunOutline, RunResult, RunStatus, SnapshotStats, SourceResult, SpaceInfo } from '../run-result.ts';
 import { formatParagraph } from './format.ts';
 import { flushSpool, listSpool, spoolItem, webhookSpoolDir } from './spool.ts';
 
@@ -35,6 +35,8 @@ export interface WebhookPayload extends RunOutline {
   spaceAfter: SpaceInfo | null;
   /** Each source's result (empty when no snapshot was attempted). */
   sources: SourceResult[];
+  /** Rotation hosts: the disk used and every enrolled disk's state (null otherwise). */
+  disks: RunDisks | null;
 }
 
 /** Discord refuses `content` over 2000 characters; Slack cuts long text anyway. */
@@ -59,6 +61,7 @@ export function webhookPayload(r: RunResult, hooks: readonly (readonly string[])
     startedAt: r.startedAt, finishedAt: r.finishedAt, durationMs: r.durationMs,
     snapshot: r.snapshot ?? null, errors, warnings,
     stats: r.stats ?? null, spaceAfter: r.spaceAfter ?? null, sources: r.sources ?? [],
+    disks: r.disks ?? null,
   };
 }
 

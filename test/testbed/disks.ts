@@ -143,6 +143,35 @@ async function syncPartitionsNow(leaderPid: number, disk: TestDisk): Promise<voi
 }
 
 /**
+ * The disk pulled out, as the host sees it: its nodes and /dev/disk/by-* links go, as udev
+ * removes them. The loop device itself stays attached on the machine, so its number is
+ * never handed to another test's disk while this host still knows the node (a detached
+ * loop's number is reused at once on a busy machine). Call after DiskWatch.remove.
+ */
+export async function unplugFromHost(leaderPid: number, disk: TestDisk): Promise<void> {
+  await (syncing.get(disk.device) ?? Promise.resolve()).catch(() => {});
+  const name = basename(disk.device);
+  const devDir = `/proc/${leaderPid}/root/dev`;
+  for (const dir of LINK_DIRS) {
+    const linkDir = join(devDir, 'disk', dir);
+    for (const entry of await readdir(linkDir).catch(() => [] as string[])) {
+      const target = basename(await readlink(join(linkDir, entry)).catch(() => ''));
+      if (target === name || target.startsWith(`${name}p`)) await unlink(join(linkDir, entry)).catch(() => {});
+    }
+  }
+  for (const entry of await readdir(devDir)) {
+    if (entry === name || entry.startsWith(`${name}p`)) await unlink(join(devDir, entry)).catch(() => {});
+  }
+}
+
+/** The disk plugged in again: its node back inside the host, partitions and links synced. */
+export async function plugIntoHost(leaderPid: number, disk: TestDisk): Promise<void> {
+  const name = basename(disk.device);
+  if (!existsSync(`/proc/${leaderPid}/root/dev/${name}`)) await mknodIn(leaderPid, name, (await readFile(`/sys/block/${name}/dev`, 'utf8')).trim());
+  await syncPartitions(leaderPid, disk);
+}
+
+/**
  * Polls attached disks and syncs one once its backing file and the kernel's partition list
  * have changed and then held still for one interval (a table half written by parted is not
  * acted on), as udev reacts to change events. Code under test must therefore wait for a
@@ -171,6 +200,14 @@ export class DiskWatch {
     this.timer = undefined;
   }
 
+  /** Stop keeping this disk's nodes in step (it is being unplugged); resolves once no tick is running. */
+  async remove(disk: TestDisk): Promise<void> {
+    this.synced.delete(disk);
+    this.previous.delete(disk);
+    this.syncedAt.delete(disk);
+    while (this.busy) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   private async observe(disk: TestDisk): Promise<string | undefined> {
     const st = await stat(disk.file).catch(() => undefined);
     if (!st) return undefined;
@@ -189,7 +226,7 @@ export class DiskWatch {
         const settled = now !== undefined && now === this.previous.get(disk);
         if (now !== undefined) this.previous.set(disk, now);
         const stale = Date.now() - (this.syncedAt.get(disk) ?? 0) > RESYNC_MS;
-        if (!settled || (now === last && !stale)) continue;
+        if (!settled || (now === last && !stale) || !this.synced.has(disk)) continue;
         await syncPartitions(disk.leaderPid, disk).catch(() => {});
         // Recorded as before the sync: what the sync itself changed is looked at again next
         // time, so a table read at a bad moment is corrected rather than trusted.

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import type { SshSpec } from '../../inventory/host-spec.ts';
 import { execIn, type Container, type HostInit } from './container.ts';
-import { attachLoopDisk, syncPartitions, type DiskWatch, type TestDisk } from './disks.ts';
+import { attachLoopDisk, plugIntoHost, syncPartitions, unplugFromHost, type DiskWatch, type TestDisk } from './disks.ts';
 import type { RunResult } from './run.ts';
 import type { StateDir } from './state.ts';
 
@@ -61,6 +61,18 @@ export class TestHost {
     this.disks.push(disk);
     this.watch.add(disk);
     return disk;
+  }
+
+  /** The disk pulled out: its nodes and links vanish from the host (the loop stays attached on the machine). */
+  async unplugDisk(disk: TestDisk): Promise<void> {
+    await this.watch.remove(disk);
+    await unplugFromHost(this.container.leaderPid, disk);
+  }
+
+  /** The disk plugged in again: nodes, partitions and links back, and kept in step. */
+  async plugDisk(disk: TestDisk): Promise<void> {
+    await plugIntoHost(this.container.leaderPid, disk);
+    this.watch.add(disk);
   }
 
   /** What udev would do after a partition table or filesystem change; also done by a watcher. */

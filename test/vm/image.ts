@@ -20,6 +20,8 @@ const RECIPE_VERSION = 2;
 export const VM_PACKAGES = [
   'systemd-sysv', 'udev', 'dbus', 'openssh-server', 'open-iscsi', 'rsync', 'gdisk', 'parted',
   'e2fsprogs', 'nodejs', 'cron', 'iproute2', 'kmod', 'initramfs-tools', 'procps',
+  // Encrypted rotation disks (LUKS2): the container kernel has no dm-crypt, the guest's has.
+  'cryptsetup',
   'linux-image-cloud-amd64',
 ];
 /** Housekeeping that only slows a TCG boot down, and the first-boot wizard that waits for a console. */

@@ -14,6 +14,7 @@ import { run, type RunResult } from '../testbed/run.ts';
 import type { VmImage } from './image.ts';
 import { spawnLeashed, type Leashed } from './leash.ts';
 import { removeStaleVmLeftovers, TMP_PREFIX } from './stale.ts';
+import { openQmp, type Qmp } from './qmp.ts';
 
 export interface GuestOptions {
   image: VmImage;
@@ -22,6 +23,12 @@ export interface GuestOptions {
   memoryMiB?: number;
   /** How long one boot may take to reach ssh (default 300 s: TCG on a loaded machine). */
   bootTimeoutMs?: number;
+  /**
+   * Raw disk images attached at boot as virtio disks that can be unplugged (unplugDisk) and
+   * plugged in again (plugDisk) while the guest runs. `id` is also the disk's serial, so the
+   * guest sees it as /dev/disk/by-id/virtio-<id>.
+   */
+  disks?: { id: string; file: string }[];
 }
 
 export interface ExecOptions {
@@ -44,6 +51,10 @@ export interface Guest {
   exec(argv: string[], opts?: ExecOptions): Promise<RunResult>;
   /** Reboots the guest and waits until ssh answers from the new boot and its start-up jobs are done. */
   reboot(): Promise<void>;
+  /** Hot-adds a raw image as a virtio disk (what plugging in a USB disk is to udev and systemd). */
+  plugDisk(id: string, file: string): Promise<void>;
+  /** Hot-removes a disk (ACPI eject in the guest); returns once QEMU has let go of it. */
+  unplugDisk(id: string): Promise<void>;
   /** Kills QEMU and removes the overlay. Always safe to call, also twice. */
   stop(): Promise<void>;
 }
@@ -68,6 +79,8 @@ export async function bootGuest(opts: GuestOptions): Promise<Guest> {
   const serialLog = join(dir, 'serial.log');
   const knownHosts = join(dir, 'known_hosts');
   const qemuLog = join(dir, 'qemu.log');
+  const qmpSocket = join(dir, 'qmp.sock');
+  let qmp: Qmp | undefined;
   await writeFile(knownHosts, '');
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', opts.image.disk, overlay]);
   const bootSeconds: number[] = [];
@@ -105,6 +118,7 @@ export async function bootGuest(opts: GuestOptions): Promise<Guest> {
     throw new Error(`vm: no ssh login within ${(opts.bootTimeoutMs ?? 300_000) / 1000} s; see ${serialLog}`);
   };
   const stop = async () => {
+    qmp?.close();
     await qemu?.stop();
     // LINKDEST_VM_KEEP_LOGS=1 keeps the serial console and QEMU logs for a post-mortem.
     if (process.env.LINKDEST_VM_KEEP_LOGS === '1') await rm(overlay, { force: true });
@@ -123,10 +137,18 @@ export async function bootGuest(opts: GuestOptions): Promise<Guest> {
         '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
         '-netdev', netdev.join(','), '-device', 'virtio-net-pci,netdev=net0',
         '-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0',
+        '-qmp', `unix:${qmpSocket},server=on,wait=off`,
+        // PCI slots from 0x10 up: the guest numbers virtio disks in slot order, and the
+        // system disk (an automatic, lower slot) must stay /dev/vda.
+        ...(opts.disks ?? []).flatMap((d, i) => [
+          '-blockdev', `driver=raw,node-name=${d.id},file.driver=file,file.filename=${d.file}`,
+          '-device', `virtio-blk-pci,drive=${d.id},id=${d.id}-dev,serial=${d.id},addr=0x${(0x10 + i).toString(16)}`,
+        ]),
       ], { logFile: qemuLog });
       await Promise.race([qemu.exited, sleep(1500)]);
     }
     if (!qemu?.running()) throw new Error(`vm: QEMU did not start; see ${qemuLog}`);
+    if (opts.disks !== undefined) qmp = await openQmp(qmpSocket);
     await waitForSsh(Date.now() - 1500);
   } catch (err) {
     await stop();
@@ -147,6 +169,18 @@ export async function bootGuest(opts: GuestOptions): Promise<Guest> {
       // The connection may drop before ssh sees an exit status: not an error here.
       await exec(['systemctl', 'reboot'], { allowFail: true, timeoutMs: 30_000 });
       await waitForSsh(Date.now(), bootId);
+    },
+    async plugDisk(id, file) {
+      qmp ??= await openQmp(qmpSocket);
+      await qmp.execute('blockdev-add', { 'driver': 'raw', 'node-name': id, 'file': { driver: 'file', filename: file } });
+      await qmp.execute('device_add', { driver: 'virtio-blk-pci', drive: id, id: `${id}-dev`, serial: id });
+    },
+    async unplugDisk(id) {
+      qmp ??= await openQmp(qmpSocket);
+      await qmp.execute('device_del', { id: `${id}-dev` });
+      // The guest has to eject the device (ACPI); only then may the image go away.
+      await qmp.waitEvent('DEVICE_DELETED', (e) => e.data?.device === `${id}-dev`, 120_000);
+      await qmp.execute('blockdev-del', { 'node-name': id });
     },
     stop,
   };

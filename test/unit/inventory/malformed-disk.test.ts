@@ -39,7 +39,7 @@ const cases: [string, string, string, string][] = [
     hosts:
       h:
         sources: [/data]
-        disk: { filesystem: xfs }`, '4:5', 'hosts.h.disk: expected usb: {device: ...} or iscsi: {portal, target, lun}'],
+        disk: { filesystem: xfs }`, '4:5', 'hosts.h.disk: expected usb: {device: ...}, iscsi: {portal, target, lun} or rotation: {disks: [...]}'],
   ['iSCSI LUN missing', yml`
     hosts:
       h:

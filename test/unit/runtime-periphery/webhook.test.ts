@@ -56,7 +56,7 @@ describe('webhookPayload: the structured fields', () => {
       kind: 'backup', text: expect.any(String), content: expect.any(String),
       host: 'gentoo', name: 'Apps', status: 'ok', exitCode: 0, startedAt: r.startedAt, finishedAt: r.finishedAt,
       durationMs: 3_725_000, snapshot: '/mnt/Backup/Apps/2026-11-26_03-00-00', errors: [], warnings: [],
-      stats: r.stats, spaceAfter: r.spaceAfter, sources: [],
+      stats: r.stats, spaceAfter: r.spaceAfter, sources: [], disks: null,
     });
     expect(webhookPayload(runResult({ snapshot: undefined, stats: undefined, spaceAfter: undefined })))
       .toMatchObject({ snapshot: null, stats: null, spaceAfter: null });
