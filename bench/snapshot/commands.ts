@@ -11,6 +11,7 @@
  *   npm run build && npx tsx bench/snapshot/commands.ts          (50,000 files, 5 rounds)
  *   BENCH_FILES=5000 BENCH_ROUNDS=1 npx tsx bench/snapshot/commands.ts     (quick)
  *   BENCH_FILES=1000000 BENCH_ROUNDS=1 BENCH_FULL_ROUNDS=0 npx tsx bench/snapshot/commands.ts
+ * BENCH_RUNTIME_B=FILE adds another runtime bundle (e.g. main's) to the incremental rounds.
  * BENCH_FULL_ROUNDS (default 3; 0 skips them) for the first-snapshot rows; BENCH_DIR picks where
  * the loop image goes. A run ends with a syncfs before its commit rename; bare rsync does
  * not, so the `sync --file-system` right after each bare rsync is timed apart, and the
@@ -31,6 +32,8 @@ const FULL_ROUNDS = Number(process.env.BENCH_FULL_ROUNDS ?? 3);
 const FULL = FULL_ROUNDS > 0;
 /** BENCH_CLI=0 leaves out `linkdest snapshot` (the 1M mode: it runs the same engine as the runtime). */
 const CLI = process.env.BENCH_CLI !== '0';
+/** BENCH_RUNTIME_B=FILE: another runtime bundle (say, main's) in the same rounds, for a before/after. */
+const RUNTIME_B = process.env.BENCH_RUNTIME_B;
 const root = join(import.meta.dirname, '../..');
 const cli = join(root, 'bin/linkdest.mjs');
 const runtime = join(root, 'dist/linkdest-runtime.mjs');
@@ -42,6 +45,7 @@ const mnt = fs.mnt;
 let closed = false;
 const cleanUp = (): void => { if (closed) return; closed = true; fs.close(); rmSync(work, { recursive: true, force: true }); };
 process.on('exit', cleanUp);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 const src = join(mnt, 'src');
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -108,6 +112,10 @@ const first = { cli: CLI ? await timed([node, cli, 'snapshot', '--source', src, 
 console.log(`first snapshots (setup, cold): cli ${first.cli?.s.toFixed(2) ?? '-'} s, runtime ${first.rt.s.toFixed(2)} s, bare rsync ${first.bare.s.toFixed(2)} s`);
 const cliPrev = CLI ? snapshotsIn(join(cliDest, 'bench'))[0]! : '';
 const rtPrev = snapshotsIn(join(rtDest, 'bench'))[0]!;
+const rtBDest = join(mnt, 'rtb');
+const rtBCfg = RUNTIME_B ? runtimeConfig(rtBDest) : '';
+if (RUNTIME_B) await timed([node, RUNTIME_B, '--config', rtBCfg, 'run']);
+const rtBPrev = RUNTIME_B ? snapshotsIn(join(rtBDest, 'bench'))[0]! : '';
 const deep = join(rtDest, 'bench', rtPrev, src.slice(1));
 await sleep(1100);
 mutate(files);
@@ -128,6 +136,7 @@ const allVariants: [string, () => Promise<Timing>, () => Promise<void>][] = [
   ['linkdest snapshot', () => timed([node, cli, 'snapshot', '--source', src, '--dest', cliDest, '--name', 'bench']), () => reset(cliDest, cliPrev)],
   ['linkdest-runtime run', () => timed([node, runtime, '--config', rtCfg, 'run']), () => reset(rtDest, rtPrev)],
 ];
+if (RUNTIME_B) allVariants.push(['linkdest-runtime run (BENCH_RUNTIME_B)', () => timed([node, RUNTIME_B, '--config', rtBCfg, 'run']), () => reset(rtBDest, rtBPrev)]);
 const variants = allVariants.filter(([k]) => CLI || k !== 'linkdest snapshot');
 for (let r = 0; r < ROUNDS; r++) {
   const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
@@ -164,6 +173,7 @@ for (const [k, xs] of Object.entries(rows)) console.log(`| ${k} | ${med(k).toFix
 const ratio = (a: string, b: string): string => `${(med(a) / med(b)).toFixed(2)}x`;
 const withSync = (k: string, sync: string): number => median(rows[k]!.map((x, i) => x.s + rows[sync]![i]!.s));
 console.log(`linkdest-runtime run / bare (deep): ${ratio('linkdest-runtime run', 'bare rsync --link-dest (deep, as ours)')}; / bare (shallow): ${ratio('linkdest-runtime run', 'bare rsync --link-dest (shallow)')}; / (bare (deep) + sync -f): ${(med('linkdest-runtime run') / withSync('bare rsync --link-dest (deep, as ours)', 'sync after bare rsync --link-dest')).toFixed(2)}x`);
+if (RUNTIME_B) console.log(`linkdest-runtime run (BENCH_RUNTIME_B) / bare (deep): ${ratio('linkdest-runtime run (BENCH_RUNTIME_B)', 'bare rsync --link-dest (deep, as ours)')}; this bundle / B: ${ratio('linkdest-runtime run', 'linkdest-runtime run (BENCH_RUNTIME_B)')}`);
 if (CLI) console.log(`linkdest snapshot / bare (deep): ${ratio('linkdest snapshot', 'bare rsync --link-dest (deep, as ours)')}; / bare (shallow): ${ratio('linkdest snapshot', 'bare rsync --link-dest (shallow)')}`);
 if (FULL) {
   const bareSync = withSync('first: bare rsync (no link-dest)', 'first: sync after bare rsync');
