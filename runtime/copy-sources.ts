@@ -63,6 +63,8 @@ export interface CopiedSource {
   flags: RsyncFlags;
   /** The engine's byte total for this source (rsync --stats plus what the pre-link pass linked). */
   bytesTotal: number;
+  /** Entries of the copy when the engine counted them (a mirror); else the census counts them (snapshot.ts). */
+  files?: number;
 }
 
 class FatalCopyError extends Error {}
@@ -130,7 +132,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);
         out.keys[source.path] = key;
-        out.copies.push({ source: source.path, dest, flags: rsyncFlags, bytesTotal: r.bytesTotal });
+        out.copies.push({ source: source.path, dest, flags: rsyncFlags, bytesTotal: r.bytesTotal, ...(r.filesCounted ? { files: r.files } : {}) });
         log.info(`${source.path}: copied`);
         results[i] = r.warnings.length > 0
           ? { source: source.path, status: 'warning', reason: sourceFailureReason(source.path, r.warnings[0]!) }

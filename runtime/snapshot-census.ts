@@ -1,12 +1,14 @@
 /**
- * One walk over a source's copy inside the new snapshot (one lstat per entry): how many
- * entries and regular files it holds, how many of those share their inode with nothing
- * (link count 1: copied afresh, not hard-linked; link-ratio.ts) and a random sample of
- * regular files for the spot check. The contents of other sources nested inside this one
- * are theirs: their directories are counted, not entered (as the engine copies them).
- * Names are bytes, as on disk.
+ * The census of each source's copy inside the new snapshot: how many entries and regular
+ * files it holds, how many of those share their inode with nothing (link count 1: copied
+ * afresh, not hard-linked; link-ratio.ts) and a random sample of regular files for the spot
+ * check. It is tallied during the one walk of the new snapshot that the checksum manifest
+ * makes anyway (manifest/write.ts), so the checks cost no walk of their own. The contents
+ * of other sources nested inside a source are theirs: their directories are counted in
+ * the outer source, their entries in their own. Names are bytes, as on disk.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { walkFiles, type WalkObserver } from './manifest/walk.ts';
 
 export interface Census {
   /** Entries, the source's own directory included (comparable with rsync's "Number of files"). */
@@ -15,35 +17,60 @@ export interface Census {
   /** Regular files with a link count of 1. */
   fresh: number;
   freshBytes: number;
-  /** Relative paths of the sampled regular files. */
+  /** Relative paths (to the source's copy) of the sampled regular files. */
   sample: Buffer[];
 }
 
-const SLASH = Buffer.from('/');
+export interface CensusSource {
+  /** The source's copy, relative to the walked root ('' = the root itself). */
+  sub: string;
+  /** Share of its regular files to sample, in percent. */
+  samplePct: number;
+}
 
-/** `samplePct` of the regular files, each picked with that probability (`random` for tests). */
-export function censusOf(root: string, inner: readonly string[], samplePct: number, random: () => number = Math.random): Census {
-  const c: Census = { entries: 1, regular: 0, fresh: 0, freshBytes: 0, sample: [] };
-  const skip = new Set(inner);
-  const p = samplePct / 100;
-  const stack: Buffer[] = [Buffer.alloc(0)];
-  const base = Buffer.from(root);
-  while (stack.length > 0) {
-    const rel = stack.pop()!;
-    const abs = rel.length > 0 ? Buffer.concat([base, SLASH, rel]) : base;
-    for (const d of readdirSync(abs, { withFileTypes: true, encoding: 'buffer' })) {
-      c.entries++;
-      const r = rel.length > 0 ? Buffer.concat([rel, SLASH, d.name]) : d.name;
-      if (d.isDirectory()) {
-        if (!skip.has(r.toString())) stack.push(r);
-        continue;
-      }
-      if (!d.isFile()) continue;
-      c.regular++;
-      const st = lstatSync(Buffer.concat([base, SLASH, r]));
-      if (st.nlink === 1) { c.fresh++; c.freshBytes += st.size; }
-      if (p > 0 && random() < p) c.sample.push(r);
-    }
+interface Owner { sub: string; prefixLen: number; p: number; c: Census }
+
+/** Tallies every source's census from the walk's events; each entry counts for the deepest source holding it. */
+export class CensusTally implements WalkObserver {
+  private readonly owners: Owner[];
+  private lastDir: string | undefined;
+  private lastOwner: Owner | undefined;
+
+  constructor(sources: readonly CensusSource[], private readonly random: () => number = Math.random) {
+    // Deepest first, so an inner source wins over the source it is nested in.
+    this.owners = sources.map((s) => ({ sub: s.sub, prefixLen: s.sub === '' ? 0 : Buffer.byteLength(s.sub) + 1, p: s.samplePct / 100, c: { entries: 1, regular: 0, fresh: 0, freshBytes: 0, sample: [] } }))
+      .sort((a, b) => b.sub.length - a.sub.length);
   }
-  return c;
+
+  private ownerOf(dir: string): Owner | undefined {
+    if (dir === this.lastDir) return this.lastOwner;
+    this.lastDir = dir;
+    this.lastOwner = this.owners.find((o) => o.sub === '' || dir === o.sub || dir.startsWith(`${o.sub}/`));
+    return this.lastOwner;
+  }
+
+  dir(rel: string, entries: number): void {
+    const o = this.ownerOf(rel);
+    if (o) o.c.entries += entries;
+  }
+
+  file(dir: string, rel: Buffer, st: BigIntStats): void {
+    const o = this.ownerOf(dir);
+    if (!o) return;
+    o.c.regular++;
+    if (st.nlink === 1n) { o.c.fresh++; o.c.freshBytes += Number(st.size); }
+    if (o.p > 0 && this.random() < o.p) o.c.sample.push(Buffer.from(rel.subarray(o.prefixLen)));
+  }
+
+  census(sub: string): Census | undefined {
+    return this.owners.find((o) => o.sub === sub)?.c;
+  }
+}
+
+/** The census of one tree by a walk of its own (`inner`: nested sources, relative to `root`). */
+export function censusOf(root: string, inner: readonly string[], samplePct: number, random: () => number = Math.random): Census {
+  const tally = new CensusTally([{ sub: '', samplePct }, ...inner.map((sub) => ({ sub, samplePct: 0 }))], random);
+  const walk = walkFiles(root, [], tally);
+  while (!walk.next().done) { /* the tally sees every file */ }
+  return tally.census('')!;
 }

@@ -1,6 +1,7 @@
 /**
  * What the run checks about a snapshot after the copy and before the commit, so that the
- * verdict is in the committed metadata: the census of each source's copy (snapshot-census.ts),
+ * verdict is in the committed metadata: the census of each source's copy (snapshot-census.ts,
+ * tallied by the manifest's walk),
  * the emptied-source guard (shrink-rule.ts: the snapshot becomes suspect), the link-ratio
  * alarm (link-ratio.ts) and the spot check against the source (spot-check.ts). Each finding
  * is a warning of the run; the per-source figures are kept for the next run to compare with.
@@ -9,7 +10,7 @@ import type { RuntimeConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { SnapshotMetadata, SourceFigures } from './snapshot-metadata.ts';
 import type { CopiedSource } from './copy-sources.ts';
-import { censusOf } from './snapshot-census.ts';
+import { censusOf, type Census } from './snapshot-census.ts';
 import { shrinkFinding, type SourceSize } from './shrink-rule.ts';
 import { linkVerdict } from './link-ratio.ts';
 import { spotCheck } from './spot-check.ts';
@@ -26,6 +27,8 @@ export interface ChecksRequest {
   runStartMs: number;
   /** Space the whole snapshot took on the destination. */
   bytesUsed: number;
+  /** Each copy's census, by its `dest`, when the manifest's walk tallied it (snapshot.ts); else the checks walk the copy. */
+  censuses?: ReadonlyMap<string, Census>;
   signal?: AbortSignal;
 }
 
@@ -50,6 +53,11 @@ export function baselineOf(meta: SnapshotMetadata | undefined, source: string): 
   return undefined;
 }
 
+/** The share of a copy's regular files the spot check samples (local sources by reading them, pulled ones through rsync --checksum). */
+export function censusSamplePct(cfg: RuntimeConfig): number {
+  return cfg.spot.enabled ? cfg.spot.sample_pct : 0;
+}
+
 export async function checkSnapshot(req: ChecksRequest, log: Logger): Promise<ChecksOutcome> {
   const out: ChecksOutcome = { warnings: [], suspect: [], perSource: {} };
   const warn = (m: string): void => { log.warn(m); out.warnings.push(m); };
@@ -67,7 +75,7 @@ export async function checkSnapshot(req: ChecksRequest, log: Logger): Promise<Ch
 
 async function checkSource(req: ChecksRequest, c: CopiedSource, out: ChecksOutcome, warn: (m: string) => void, log: Logger): Promise<void> {
   const { spot, shrink } = req.cfg;
-  const census = censusOf(c.dest, c.flags.innerSources ?? [], spot.enabled ? spot.sample_pct : 0);
+  const census = req.censuses?.get(c.dest) ?? censusOf(c.dest, c.flags.innerSources ?? [], censusSamplePct(req.cfg));
   const prev = req.baseline ? baselineOf(req.baseline.meta, c.source) : undefined;
   if (req.baseline && !prev) log.info(`${c.source}: ${req.baseline.name} has no figures for this source (written by an older linkdest, or the source is new): the shrink guard and link-ratio alarm start with the next snapshot`);
 

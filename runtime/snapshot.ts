@@ -4,7 +4,7 @@
  * snapshot (copy-sources.ts), write the metadata last, rename `.partial` away (the commit), move `latest`.
  */
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import type { RuntimeConfig } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -20,7 +20,8 @@ import { testPoint } from './test-points.ts';
 import { innerSources } from './nested-sources.ts';
 import { copySources } from './copy-sources.ts';
 import { fsyncDir, syncFilesystem } from './flush.ts';
-import { checkSnapshot } from './snapshot-checks.ts';
+import { censusSamplePct, checkSnapshot } from './snapshot-checks.ts';
+import { CensusTally, type Census } from './snapshot-census.ts';
 import { newestGood } from './suspect.ts';
 import { writeManifest } from './manifest/write.ts';
 import { LinkdestError } from './errors.ts';
@@ -122,14 +123,28 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   // What the manifest cannot cover (a copy this run cannot read: not root, a file pulled with
   // mode 000) is a warning of the run, not only a log line: verify will never check it.
   const manifestLog: Logger = { info: (m) => log.info(m), warn: (m) => { log.warn(m); warnings.push(m); }, error: (m) => log.error(m), text: () => log.text() };
-  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal).catch((e: Error) => {
+  // One walk of the new snapshot for the manifest and the census of the checks: every
+  // source's subtree is an owner, so a nested source's files never count for the outer one.
+  const subOf = (dest: string): string => relative(partial, dest);
+  const tally = new CensusTally(cfg.sources.map((s) => {
+    const c = copies.find((x) => x.source === s.path);
+    return { sub: sourceSubdir(s.path), samplePct: c ? censusSamplePct(cfg) : 0 };
+  }));
+  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally).catch((e: Error) => {
     throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
   });
   const after = await spaceOf(dir);
   // Space the copy took, measured on the filesystem: the honest figure with hard links.
   stats.bytesUsed = Math.max(0, before.freeBytes - after.freeBytes);
   if (!root) log.info('not running as root: owners are not preserved (rsync -o needs root)');
-  const checks = await checkSnapshot({ cfg, name, copies, baseline: good ? { name: good, meta: prevMeta } : undefined, runStartMs: startedMs, bytesUsed: stats.bytesUsed, signal: opts.signal }, log);
+  const censuses = new Map<string, Census>();
+  for (const c of copies) {
+    const census = tally.census(subOf(c.dest));
+    if (census) censuses.set(c.dest, census);
+    // The pre-linked copies' entries, counted by this walk instead of one of the engine's own.
+    if (c.files === undefined) stats.files += census?.entries ?? 0;
+  }
+  const checks = await checkSnapshot({ cfg, name, copies, baseline: good ? { name: good, meta: prevMeta } : undefined, runStartMs: startedMs, bytesUsed: stats.bytesUsed, censuses, signal: opts.signal }, log);
   warnings.push(...checks.warnings);
   const meta: SnapshotMetadata = {
     version: 1, name, host: hostname(), status: warnings.length > 0 ? 'warning' : 'ok',

@@ -1,6 +1,6 @@
 /**
  * The synthetic tree of the snapshot benchmarks: 250 x 8 directories of files from 200 B to
- * 34 KiB, and the change set of an "incremental night": 1 % changed, 0.5 % deleted, 0.5 % added.
+ * 34 KiB (or 200 B to 2 KB for a million files), and the change set of an "incremental night": 1 % changed, 0.5 % deleted, 0.5 % added.
  */
 import { appendFileSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,13 +9,15 @@ let seed = 42;
 const rand = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
 const sizes = [200, 2_000, 8_000, 16_000, 34_000];
 
-export function generate(src: string, count: number): string[] {
+/** `small`: files of 200 B and 2 KB only, so a million of them fit a loop filesystem (BENCH_FILES=1000000). */
+export function generate(src: string, count: number, small = false): string[] {
+  const pool = small ? sizes.slice(0, 2) : sizes;
   const files: string[] = [];
   for (let i = 0; i < count; i++) {
     const dir = join(src, `d${String(i % 250).padStart(3, '0')}`, `s${Math.floor(i / 250) % 8}`);
     if (i < 2000) mkdirSync(dir, { recursive: true });
     const f = join(dir, `f${i}`);
-    writeFileSync(f, Buffer.alloc(sizes[Math.floor(rand() * sizes.length)]!, i % 251));
+    writeFileSync(f, Buffer.alloc(pool[Math.floor(rand() * pool.length)]!, i % 251));
     files.push(f);
   }
   return files;

@@ -17,7 +17,6 @@ import { runRsync } from './run-rsync.ts';
 import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
 import { testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
-import { countEntries } from './count-entries.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
 
 export interface CopyRequest {
@@ -37,6 +36,12 @@ export interface CopyRequest {
 /** One source's share of the snapshot's statistics (space used is measured for the whole snapshot). */
 export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
   mode: 'prelink' | 'mirror';
+  /**
+   * False after the pre-link passes: `files` is then 0, because rsync's figure for them
+   * counts every implied parent directory of a listed path again (and "." twice). The one
+   * walk of the new snapshot (snapshot-census.ts, with the manifest) counts its entries.
+   */
+  filesCounted: boolean;
   warnings: string[];
 }
 
@@ -53,7 +58,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   const remote = req.flags.remote;
   const trimmed = req.source.replace(/\/+$/, '') || '/';
   const srcArg = remote ? remoteSourceArg(trimmed, req.flags.secludedArgs !== false) : trimmed;
-  const out: CopyOutcome = { mode: 'mirror', files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, warnings: [] };
+  const out: CopyOutcome = { mode: 'mirror', filesCounted: true, files: 0, filesTransferred: 0, bytesTransferred: 0, filesLinked: 0, bytesLinked: 0, bytesTotal: 0, warnings: [] };
   // A missing or unmounted source must fail the run, not become an empty snapshot
   // (rsync reports it as exit 23, "some files not transferred").
   if (!remote && !(await stat(srcArg).catch(() => null))?.isDirectory()) throw new Error(`${req.source}: the source directory does not exist or is not a directory`);
@@ -94,6 +99,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   let listDir: string | undefined;
   if (pre) {
     out.mode = 'prelink';
+    out.filesCounted = false;
     out.filesLinked = pre.filesLinked;
     out.bytesLinked = pre.bytesLinked;
     out.bytesTotal = pre.bytesLinked;
@@ -138,7 +144,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       out.filesLinked += Math.max(0, s.regularFiles - s.filesTransferred);
       out.bytesLinked += Math.max(0, s.totalSize - s.bytesTransferred);
     }
-    if (pre) out.files = countEntries(req.dest);
+    if (pre) out.files = 0;
   } finally {
     if (listDir) await rm(listDir, { recursive: true, force: true });
   }

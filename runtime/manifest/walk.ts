@@ -5,7 +5,8 @@
  * thread-pool round trip per call would double it. Directories are read with string
  * names (Node's Buffer-path calls cost about five times more); a directory holding a name
  * that does not decode as UTF-8 (U+FFFD appears) is read again as bytes, and so is all
- * beneath it.
+ * beneath it. An observer learns each directory's entry count and each file on the way (the census of
+ * snapshot-census.ts rides on this walk instead of making its own).
  */
 import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 
@@ -14,34 +15,47 @@ export interface WalkedFile {
   rel: Buffer;
   /** For fs calls: a string when the path is valid UTF-8, else its bytes. */
   abs: string | Buffer;
+  /** The parent directory, relative to the root ('' = the root), as text. */
+  dir: string;
   st: BigIntStats;
+}
+
+export interface WalkObserver {
+  /** A directory (relative, '' = the root) holds `entries` names, of any type. */
+  dir(rel: string, entries: number): void;
+  /** A regular file in directory `dir`, as it is yielded. */
+  file(dir: string, rel: Buffer, st: BigIntStats): void;
 }
 
 const SLASH = Buffer.from('/');
 const byBytes = (a: { name: Buffer }, b: { name: Buffer }): number => Buffer.compare(a.name, b.name);
 
 /** `skipAtRoot`: names at the top that are the snapshot's own files, not backed-up data. */
-export function* walkFiles(root: string, skipAtRoot: readonly string[] = []): Generator<WalkedFile> {
+export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], observer?: WalkObserver): Generator<WalkedFile> {
+  const seen = (f: WalkedFile): WalkedFile => { observer?.file(f.dir, f.rel, f.st); return f; };
   function* asText(abs: string, rel: string): Generator<WalkedFile> {
     const names = readdirSync(abs, { withFileTypes: true });
     if (names.some((d) => d.name.includes('\uFFFD'))) { yield* asBytes(Buffer.from(abs), Buffer.from(rel)); return; }
-    const sorted = names.map((d) => ({ d, name: Buffer.from(d.name) })).sort(byBytes);
+    const kept = rel === '' && skipAtRoot.length > 0 ? names.filter((d) => !skipAtRoot.includes(d.name)) : names;
+    observer?.dir(rel, kept.length);
+    const sorted = kept.map((d) => ({ d, name: Buffer.from(d.name) })).sort(byBytes);
     for (const { d } of sorted) {
-      if (rel === '' && skipAtRoot.includes(d.name)) continue;
       const childAbs = `${abs}/${d.name}`;
       const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
       if (d.isDirectory()) yield* asText(childAbs, childRel);
-      else if (d.isFile()) yield { rel: Buffer.from(childRel), abs: childAbs, st: lstatSync(childAbs, { bigint: true }) };
+      else if (d.isFile()) yield seen({ rel: Buffer.from(childRel), abs: childAbs, dir: rel, st: lstatSync(childAbs, { bigint: true }) });
     }
   }
   function* asBytes(abs: Buffer, rel: Buffer): Generator<WalkedFile> {
-    const entries = readdirSync(abs, { withFileTypes: true, encoding: 'buffer' }).sort(byBytes);
+    const all = readdirSync(abs, { withFileTypes: true, encoding: 'buffer' });
+    const entries = (rel.length === 0 && skipAtRoot.length > 0 ? all.filter((d) => !skipAtRoot.includes(d.name.toString())) : all).sort(byBytes);
+    const dir = rel.toString();
+    observer?.dir(dir, entries.length);
     for (const d of entries) {
-      if (rel.length === 0 && skipAtRoot.includes(d.name.toString())) continue;
       const childAbs = Buffer.concat([abs, SLASH, d.name]);
       const childRel = rel.length === 0 ? d.name : Buffer.concat([rel, SLASH, d.name]);
       if (d.isDirectory()) yield* asBytes(childAbs, childRel);
-      else if (d.isFile()) yield { rel: childRel, abs: childAbs, st: lstatSync(childAbs, { bigint: true }) };
+      else if (d.isFile()) yield seen({ rel: childRel, abs: childAbs, dir, st: lstatSync(childAbs, { bigint: true }) });
     }
   }
   yield* asText(root, '');

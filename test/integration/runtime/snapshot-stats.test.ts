@@ -68,6 +68,31 @@ describe('snapshot statistics and names', () => {
     expect((await readMetadata(second.snapshot!))!.stats.files).toBe(tree2.size + 1);
   });
 
+  test('a nested source copied first counts once: files = the outer copy without the inner one\'s contents + the inner copy', async () => {
+    const src = join(work, 'src-nested');
+    mkdirSync(join(src, 'inner', 'deep'), { recursive: true });
+    for (const f of ['o1', 'o2', 'inner/i1', 'inner/deep/i2', 'inner/deep/i3']) writeFileSync(join(src, f), `${f}\n`);
+    // The inner source first: its copy is in the partial when the outer one's is counted.
+    const cfg = runConfig(work, dest('dest-nested'), [join(src, 'inner'), src]);
+    const expected = (snapshot: string): number => {
+      const outer = describeTree(join(snapshot, src.slice(1)));
+      const inner = [...outer.keys()].filter((k) => k.startsWith('inner/')).length;
+      // Each source's own directory + 1; the outer one holds the inner directory, not its contents.
+      return (outer.size - inner + 1) + (inner + 1);
+    };
+    const first = await backup(cfg, memoryLogger());
+    expect(first.errors).toEqual([]);
+    expect(first.stats!.files).toBe(expected(first.snapshot!));
+    await sleep(1100);
+    writeFileSync(join(src, 'o3'), 'new\n');
+    await sleep(1100);
+    const log = memoryLogger();
+    const second = await backup(cfg, log);
+    expect(second.errors).toEqual([]);
+    expect(log.lines.filter((l) => l.includes('pre-linked')).length).toBe(2);
+    expect(second.stats!.files).toBe(expected(second.snapshot!));
+  });
+
   test('a clock set back: the new snapshot is still named after the newest, and becomes latest and the next link source', async () => {
     const src = join(work, 'src-clock');
     mkdirSync(src);
