@@ -11,6 +11,7 @@ import { enrollDisk } from '../disks/enroll.ts';
 import { recoveryNotice } from '../disks/enroll-encrypted.ts';
 import { removeRotationDisk } from '../disks/inventory-disks.ts';
 import { writeHostConfig } from '../disks/host-config.ts';
+import { removeAttachTrigger } from '../disks/retire-trigger.ts';
 import { diskRows, formatDiskRows } from '../disks/disk-rows.ts';
 import { writeAtomic } from '../wizard/write-files.ts';
 
@@ -52,6 +53,7 @@ export async function diskRetire(host: string, id: string, o: DiskCliOptions, de
     await writeAtomic(o.inventory, next, (await stat(o.inventory)).mode & 0o777);
     write(`${host}: disk ${id} removed from ${o.inventory}\n`);
     await writeHostConfig(t, o.inventory, host, (l) => write(`${host}: ${l}\n`));
+    await removeAttachTrigger(t, id, (l) => write(`${host}: ${l}\n`));
     write(`${host}: disk ${id} retired; its data is untouched (wipe it yourself if you mean to)\n`);
     return EXIT.ok;
   });

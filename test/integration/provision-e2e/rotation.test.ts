@@ -6,7 +6,7 @@
  * disk attached alone gets nothing written; with both attached the one with the older newest
  * snapshot is used; status shows both disks and flags the absent one past a short limit.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseDocument } from 'yaml';
 import { startHosts, type TestDisk, type TestHost, type Testbed } from '../../testbed/index.ts';
@@ -240,9 +240,21 @@ describe.skipIf(reason !== undefined)(suiteTitle('provision e2e: off-site rotati
     expect(r.stdout).toMatch(/ {2}disk B: snapshots \S+ to \S+, last seen 20\d\d-/);
   }, 120_000);
 
-  test('retire B: gone from the inventory and the config, its data untouched', async () => {
+  test('run_on_attach on: apply installs and enables one plug-in trigger per enrolled disk', async () => {
+    const doc = parseDocument(await readFile(inv, 'utf8'));
+    doc.setIn(['hosts', host.name, 'disk', 'rotation', 'run_on_attach'], true);
+    await writeFile(inv, doc.toString());
+    const r = await runCli(['apply', '--yes', '-i', inv]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const id of ['A', 'B']) expect(await out(host, ['systemctl', 'is-enabled', `linkdest-attach-${id}.service`])).toBe('enabled');
+  }, 180_000);
+
+  test('retire B: gone from the inventory and the config, its trigger removed, its data untouched', async () => {
     const r = await runCli(['disk', 'retire', host.name, 'B', '-i', inv]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('linkdest-attach-B.service removed');
+    expect((await host.exec(['test', '-e', '/etc/systemd/system/linkdest-attach-B.service'])).code).not.toBe(0);
+    expect(await out(host, ['systemctl', 'is-enabled', 'linkdest-attach-A.service'])).toBe('enabled');
     expect(parseDocument(await readFile(inv, 'utf8')).toJS().hosts[host.name].disk.rotation.disks.map((d: { id: string }) => d.id)).toEqual(['A']);
     expect(JSON.parse(await out(host, ['cat', '/etc/linkdest/linkdest.json'])).destination.disks.map((d: { id: string }) => d.id)).toEqual(['A']);
     await plug(diskB);
