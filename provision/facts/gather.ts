@@ -13,7 +13,7 @@ import { parseOsRelease } from './parse-os-release.ts';
 import { parseAutofs, parseCommands, parseFileFact, parseInit, parseNodeVersion, parseRsyncVersion, parseUnitFact, packageManagerOf } from './parse-host.ts';
 import { parseFstab, parseProcMounts } from './parse-mounts.ts';
 import { parseLsblk } from './parse-lsblk.ts';
-import { parseBlkidExport } from './parse-blkid.ts';
+import { parseBlkidProps } from '../../runtime/disks/blkid.ts';
 import { parseWipefs } from './parse-wipefs.ts';
 import { parseDebugfsLs } from './parse-debugfs.ts';
 
@@ -58,7 +58,7 @@ function diskFacts(configured: string, sections: Section[]): DiskFacts {
     } else if (s.kind === 'lsblk') {
       disk.device = parseLsblk(s.body)[0];
     } else if (s.kind === 'probe') {
-      disk.probe[s.arg] = parseBlkidExport(s.body);
+      disk.probe[s.arg] = parseBlkidProps(s.body);
     } else if (s.kind === 'wipefs') {
       disk.signatures[s.arg] = parseWipefs(s.body);
     } else if (s.kind === 'holders') {

@@ -13,14 +13,24 @@ export interface ProbedFilesystem {
   label?: string;
 }
 
+/**
+ * One device's `blkid -o export` lines as KEY=value; blkid backslash-escapes shell-special
+ * characters in values (`LABEL=my\\ disk`). The provisioner's facts parse with it too.
+ */
+export function parseBlkidProps(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).replace(/\\(.)/g, '$1');
+  }
+  return out;
+}
+
 export function parseBlkidExport(text: string): ProbedFilesystem[] {
   const out: ProbedFilesystem[] = [];
   for (const block of text.split(/\n\s*\n/)) {
-    const props: Record<string, string> = {};
-    for (const line of block.split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0) props[line.slice(0, eq).trim()] = line.slice(eq + 1);
-    }
+    const props = parseBlkidProps(block);
     if (props.DEVNAME === undefined || props.UUID === undefined) continue;
     out.push({
       device: props.DEVNAME, uuid: props.UUID.toLowerCase(),

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { DiskFacts, Facts, FileFact } from '../../../provision/facts/types.ts';
 import { parseLsblk } from '../../../provision/facts/parse-lsblk.ts';
-import { parseBlkidExport } from '../../../provision/facts/parse-blkid.ts';
+import { parseBlkidProps } from '../../../runtime/disks/blkid.ts';
 import { parseWipefs } from '../../../provision/facts/parse-wipefs.ts';
 import { parseDebugfsLs } from '../../../provision/facts/parse-debugfs.ts';
 import { sha256 } from '../../../provision/resources/file.ts';
@@ -43,7 +43,7 @@ export function blankDisk(configured = '/dev/disk/by-id/usb-WD_Elements_1234-0:0
 export function linkdestDisk(opts: { marker?: boolean; label?: string } = {}): DiskFacts {
   const device = parseLsblk(fixture('lsblk-gpt-ext4-mounted.json'))[0]!;
   const part = device.children[0]!.path;
-  const partProbe = parseBlkidExport(fixture('blkid-ext4-partition.txt'));
+  const partProbe = parseBlkidProps(fixture('blkid-ext4-partition.txt'));
   if (opts.label !== undefined) partProbe.LABEL = opts.label;
   const names = parseDebugfsLs(fixture('debugfs-ls-root.txt'));
   return {
@@ -51,7 +51,7 @@ export function linkdestDisk(opts: { marker?: boolean; label?: string } = {}): D
     resolved: device.path,
     aliases: [],
     device,
-    probe: { [device.path]: parseBlkidExport(fixture('blkid-gpt-disk.txt')), [part]: partProbe },
+    probe: { [device.path]: parseBlkidProps(fixture('blkid-gpt-disk.txt')), [part]: partProbe },
     signatures: { [device.path]: parseWipefs(fixture('wipefs-gpt-disk.json')), [part]: parseWipefs(fixture('wipefs-ext4-partition.json')) },
     holders: { [device.path]: [], [part]: [] },
     rootNames: { [part]: opts.marker === false ? names.filter((n) => n !== '.linkdest-backup') : names },
@@ -71,11 +71,11 @@ export function partitionedDisk(): DiskFacts {
 export function foreignWholeDisk(): DiskFacts {
   const d = blankDisk();
   const path = d.resolved!;
-  return { ...d, probe: { [path]: parseBlkidExport(fixture('blkid-ext4-whole-disk.txt')) }, signatures: { [path]: parseWipefs(fixture('wipefs-ext4-whole-disk.json')) } };
+  return { ...d, probe: { [path]: parseBlkidProps(fixture('blkid-ext4-whole-disk.txt')) }, signatures: { [path]: parseWipefs(fixture('wipefs-ext4-whole-disk.json')) } };
 }
 
-export const LINKDEST_UUID = parseBlkidExport(fixture('blkid-ext4-partition.txt')).UUID!;
-export const DATA_UUID = parseBlkidExport(fixture('blkid-ext4-whole-disk.txt')).UUID!;
+export const LINKDEST_UUID = parseBlkidProps(fixture('blkid-ext4-partition.txt')).UUID!;
+export const DATA_UUID = parseBlkidProps(fixture('blkid-ext4-whole-disk.txt')).UUID!;
 
 export interface PartSketch {
   /** blkid -p values of the partition (TYPE, UUID, LABEL, PART_ENTRY_NAME...). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { parseLsblk } from '../../../provision/facts/parse-lsblk.ts';
-import { parseBlkidExport } from '../../../provision/facts/parse-blkid.ts';
+import { parseBlkidProps } from '../../../runtime/disks/blkid.ts';
 import { parseWipefs } from '../../../provision/facts/parse-wipefs.ts';
 import { parseFstab, parseProcMounts, fstabEscape, unescapeOctal } from '../../../provision/facts/parse-mounts.ts';
 import { parseOsRelease } from '../../../provision/facts/parse-os-release.ts';
@@ -36,10 +36,10 @@ describe('blkid -p -o export', () => {
     ['blkid-ext4-whole-disk.txt', { TYPE: 'ext4', LABEL: 'data' }],
     ['blkid-blank.txt', {}],
   ])('%s', (file, expected) => {
-    expect(parseBlkidExport(fixture(file))).toMatchObject(expected);
+    expect(parseBlkidProps(fixture(file))).toMatchObject(expected);
   });
   test('backslash escapes are undone', () => {
-    expect(parseBlkidExport('LABEL=my\\ disk\\$x\n').LABEL).toBe('my disk$x');
+    expect(parseBlkidProps('LABEL=my\\ disk\\$x\n').LABEL).toBe('my disk$x');
   });
 });
 
