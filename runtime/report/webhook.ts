@@ -42,6 +42,11 @@ export interface WebhookPayload extends RunOutline {
 /** Discord refuses `content` over 2000 characters; Slack cuts long text anyway. */
 export const TEXT_MAX = 1900;
 
+/** Pure: a payload's `text`, cut to what chat services show in one message. */
+export function chatText(full: string): string {
+  return full.length > TEXT_MAX ? `${full.slice(0, TEXT_MAX - 3)}...` : full;
+}
+
 export function shouldPost(when: WebhookConfig['when'], status: RunStatus): boolean {
   return when === 'always' || status !== 'ok';
 }
@@ -53,8 +58,7 @@ export function shouldPost(when: WebhookConfig['when'], status: RunStatus): bool
 export function webhookPayload(r: RunResult, hooks: readonly (readonly string[])[] = []): WebhookPayload {
   const errors = hideHookArguments(r.errors, hooks);
   const warnings = hideHookArguments(r.warnings, hooks);
-  const full = formatParagraph({ ...r, errors, warnings });
-  const text = full.length > TEXT_MAX ? `${full.slice(0, TEXT_MAX - 3)}...` : full;
+  const text = chatText(formatParagraph({ ...r, errors, warnings }));
   return {
     kind: 'backup', text, content: text,
     host: r.host, name: r.name, status: r.status, exitCode: r.exitCode,

@@ -4,7 +4,7 @@
  * what it needs to act on without reading the text: each damaged file with every snapshot
  * that shares it and where an intact copy is, and how much of the set this run covered.
  */
-import { TEXT_MAX, type PostedPayload } from '../report/webhook.ts';
+import { chatText, type PostedPayload } from '../report/webhook.ts';
 import type { DeepVerifyReport, Mismatch } from './deep.ts';
 
 export interface VerifyCoverage {
@@ -49,8 +49,7 @@ export interface VerifyRunFacts {
 /** Pure: the JSON body. */
 export function verifyWebhookPayload(f: VerifyRunFacts): VerifyWebhookPayload {
   const head = `linkdest verify ${f.host} ${f.name}: `;
-  const full = `${head}${f.text.trimEnd()}`;
-  const text = full.length > TEXT_MAX ? `${full.slice(0, TEXT_MAX - 3)}...` : full;
+  const text = chatText(`${head}${f.text.trimEnd()}`);
   const r = f.report;
   return {
     kind: 'verify', text, content: text,
