@@ -108,9 +108,11 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
     const source = cfg.sources[i]!;
     const sub = sourceSubdir(source.path);
     const dest = sub ? join(partial, sub) : partial;
+    // Logged before the first await: sources started together are logged in the order they
+    // were started, not in the order the thread pool finished their mkdirs.
+    log.info(`${source.path}: copying`);
     await mkdir(dirname(dest), { recursive: true });
     let destDirty = req.resumed;
-    log.info(`${source.path}: copying`);
     for (let attempt = 0; ; attempt++) {
       const used = { ...flags };
       const rsyncFlags: RsyncFlags = {
