@@ -79,11 +79,13 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   } else if (decision.prelink && !remote) {
     pre = await prelink({
       src: srcArg, prev: req.prev!, dest: req.dest, prevStartedMs: req.prevStartedMs!,
-      oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0, skip: req.flags.innerSources,
+      oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0, skip: req.flags.innerSources, signal: req.signal,
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOSPC' || e.code === 'EDQUOT') throw new DiskFullError(`${req.source}: no space left on the destination`);
       throw e;
     });
+    // A stopped walk is incomplete: no rsync pass may run on its lists.
+    if (req.signal?.aborted) throw new Error(`${req.source}: interrupted`);
     testPoint('after-prelink');
     for (const w of pre.warnings) log.warn(w);
     out.warnings.push(...pre.warnings);
@@ -117,7 +119,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     const rest = [...pre.dirs.filter((d) => d !== '.'), ...pre.others];
     if (rest.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('rest', rest), false));
     passes.push(rootDirArgs(req.flags, srcArg, req.dest));
-    log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
+    log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files${pre.threads > 1 ? ` (walk on ${pre.threads} threads)` : ''}; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
   } else if (remotePass) {
     passes.push(remotePass);
   } else {
