@@ -60,7 +60,6 @@ export function startWalkWorker(ctx: WalkContext, subtrees: string[], control: S
   } catch {
     return undefined;
   }
-  worker.unref();
   const result = new Promise<WalkResult>((resolve, reject) => {
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {
