@@ -37,3 +37,18 @@ export function setWalkHook(hook: WalkHook | undefined): void {
 export function beforeWalkReads(src: string, dir: string): void {
   walkHook?.(src, dir);
 }
+
+type StatHook = (path: string | Buffer) => void;
+let statHook: StatHook | undefined;
+
+/**
+ * For in-process tests only: called before the manifest's walk stats a file of the new
+ * snapshot, so a test can count which files were looked at. A no-op in production.
+ */
+export function setManifestStatHook(hook: StatHook | undefined): void {
+  statHook = hook;
+}
+
+export function beforeManifestStat(path: string | Buffer): void {
+  statHook?.(path);
+}

@@ -52,6 +52,13 @@ export interface PrelinkResult {
   linkLimit: number;
   /** Directories that vanished or could not be read during the walk, one line each. */
   warnings: string[];
+  /**
+   * Directories (as in `dirs`) whose every entry the pass handled: listed for rsync above, or
+   * hard-linked from PREV at the same path. So a regular file of the new tree in one of them
+   * that is in none of the lists IS PREV's inode (the manifest's coverage, manifest/coverage.ts).
+   * Not here: directories not descended (inner sources, other devices, new, unreadable, vanished).
+   */
+  walked: string[];
 }
 
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
@@ -88,7 +95,7 @@ export async function prelink(input: PrelinkInput): Promise<PrelinkResult> {
   const prevStartNs = BigInt(Math.floor(input.prevStartedMs)) * 1_000_000n;
   const rootDev = lstatSync(input.src, { bigint: true }).dev;
   const skip = new Set(input.skip ?? []);
-  const r: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [] };
+  const r: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], walked: [] };
   const rel = (dir: string, name: string): string => (dir === '.' ? name : `${dir}/${name}`);
   mkdirSync(input.dest, { recursive: true });
   const stack: string[] = ['.'];
@@ -117,6 +124,7 @@ export async function prelink(input: PrelinkInput): Promise<PrelinkResult> {
       }
       continue;
     }
+    r.walked.push(dir);
     if (entries.some((d) => d.name.includes('\uFFFD'))) {
       for (const name of byteNamed(`${input.src}/${dir}`)) {
         const path = dir === '.' ? name : Buffer.concat([Buffer.from(`${dir}/`), name]);

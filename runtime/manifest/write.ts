@@ -1,9 +1,11 @@
 /**
  * Writing a new snapshot's manifest before its commit rename. The walk of the new tree is
- * merged, in one ordered pass, with the previous snapshot's manifest: a file that is still
- * the previous snapshot's inode (linked by the pre-link pass or rsync --link-dest: same
- * path, inode, size and mtime) takes its hash from there unread; only the rest is read and
- * hashed, so the cost follows what changed. Memory stays bounded: neither manifest is held.
+ * merged, in one ordered pass, with the previous snapshot's manifest. A file the pre-link
+ * pass linked (coverage.ts) takes its whole line from there, unread and not even statted;
+ * any other file that is still the previous snapshot's inode (rsync --link-dest: same path,
+ * inode, size and mtime) takes its hash from there unread; only the rest is read and hashed.
+ * So the cost follows what changed, bar the walk's readdirs. Memory stays bounded: neither
+ * manifest is held.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -12,11 +14,14 @@ import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
+import { beforeManifestStat } from '../test-points.ts';
 import type { Logger } from '../logger.ts';
 import { comparePaths, encodePath, entryLine, headerLine, MANIFEST_FILE, type ManifestEntry } from './format.ts';
 import { FileHasher, HASH_ALGORITHM } from './hash.ts';
+import { lstatSync } from 'node:fs';
 import { openManifest } from './read.ts';
 import { walkFiles, type WalkObserver } from './walk.ts';
+import type { Coverage } from './coverage.ts';
 
 export interface ManifestSummary {
   algorithm: string;
@@ -25,14 +30,22 @@ export interface ManifestSummary {
   hashed: number;
   /** Files whose entry came from the previous manifest unread. */
   inherited: number;
+  /** Of those, files the pre-link pass linked: not even statted. */
+  linked?: number;
   bytesHashed: number;
   durationMs: number;
 }
 
 const CHUNK = 64 * 1024;
 
-/** `observer` sees the walk of the new snapshot too (the census of the snapshot's checks). */
-export async function writeManifest(snapshotDir: string, prevDir: string | undefined, log: Logger, signal?: AbortSignal, observer?: WalkObserver): Promise<ManifestSummary> {
+/** A link count for a file the pre-link pass linked: at least 2 (PREV and the new snapshot hold it). */
+const LINKED_NLINK = 2n;
+
+/**
+ * `observer` sees the walk of the new snapshot too (the census of the snapshot's checks).
+ * `coverage`: what the pre-link passes linked from `prevDir` (absent: every file is statted).
+ */
+export async function writeManifest(snapshotDir: string, prevDir: string | undefined, log: Logger, signal?: AbortSignal, observer?: WalkObserver, coverage?: Coverage): Promise<ManifestSummary> {
   const started = Date.now();
   const prev = prevDir ? await openManifest(prevDir) : undefined;
   if (prevDir && !prev) log.info(`the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot`);
@@ -52,7 +65,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   };
 
   const hasher = new FileHasher();
-  let files = 0, inherited = 0, unreadable = 0;
+  let files = 0, inherited = 0, linked = 0, unreadable = 0;
   let firstUnreadable = '';
   // A cursor over the previous manifest's batches: no await per entry.
   let batch: ManifestEntry[] = [], at = 0;
@@ -68,9 +81,29 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   at = -1;
   let p: ManifestEntry | undefined = await advance();
   try {
-    for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer)) {
+    for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined)) {
       while (p && comparePaths(p.path, f.rel) < 0) p = at + 1 < batch.length ? batch[++at] : await advance();
-      const same = p && p.ino === f.st.ino && p.size === f.st.size && p.mtimeNs === f.st.mtimeNs && p.path.equals(f.rel);
+      if (!f.st) {
+        // Linked by the pre-link pass: PREV's inode, which PREV's line describes.
+        if (p && p.path.equals(f.rel)) {
+          observer?.file(f.dir, f.rel, { size: p.size, nlink: LINKED_NLINK });
+          chunk += entryLine(p);
+          inherited++;
+          linked++;
+          if (chunk.length >= CHUNK) await flush();
+          if (++files % 4096 === 0) {
+            signal?.throwIfAborted();
+            await new Promise(setImmediate);
+          }
+          continue;
+        }
+        // PREV's manifest lacks it (left out there as unreadable, say): looked at like any other.
+        beforeManifestStat(f.abs);
+        f.st = lstatSync(f.abs, { bigint: true });
+        observer?.file(f.dir, f.rel, f.st);
+      }
+      const st = f.st;
+      const same = p && p.ino === st.ino && p.size === st.size && p.mtimeNs === st.mtimeNs && p.path.equals(f.rel);
       let hash = same ? p!.hash : undefined;
       if (same) inherited++;
       else {
@@ -82,7 +115,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
           continue;
         }
       }
-      chunk += entryLine({ hash: hash!, size: f.st.size, mtimeNs: f.st.mtimeNs, ino: f.st.ino, path: f.rel });
+      chunk += entryLine({ hash: hash!, size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: f.rel });
       if (chunk.length >= CHUNK) await flush();
       if (++files % 4096 === 0) {
         signal?.throwIfAborted();
@@ -99,6 +132,6 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
     await usable?.return(undefined);
   }
   if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${firstUnreadable}`);
-  log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest)`);
-  return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, bytesHashed: hasher.bytes, durationMs: Date.now() - started };
+  log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest, ${linked} of them linked by the pre-link pass and not statted)`);
+  return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - started };
 }
