@@ -32,11 +32,17 @@ export interface ManifestSummary {
   inherited: number;
   /** Of those, files the pre-link pass linked: not even statted. */
   linked?: number;
+  /** Files it could not read and so does not list (not root, no read permission): the first LEFT_OUT_NAMED, encoded as in the manifest. */
+  leftOut?: string[];
+  /** How many files it left out in all. */
+  leftOutCount?: number;
   bytesHashed: number;
   durationMs: number;
 }
 
 const CHUNK = 64 * 1024;
+/** Left-out files named in the metadata: enough to act on, bounded for a tree of unreadable files. */
+export const LEFT_OUT_NAMED = 100;
 
 /** A link count for a file the pre-link pass linked: at least 2 (PREV and the new snapshot hold it). */
 const LINKED_NLINK = 2n;
@@ -67,6 +73,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   const hasher = new FileHasher();
   let files = 0, inherited = 0, linked = 0, unreadable = 0;
   let firstUnreadable = '';
+  const leftOut: string[] = [];
   // A cursor over the previous manifest's batches: no await per entry.
   let batch: ManifestEntry[] = [], at = 0;
   const advance = async (): Promise<ManifestEntry | undefined> => {
@@ -112,6 +119,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
         } catch (e) {
           // Not root, and a file the source had without read permission: left out, said once.
           if (unreadable++ === 0) firstUnreadable = `${encodePath(f.rel)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+          if (leftOut.length < LEFT_OUT_NAMED) leftOut.push(encodePath(f.rel));
           continue;
         }
       }
@@ -133,5 +141,6 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   }
   if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${firstUnreadable}`);
   log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest, ${linked} of them linked by the pre-link pass and not statted)`);
-  return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - started };
+  return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - started,
+    ...(unreadable > 0 ? { leftOut, leftOutCount: unreadable } : {}) };
 }
