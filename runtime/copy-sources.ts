@@ -20,7 +20,7 @@ import type { SnapshotStats, SourceResult } from './run-result.ts';
 import type { SnapshotMetadata } from './snapshot-metadata.ts';
 import { LinkdestError } from './errors.ts';
 import { isRemoteSource, PARTIAL_SUFFIX, sourceSubdir } from './layout.ts';
-import { AclXattrUnsupportedError, copySource, DiskFullError } from './engine/copy-source.ts';
+import { AclXattrUnsupportedError, copySource, DiskFullError, type CopyOutcome } from './engine/copy-source.ts';
 import { carryOverArgs, type RsyncFlags } from './engine/rsync-args.ts';
 import { runRsync } from './engine/run-rsync.ts';
 import { innerSources } from './nested-sources.ts';
@@ -65,6 +65,8 @@ export interface CopiedSource {
   bytesTotal: number;
   /** Entries of the copy when the engine counted them (a mirror); else the census counts them (snapshot.ts). */
   files?: number;
+  /** The pre-link pass's coverage of this copy (copy-source.ts), when it made it. */
+  coverage?: CopyOutcome['coverage'];
 }
 
 class FatalCopyError extends Error {}
@@ -134,7 +136,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);
         out.keys[source.path] = key;
-        out.copies.push({ source: source.path, dest, flags: rsyncFlags, bytesTotal: r.bytesTotal, ...(r.filesCounted ? { files: r.files } : {}) });
+        out.copies.push({ source: source.path, dest, flags: rsyncFlags, bytesTotal: r.bytesTotal, ...(r.filesCounted ? { files: r.files } : {}), ...(r.coverage ? { coverage: r.coverage } : {}) });
         log.info(`${source.path}: copied`);
         results[i] = r.warnings.length > 0
           ? { source: source.path, status: 'warning', reason: sourceFailureReason(source.path, r.warnings[0]!) }

@@ -7,8 +7,7 @@
  * of other sources nested inside a source are theirs: their directories are counted in
  * the outer source, their entries in their own. Names are bytes, as on disk.
  */
-import type { BigIntStats } from 'node:fs';
-import { walkFiles, type WalkObserver } from './manifest/walk.ts';
+import { walkFiles, type FileFacts, type WalkObserver } from './manifest/walk.ts';
 
 export interface Census {
   /** Entries, the source's own directory included (comparable with rsync's "Number of files"). */
@@ -54,7 +53,7 @@ export class CensusTally implements WalkObserver {
     if (o) o.c.entries += entries;
   }
 
-  file(dir: string, rel: Buffer, st: BigIntStats): void {
+  file(dir: string, rel: Buffer, st: FileFacts): void {
     const o = this.ownerOf(dir);
     if (!o) return;
     o.c.regular++;

@@ -24,6 +24,7 @@ import { censusSamplePct, checkSnapshot } from './snapshot-checks.ts';
 import { CensusTally, type Census } from './snapshot-census.ts';
 import { newestGood } from './suspect.ts';
 import { writeManifest } from './manifest/write.ts';
+import { Coverage } from './manifest/coverage.ts';
 import { LinkdestError } from './errors.ts';
 
 export interface SnapshotOptions {
@@ -134,7 +135,9 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     const c = copies.find((x) => x.source === s.path);
     return { sub: sourceSubdir(s.path), samplePct: c ? censusSamplePct(cfg) : 0 };
   }));
-  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally).catch((e: Error) => {
+  // What the pre-link passes linked from prevName (manifest/coverage.ts): those files are not statted.
+  const coverage = prevName ? new Coverage(copies.flatMap((c) => (c.coverage?.prev === join(dir, prevName, subOf(c.dest)) ? [{ sub: subOf(c.dest), ...c.coverage }] : []))) : undefined;
+  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally, coverage).catch((e: Error) => {
     throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
   });
   const after = await spaceOf(dir);

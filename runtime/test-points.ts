@@ -42,3 +42,18 @@ export function beforeWalkReads(src: string, dir: string): void {
 export function walkHookSet(): boolean {
   return walkHook !== undefined;
 }
+
+type StatHook = (path: string | Buffer) => void;
+let statHook: StatHook | undefined;
+
+/**
+ * For in-process tests only: called before the manifest's walk stats a file of the new
+ * snapshot, so a test can count which files were looked at. A no-op in production.
+ */
+export function setManifestStatHook(hook: StatHook | undefined): void {
+  statHook = hook;
+}
+
+export function beforeManifestStat(path: string | Buffer): void {
+  statHook?.(path);
+}

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { engineProperty, freshBundle, type Runner } from '../test/integration/runtime/support/engine-fuzz.ts';
+import { engineProperty, freshBundle, fuzzCounts, type Runner } from '../test/integration/runtime/support/engine-fuzz.ts';
 import { remoteHost } from '../test/integration/runtime/support/remote-host.ts';
 import { startLoopbackSshd } from '../test/integration/transport/loopback-sshd.ts';
 
@@ -44,5 +44,5 @@ if (r.failed) {
   console.log(String((r.errorInstance as Error | undefined)?.message ?? r.errorInstance));
   process.exitCode = 1;
 } else {
-  console.log(`fuzz:engine: ${r.numRuns} cases passed, seed ${seed}, via ${values.via}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`fuzz:engine: ${r.numRuns} cases passed, seed ${seed}, via ${values.via}, ${((Date.now() - started) / 1000).toFixed(0)} s${values.via === 'process' ? `; ${fuzzCounts.manifestLinked} manifests took pre-linked files' lines unstatted` : ''}`);
 }

@@ -43,6 +43,12 @@ export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
    */
   filesCounted: boolean;
   warnings: string[];
+  /**
+   * What the pre-link pass linked, for the manifest (manifest/coverage.ts): the directories it
+   * walked and every path it listed for rsync; relative to `dest` and to `prev`. Absent when
+   * no local pre-link pass made this copy (mirror, remote): the manifest then stats every file.
+   */
+  coverage?: { prev: string; walked: string[]; handed: ListedPath[] };
 }
 
 const NUL = Buffer.from([0]);
@@ -146,7 +152,10 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       out.filesLinked += Math.max(0, s.regularFiles - s.filesTransferred);
       out.bytesLinked += Math.max(0, s.totalSize - s.bytesTransferred);
     }
-    if (pre) out.files = 0;
+    if (pre) {
+      out.files = 0;
+      out.coverage = { prev: req.prev!, walked: pre.walked, handed: [...pre.dirs, ...pre.others, ...pre.newDirs, ...pre.multiLinked] };
+    }
   } finally {
     if (listDir) await rm(listDir, { recursive: true, force: true });
   }

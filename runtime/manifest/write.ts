@@ -1,23 +1,27 @@
 /**
  * Writing a new snapshot's manifest before its commit rename. The walk of the new tree is
- * merged, in one ordered pass, with the previous snapshot's manifest: a file that is still
- * the previous snapshot's inode (linked by the pre-link pass or rsync --link-dest: same
- * path, inode, size and mtime) takes its hash from there unread; only the rest is read and
- * hashed, so the cost follows what changed. Memory stays bounded: neither manifest is held.
+ * merged, in one ordered pass, with the previous snapshot's manifest. A file the pre-link
+ * pass linked (coverage.ts) takes its whole line from there, unread and not even statted;
+ * any other file that is still the previous snapshot's inode (rsync --link-dest: same path,
+ * inode, size and mtime) takes its hash from there unread; only the rest is read and hashed.
+ * So the cost follows what changed, bar the walk's readdirs. Memory stays bounded: neither
+ * manifest is held.
  */
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
+import { beforeManifestStat } from '../test-points.ts';
 import type { Logger } from '../logger.ts';
 import { comparePaths, encodePath, entryLine, headerLine, MANIFEST_FILE, type ManifestEntry } from './format.ts';
 import { HASH_ALGORITHM } from './hash.ts';
 import { HashPool } from './hash-pool.ts';
 import { openManifest } from './read.ts';
 import { walkFiles, type WalkObserver } from './walk.ts';
+import type { Coverage } from './coverage.ts';
 
 export interface ManifestSummary {
   algorithm: string;
@@ -26,14 +30,28 @@ export interface ManifestSummary {
   hashed: number;
   /** Files whose entry came from the previous manifest unread. */
   inherited: number;
+  /** Of those, files the pre-link pass linked: not even statted. */
+  linked?: number;
+  /** Files it could not read and so does not list (not root, no read permission): the first LEFT_OUT_NAMED, encoded as in the manifest. */
+  leftOut?: string[];
+  /** How many files it left out in all. */
+  leftOutCount?: number;
   bytesHashed: number;
   durationMs: number;
 }
 
 const CHUNK = 64 * 1024;
+/** Left-out files named in the metadata: enough to act on, bounded for a tree of unreadable files. */
+export const LEFT_OUT_NAMED = 100;
 
-/** `observer` sees the walk of the new snapshot too (the census of the snapshot's checks). */
-export async function writeManifest(snapshotDir: string, prevDir: string | undefined, log: Logger, signal?: AbortSignal, observer?: WalkObserver): Promise<ManifestSummary> {
+/** A link count for a file the pre-link pass linked: at least 2 (PREV and the new snapshot hold it). */
+const LINKED_NLINK = 2n;
+
+/**
+ * `observer` sees the walk of the new snapshot too (the census of the snapshot's checks).
+ * `coverage`: what the pre-link passes linked from `prevDir` (absent: every file is statted).
+ */
+export async function writeManifest(snapshotDir: string, prevDir: string | undefined, log: Logger, signal?: AbortSignal, observer?: WalkObserver, coverage?: Coverage): Promise<ManifestSummary> {
   const started = Date.now();
   const prev = prevDir ? await openManifest(prevDir) : undefined;
   if (prevDir && !prev) log.info(`the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot`);
@@ -54,13 +72,16 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
     if (!through.write(out)) await Promise.race([once(through, 'drain'), done]);
   };
 
-  let files = 0, walked = 0, inherited = 0, unreadable = 0;
+  let files = 0, walked = 0, inherited = 0, linked = 0, unreadable = 0;
   let firstUnreadable = '';
-  // Entries come back from the pool in walk order, hashed on every core (hash-pool.ts).
+  const leftOut: string[] = [];
+  // Entries come back from the pool in walk order, hashed on every core (hash-pool.ts);
+  // inherited lines go through it too, so they keep their place among the hashed ones.
   const hasher = new HashPool<Omit<ManifestEntry, 'hash'>>((e, r) => {
     // Not root, and a file the source had without read permission: left out, said once.
     if (r.error !== undefined) {
       if (unreadable++ === 0) firstUnreadable = `${encodePath(e.path)} (${r.error})`;
+      if (leftOut.length < LEFT_OUT_NAMED) leftOut.push(encodePath(e.path));
       return;
     }
     chunk += entryLine({ ...e, hash: r.hash });
@@ -80,13 +101,31 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   at = -1;
   let p: ManifestEntry | undefined = await advance();
   try {
-    for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer)) {
+    for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined)) {
       while (p && comparePaths(p.path, f.rel) < 0) p = at + 1 < batch.length ? batch[++at] : await advance();
-      const same = p && p.ino === f.st.ino && p.size === f.st.size && p.mtimeNs === f.st.mtimeNs && p.path.equals(f.rel);
-      const entry = { size: f.st.size, mtimeNs: f.st.mtimeNs, ino: f.st.ino, path: f.rel };
-      if (same) inherited++;
-      const full = same ? hasher.known(entry, p!.hash) : hasher.hash(entry, f.abs, Number(f.st.size));
-      if (full) await full;
+      if (!f.st) {
+        // Linked by the pre-link pass: PREV's inode, which PREV's line describes.
+        if (p && p.path.equals(f.rel)) {
+          observer?.file(f.dir, f.rel, { size: p.size, nlink: LINKED_NLINK });
+          inherited++;
+          linked++;
+          const full = hasher.known({ size: p.size, mtimeNs: p.mtimeNs, ino: p.ino, path: p.path }, p.hash);
+          if (full) await full;
+        } else {
+          // PREV's manifest lacks it (left out there as unreadable, say): looked at like any other.
+          beforeManifestStat(f.abs);
+          f.st = lstatSync(f.abs, { bigint: true });
+          observer?.file(f.dir, f.rel, f.st);
+        }
+      }
+      if (f.st) {
+        const st = f.st;
+        const same = p && p.ino === st.ino && p.size === st.size && p.mtimeNs === st.mtimeNs && p.path.equals(f.rel);
+        const entry = { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: f.rel };
+        if (same) inherited++;
+        const full = same ? hasher.known(entry, p!.hash) : hasher.hash(entry, f.abs, Number(st.size));
+        if (full) await full;
+      }
       if (chunk.length >= CHUNK) await flush();
       if (++walked % 4096 === 0) {
         signal?.throwIfAborted();
@@ -105,6 +144,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
     await usable?.return(undefined);
   }
   if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${firstUnreadable}`);
-  log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest)`);
-  return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, bytesHashed: hasher.bytes, durationMs: Date.now() - started };
+  log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest, ${linked} of them linked by the pre-link pass and not statted)`);
+  return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - started,
+    ...(unreadable > 0 ? { leftOut, leftOutCount: unreadable } : {}) };
 }

@@ -4,11 +4,11 @@
  * the same cases every time; `npm run fuzz:engine -- --cases N --seed S` runs more.
  * A failure prints fast-check's shrunk case and the seed/path to replay it.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { engineProperty, freshBundle } from './support/engine-fuzz.ts';
+import { engineProperty, freshBundle, fuzzCounts } from './support/engine-fuzz.ts';
 import { commandNote, hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 
 const CASES = Number(process.env.LINKDEST_FUZZ_CASES ?? 200);
@@ -16,8 +16,11 @@ const SEED = Number(process.env.LINKDEST_FUZZ_SEED ?? 20261203);
 const BUNDLE_CASES = Number(process.env.LINKDEST_FUZZ_BUNDLE_CASES ?? 25);
 
 describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`engine vs bare rsync, generated cases${rootNote()}${commandNote('setfacl', 'setfattr')}`, () => {
-  test(`${CASES} generated cases, seed ${SEED}: I1-I4 hold`, async () => {
+  test(`${CASES} generated cases, seed ${SEED}: I1-I5 hold`, async () => {
+    const before = fuzzCounts.manifestLinked;
     await fc.assert(engineProperty(), { numRuns: CASES, seed: SEED, endOnFailure: false });
+    // I5 proved something only if manifests did take lines for pre-linked files unstatted.
+    expect(fuzzCounts.manifestLinked - before).toBeGreaterThanOrEqual(Math.ceil(CASES / 40));
   }, 1_800_000);
 
   // The same property through the shipped bundle, as `linkdest-runtime --config FILE run`
@@ -26,7 +29,7 @@ describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`e
     let bundle: string;
     beforeAll(() => { bundle = freshBundle(); });
     afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }));
-    test(`${BUNDLE_CASES} generated cases through the bundle, seed ${SEED + 1}: I1-I4 hold`, async () => {
+    test(`${BUNDLE_CASES} generated cases through the bundle, seed ${SEED + 1}: I1-I5 hold`, async () => {
       await fc.assert(engineProperty({ via: 'bundle', bundle }), { numRuns: BUNDLE_CASES, seed: SEED + 1, endOnFailure: false });
     }, 1_800_000);
   });

@@ -67,6 +67,8 @@ describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('setpriv'))(`a non
     const set = join(me, 'dest', 'set');
     const snap = join(set, readdirSync(set).find((n) => /^\d{4}-/.test(n))!);
     expect((await readMetadata(snap))?.warnings).toEqual([warning]);
+    // The metadata names every file left out of the manifest (up to LEFT_OUT_NAMED), not only the first.
+    expect((await readMetadata(snap))?.manifest).toMatchObject({ leftOut: [inSnap], leftOutCount: 1 });
     const listed: string[] = [];
     for await (const e of (await openManifest(snap))!.entries) listed.push(e.path.toString());
     expect(listed.sort()).toEqual([...[0, 1, 2, 3, 4].map((i) => `${sshd.address}${src}/f${i}`), `${sshd.address}${src}/keys/readable.pub`].sort());

@@ -8,7 +8,11 @@
  *   I2 its hard-link groups are exactly bare rsync's (so the source's);
  *   I3 the previous snapshot is byte- and metadata-identical to before the run;
  *   I4 the run exits 0 or 2, and it shares inodes with the previous snapshot exactly where
- *      bare rsync does (every unchanged file).
+ *      bare rsync does (every unchanged file);
+ *   I5 the new snapshot's checksum manifest, whose lines for pre-linked files come from the
+ *      previous manifest unstatted (manifest/coverage.ts), equals line for line what a full
+ *      walk of the snapshot finds: every regular file, its size, mtime, inode and a fresh
+ *      sha256 of its bytes (issue 13).
  * A case runs the engine in this process (`backup()`, fast, and the only way to make a
  * directory vanish in the middle of the walk) or as a user runs it: the built bundle,
  * `linkdest-runtime --config FILE run`, lock, guard and all (`--via bundle`).
@@ -32,6 +36,10 @@ import { setWalkHook } from '../../../../runtime/test-points.ts';
 import { sourceSubdir } from '../../../../runtime/layout.ts';
 import { shellQuoteArgv } from '../../../../runtime/engine/shell-quote.ts';
 import { runConfig, runConfigInput } from './run-config.ts';
+import { openManifest } from '../../../../runtime/manifest/read.ts';
+import { entryLine } from '../../../../runtime/manifest/format.ts';
+import { walkFiles } from '../../../../runtime/manifest/walk.ts';
+import { SNAPSHOT_OWN_FILES } from '../../../../runtime/layout.ts';
 
 /** Names with spaces, quotes, a newline, a leading dash, non-UTF-8 bytes, and ones the excludes match. */
 export const NAMES: Buffer[] = [
@@ -266,7 +274,7 @@ const shared = (a: Map<string, Described>, b: Map<string, Described>): string[] 
 const strip = (t: Map<string, Described>): Record<string, Omit<Described, 'ino'>> => Object.fromEntries([...t].map(([k, { ino: _i, ...rest }]) => [k, rest]));
 
 /** How many cases' second run pre-linked at least one file of a remote source from its listing (in this process only). */
-export const fuzzCounts = { remotePrelinked: 0 };
+export const fuzzCounts = { remotePrelinked: 0, manifestLinked: 0 };
 const newestSnapshot = (set: string): string => readdirSync(set).filter((n) => /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/.test(n)).sort().pop()!;
 
 export function workBase(): string {
@@ -427,6 +435,28 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   const prevTree = describe(join(prevSnap, sub));
   if (JSON.stringify(shared(mine, prevTree)) !== JSON.stringify(shared(theirs, prevTree)))
     throw new Error(`I4: shares ${JSON.stringify(shared(mine, prevTree))} with the previous snapshot, bare rsync ${JSON.stringify(shared(theirs, prevTree))}`);
+  // I5
+  const problem = await manifestProblem(snap);
+  if (problem) throw new Error(`I5: ${problem}`);
+  if (/[1-9]\d* of them linked by the pre-link pass and not statted/.test(runLog.text())) fuzzCounts.manifestLinked++;
+}
+
+/** Where `snap`'s manifest differs from a full walk with fresh hashes (the first line that does), or undefined. */
+export async function manifestProblem(snap: string): Promise<string | undefined> {
+  const m = await openManifest(snap);
+  if (!m) return 'the snapshot has no manifest';
+  const written: string[] = [];
+  for await (const e of m.entries) written.push(entryLine(e));
+  const truth: string[] = [];
+  for (const f of walkFiles(snap, SNAPSHOT_OWN_FILES)) {
+    const st = f.st!;
+    const hash = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
+    truth.push(entryLine({ hash, size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: f.rel }));
+  }
+  for (let i = 0; i < Math.max(written.length, truth.length); i++) {
+    if (written[i] !== truth[i]) return `manifest line ${i + 1} is ${JSON.stringify(written[i] ?? null)}, a full walk finds ${JSON.stringify(truth[i] ?? null)}`;
+  }
+  return undefined;
 }
 
 function diffKeys(a: Map<string, Described>, b: Map<string, Described>): string {
