@@ -5,12 +5,14 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { MANIFEST_FILE, parseEntry, parseHeader, type ManifestEntry } from './format.ts';
+import { MANIFEST_FILE, parseEntry, parseHeader, parseLine, type ManifestEntry, type ManifestLine } from './format.ts';
 
 export interface OpenManifest {
   algorithm: string;
   batches: AsyncGenerator<ManifestEntry[]>;
   entries: AsyncGenerator<ManifestEntry>;
+  /** The same lines, checked but left as text (format.ts parseLine): what a run's merge reads. */
+  lines: AsyncGenerator<ManifestLine[]>;
 }
 
 async function* lineBatches(file: string): AsyncGenerator<string[]> {
@@ -47,20 +49,21 @@ export async function openManifest(snapshotDir: string): Promise<OpenManifest | 
     await lines.return(undefined);
     throw new Error(`${file}: not a linkdest manifest (first line ${JSON.stringify((head[0] ?? '').slice(0, 80))})`);
   }
-  async function* batches(): AsyncGenerator<ManifestEntry[]> {
+  async function* batches<E>(parse: (line: string) => E): AsyncGenerator<E[]> {
     try {
-      const parse = (ls: string[]): ManifestEntry[] => ls.filter((l) => l !== '').map(parseEntry);
-      yield parse(head.slice(1));
-      for (let b = await lines.next(); !b.done; b = await lines.next()) yield parse(b.value);
+      const each = (ls: string[]): E[] => ls.filter((l) => l !== '').map(parse);
+      yield each(head.slice(1));
+      for (let b = await lines.next(); !b.done; b = await lines.next()) yield each(b.value);
     } catch (e) {
       throw new Error(`${file}: ${(e as Error).message}`);
     } finally {
       await lines.return(undefined);
     }
   }
-  const all = batches();
+  // One stream of lines underneath: a reader takes either the entries or the raw lines.
+  const all = batches(parseEntry);
   async function* entries(): AsyncGenerator<ManifestEntry> {
     for await (const b of all) yield* b;
   }
-  return { algorithm, batches: all, entries: entries() };
+  return { algorithm, batches: all, entries: entries(), lines: batches(parseLine) };
 }

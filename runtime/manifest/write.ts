@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
 import { beforeManifestStat } from '../test-points.ts';
 import type { Logger } from '../logger.ts';
-import { comparePaths, encodePath, entryLine, headerLine, MANIFEST_FILE, type ManifestEntry } from './format.ts';
+import { comparePaths, encodePath, entryLine, headerLine, lineSize, MANIFEST_FILE, parseEntry, type ManifestEntry, type ManifestLine } from './format.ts';
 import { HASH_ALGORITHM } from './hash.ts';
 import { HashPool } from './hash-pool.ts';
 import { openManifest } from './read.ts';
@@ -55,7 +55,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   const started = Date.now();
   const prev = prevDir ? await openManifest(prevDir) : undefined;
   if (prevDir && !prev) log.info(`the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot`);
-  const usable = prev?.algorithm === HASH_ALGORITHM ? prev.batches : undefined;
+  const usable = prev?.algorithm === HASH_ALGORITHM ? prev.lines : undefined;
   if (prev && !usable) log.info(`the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`);
 
   // Level 1: the hashes are random hex, which no level compresses well; measured on 50,000
@@ -77,19 +77,20 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   const leftOut: string[] = [];
   // Entries come back from the pool in walk order, hashed on every core (hash-pool.ts);
   // inherited lines go through it too, so they keep their place among the hashed ones.
-  const hasher = new HashPool<Omit<ManifestEntry, 'hash'>>((e, r) => {
+  // A tag is either a new line's fields or a previous line copied whole (`text`).
+  const hasher = new HashPool<Omit<ManifestEntry, 'hash'> | { text: string; path: Buffer }>((e, r) => {
     // Not root, and a file the source had without read permission: left out, said once.
     if (r.error !== undefined) {
       if (unreadable++ === 0) firstUnreadable = `${encodePath(e.path)} (${r.error})`;
       if (leftOut.length < LEFT_OUT_NAMED) leftOut.push(encodePath(e.path));
       return;
     }
-    chunk += entryLine({ ...e, hash: r.hash });
+    chunk += 'text' in e ? `${e.text}\n` : entryLine({ ...e, hash: r.hash });
     files++;
   });
   // A cursor over the previous manifest's batches: no await per entry.
-  let batch: ManifestEntry[] = [], at = 0;
-  const advance = async (): Promise<ManifestEntry | undefined> => {
+  let batch: ManifestLine[] = [], at = 0;
+  const advance = async (): Promise<ManifestLine | undefined> => {
     while (usable && ++at >= batch.length) {
       const b = await usable.next();
       if (b.done) return undefined;
@@ -99,17 +100,17 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
     return batch[at];
   };
   at = -1;
-  let p: ManifestEntry | undefined = await advance();
+  let p: ManifestLine | undefined = await advance();
   try {
     for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined)) {
       while (p && comparePaths(p.path, f.rel) < 0) p = at + 1 < batch.length ? batch[++at] : await advance();
       if (!f.st) {
         // Linked by the pre-link pass: PREV's inode, which PREV's line describes.
         if (p && p.path.equals(f.rel)) {
-          observer?.file(f.dir, f.rel, { size: p.size, nlink: LINKED_NLINK });
+          observer?.file(f.dir, f.rel, { size: lineSize(p), nlink: LINKED_NLINK });
           inherited++;
           linked++;
-          const full = hasher.known({ size: p.size, mtimeNs: p.mtimeNs, ino: p.ino, path: p.path }, p.hash);
+          const full = hasher.known(p, '');
           if (full) await full;
         } else {
           // PREV's manifest lacks it (left out there as unreadable, say): looked at like any other.
@@ -120,10 +121,11 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
       }
       if (f.st) {
         const st = f.st;
-        const same = p && p.ino === st.ino && p.size === st.size && p.mtimeNs === st.mtimeNs && p.path.equals(f.rel);
+        const q = p?.path.equals(f.rel) ? parseEntry(p.text) : undefined;
+        const same = q && q.ino === st.ino && q.size === st.size && q.mtimeNs === st.mtimeNs;
         const entry = { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: f.rel };
         if (same) inherited++;
-        const full = same ? hasher.known(entry, p!.hash) : hasher.hash(entry, f.abs, Number(st.size));
+        const full = same ? hasher.known(entry, q.hash) : hasher.hash(entry, f.abs, Number(st.size));
         if (full) await full;
       }
       if (chunk.length >= CHUNK) await flush();
