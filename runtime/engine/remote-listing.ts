@@ -55,42 +55,46 @@ export function listingCommand(path: string, oneFileSystem: boolean): { command:
   return { command: ['date', '+%s', '&&', 'find', path, ...(oneFileSystem ? ['-xdev'] : []), '-printf', LISTING_FORMAT, '-print0'].join(' ') };
 }
 
-const TIME = /^(\d+)\.(\d{9})\d$/;
+const TIME = /^\d+\.\d{10}$/;
 const INT = /^\d+$/;
+const PERM = /^[0-7]{1,5}$/;
+/** An empty, `.` or `..` component of `/rel/`. */
+const BAD_COMPONENT = /\/\.{0,2}\//;
 const TYPE_BITS: Record<string, bigint> = { f: 0o100000n, d: 0o040000n, l: 0o120000n, b: 0o060000n, c: 0o020000n, p: 0o010000n, s: 0o140000n };
 
+/** `SECONDS.NNNNNNNNNN` (find's %T@: ten fraction digits, the last always 0) as nanoseconds. */
 function nsOf(t: string): bigint | undefined {
-  const m = TIME.exec(t);
-  return m ? BigInt(m[1]!) * 1_000_000_000n + BigInt(m[2]!) : undefined;
+  return TIME.test(t) ? BigInt(`${t.slice(0, -11)}${t.slice(-10, -1)}`) : undefined;
 }
 
 /** One record (`out[start, end)`, without its NUL) of a listing of the path whose root and prefix these are. */
-function parseRecord(out: Buffer, start: number, end: number, root: Buffer, prefix: Buffer, path: string, n: number): ListedEntry {
+function parseRecord(out: Buffer, start: number, end: number, root: string, prefix: string, path: string, n: number): ListedEntry {
+  // latin1: one character per byte, so string offsets are byte offsets (the name may be any bytes).
+  const text = out.toString('latin1', start, end);
   const fields: string[] = [];
-  let at = start;
+  let at = 0;
   for (let k = 0; k < 8; k++) {
-    const slash = out.indexOf(0x2f, at);
-    if (slash < 0 || slash > end) throw new Error(`listing record ${n} has fewer than 8 fields`);
-    fields.push(out.toString('latin1', at, slash));
+    const slash = text.indexOf('/', at);
+    if (slash < 0) throw new Error(`listing record ${n} has fewer than 8 fields`);
+    fields.push(text.slice(at, slash));
     at = slash + 1;
   }
-  const full = out.subarray(at, end);
+  const full = text.slice(at);
   const [type, perm, uid, gid, size, mtime, ctime, nlink] = fields as [string, string, string, string, string, string, string, string];
   const mtimeNs = nsOf(mtime);
   const ctimeNs = nsOf(ctime);
   if (!TYPE_BITS[type] && type !== 'D') throw new Error(`listing record ${n}: unknown type ${type}`);
-  if (!/^[0-7]{1,5}$/.test(perm) || ![uid, gid, size, nlink].every((x) => INT.test(x)) || mtimeNs === undefined || ctimeNs === undefined) {
+  if (!PERM.test(perm) || !INT.test(uid) || !INT.test(gid) || !INT.test(size) || !INT.test(nlink) || mtimeNs === undefined || ctimeNs === undefined) {
     throw new Error(`listing record ${n} is not ${LISTING_FORMAT}: ${fields.join('/')}`);
   }
   let rel: Buffer;
-  if (full.equals(root)) rel = Buffer.alloc(0);
-  // A copy: the record outlives the chunk it came in only as far as its consumer keeps it.
-  else if (full.length > prefix.length && full.subarray(0, prefix.length).equals(prefix)) rel = Buffer.from(full.subarray(prefix.length));
-  else throw new Error(`listing record ${n} is outside ${path}`);
-  // find never prints these; a source host that does is not trusted to name paths here.
-  if (rel.length > 0 && rel.toString('latin1').split('/').some((c) => c === '' || c === '.' || c === '..')) {
-    throw new Error(`listing record ${n} has an empty, . or .. path component`);
-  }
+  if (full === root) rel = Buffer.alloc(0);
+  else if (full.length > prefix.length && full.startsWith(prefix)) {
+    // find never prints these; a source host that does is not trusted to name paths here.
+    if (`/${full.slice(prefix.length)}/`.search(BAD_COMPONENT) >= 0) throw new Error(`listing record ${n} has an empty, . or .. path component`);
+    // A copy: the record outlives the chunk it came in only as far as its consumer keeps it.
+    rel = Buffer.from(out.subarray(start + at + prefix.length, end));
+  } else throw new Error(`listing record ${n} is outside ${path}`);
   return { type, rel, mode: (TYPE_BITS[type] ?? 0n) | BigInt(`0o${perm}`), uid: BigInt(uid), gid: BigInt(gid), size: BigInt(size), mtimeNs, ctimeNs, nlink: BigInt(nlink) };
 }
 
@@ -103,14 +107,14 @@ function parseRecord(out: Buffer, start: number, end: number, root: Buffer, pref
  * entry missing from the listing is only ever left to rsync.
  */
 export class ListingReader {
-  private readonly prefix: Buffer;
-  private readonly root: Buffer;
+  private readonly prefix: string;
+  private readonly root: string;
   private rest: Buffer = Buffer.alloc(0);
   count = 0;
 
   constructor(private readonly path: string, private readonly onEntry: (e: ListedEntry) => void) {
-    this.prefix = Buffer.from(path === '/' ? '/' : `${path}/`);
-    this.root = Buffer.from(path);
+    this.prefix = Buffer.from(path === '/' ? '/' : `${path}/`).toString('latin1');
+    this.root = Buffer.from(path).toString('latin1');
   }
 
   push(chunk: Buffer): void {

@@ -69,7 +69,8 @@ export class RemotePrelinker {
     if (!this.descended.has(slash < 0 ? '' : key.slice(0, slash))) return;
     const r = this.result;
     const rel = e.rel.toString();
-    const utf8 = Buffer.byteLength(rel) === e.rel.length && Buffer.from(rel).equals(e.rel);
+    // Bytes that are not UTF-8 decode to U+FFFD; only a name holding one is checked byte by byte.
+    const utf8 = !rel.includes('\uFFFD') || Buffer.from(rel).equals(e.rel);
     const path: ListedPath = utf8 ? rel : e.rel;
     if (e.type === 'd') {
       if (!utf8 || !lstatOrNull(`${this.input.prev}/${rel}`)?.isDirectory()) { r.newDirs.push(path); return; }
