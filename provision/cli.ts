@@ -2,6 +2,7 @@
  * Entry point of the control-side CLI: parses arguments and dispatches, nothing else.
  * Each command lives in commands/<name>.ts and registers its own options.
  */
+import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { LinkdestError, EXIT } from '../runtime/errors.ts';
 import { VERSION } from './version.ts';
@@ -46,4 +47,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// The bundle is also the pre-link walk's worker thread (runtime/engine/walk-worker.ts), which runs no command.
+if (isMainThread) await main();

@@ -3,6 +3,7 @@
  * `list`, `prune`, `verify`, `status` are for the person at the console; day-two commands
  * (restore, history, snapshots, pin...) are in ops/.
  */
+import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadRuntimeConfig, type RuntimeConfig } from './config.ts';
 import { EXIT, LinkdestError } from './errors.ts';
@@ -130,7 +131,8 @@ program.command('status').description('the newest snapshot and the set at a glan
 registerOpsCommands(program, loadRuntimeConfig);
 
 try {
-  await program.parseAsync(process.argv);
+  // The bundle is also the pre-link walk's worker thread (engine/walk-worker.ts), which runs no command.
+  if (isMainThread) await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
   else if (e instanceof LinkdestError) {

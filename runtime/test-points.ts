@@ -37,3 +37,8 @@ export function setWalkHook(hook: WalkHook | undefined): void {
 export function beforeWalkReads(src: string, dir: string): void {
   walkHook?.(src, dir);
 }
+
+/** Whether a test set the walk hook: the walk then stays on the thread that has it. */
+export function walkHookSet(): boolean {
+  return walkHook !== undefined;
+}

@@ -11,7 +11,9 @@
  *   npm run build && npx tsx bench/snapshot/commands.ts          (50,000 files, 5 rounds)
  *   BENCH_FILES=5000 BENCH_ROUNDS=1 npx tsx bench/snapshot/commands.ts     (quick)
  *   BENCH_FILES=1000000 BENCH_ROUNDS=1 BENCH_FULL_ROUNDS=0 npx tsx bench/snapshot/commands.ts
- * BENCH_RUNTIME_B=FILE adds another runtime bundle (e.g. main's) to the incremental rounds.
+ * BENCH_RUNTIME_B=FILE adds another runtime bundle (e.g. main's) to the rounds, for a before/after
+ * (the first-snapshot rounds take a comma-separated list; the incremental ones its first).
+ * BENCH_ROUNDS=0 runs only the first-snapshot rounds (no incremental setup).
  * BENCH_FULL_ROUNDS (default 3; 0 skips them) for the first-snapshot rows; BENCH_DIR picks where
  * the loop image goes. A run ends with a syncfs before its commit rename; bare rsync does
  * not, so the `sync --file-system` right after each bare rsync is timed apart, and the
@@ -33,7 +35,10 @@ const FULL = FULL_ROUNDS > 0;
 /** BENCH_CLI=0 leaves out `linkdest snapshot` (the 1M mode: it runs the same engine as the runtime). */
 const CLI = process.env.BENCH_CLI !== '0';
 /** BENCH_RUNTIME_B=FILE: another runtime bundle (say, main's) in the same rounds, for a before/after. */
-const RUNTIME_B = process.env.BENCH_RUNTIME_B;
+const RUNTIME_B = process.env.BENCH_RUNTIME_B?.split(',')[0];
+/** The first-snapshot rounds take several: BENCH_RUNTIME_B=A,B,... (rows B1, B2, ...). */
+const FIRST_B = process.env.BENCH_RUNTIME_B?.split(',') ?? [];
+const bLabel = (i: number): string => (FIRST_B.length > 1 ? `BENCH_RUNTIME_B${i + 1}` : 'BENCH_RUNTIME_B');
 const root = join(import.meta.dirname, '../..');
 const cli = join(root, 'bin/linkdest.mjs');
 const runtime = join(root, 'dist/linkdest-runtime.mjs');
@@ -103,56 +108,61 @@ const load: number[] = [];
 const rows: Record<string, Timing[]> = {};
 const record = (k: string, x: Timing): void => { (rows[k] ??= []).push(x); load.push(loadavg()[0]!); };
 
-// Previous snapshots, one per tool, of the unchanged tree.
-const cliDest = join(mnt, 'cli');
-const rtDest = join(mnt, 'rt');
-const rtCfg = runtimeConfig(rtDest);
-const shallow = join(mnt, 'p');
-const first = { cli: CLI ? await timed([node, cli, 'snapshot', '--source', src, '--dest', cliDest, '--name', 'bench']) : undefined, rt: await timed([node, runtime, '--config', rtCfg, 'run']), bare: await timed(bare(undefined, shallow)) };
-console.log(`first snapshots (setup, cold): cli ${first.cli?.s.toFixed(2) ?? '-'} s, runtime ${first.rt.s.toFixed(2)} s, bare rsync ${first.bare.s.toFixed(2)} s`);
-const cliPrev = CLI ? snapshotsIn(join(cliDest, 'bench'))[0]! : '';
-const rtPrev = snapshotsIn(join(rtDest, 'bench'))[0]!;
-const rtBDest = join(mnt, 'rtb');
-const rtBCfg = RUNTIME_B ? runtimeConfig(rtBDest) : '';
-if (RUNTIME_B) await timed([node, RUNTIME_B, '--config', rtBCfg, 'run']);
-const rtBPrev = RUNTIME_B ? snapshotsIn(join(rtBDest, 'bench'))[0]! : '';
-const deep = join(rtDest, 'bench', rtPrev, src.slice(1));
-await sleep(1100);
-mutate(files);
-await sleep(1100);
-const du = sh('du', ['-sh', src]).split('\t')[0];
-console.log(`tree: ${FILES} files, ${du}; changed 1 %, added 0.5 %, deleted 0.5 %; ${sh('rsync', ['--version']).split('\n')[0]}; node ${process.version}`);
-console.log(`deep link-dest: ${deep} (${deep.split('/').length - 1} components); shallow: ${shallow}`);
+if (ROUNDS > 0) await incrementalRounds();
 
-/** Undo a run's snapshot so the next one starts from the same previous snapshot. */
-const reset = async (dest: string, prevName: string): Promise<void> => {
-  const set = join(dest, 'bench');
-  for (const n of snapshotsIn(set)) if (n !== prevName) rmSync(join(set, n), { recursive: true, force: true });
-  await switchLatest(set, prevName);
-};
-const allVariants: [string, () => Promise<Timing>, () => Promise<void>][] = [
-  ['bare rsync --link-dest (deep, as ours)', async () => { const t = await timed(bare(deep, join(mnt, 'b1'))); record('sync after bare rsync --link-dest', syncTime(join(mnt, 'b1'))); return t; }, async () => rmSync(join(mnt, 'b1'), { recursive: true })],
-  ['bare rsync --link-dest (shallow)', () => timed(bare(shallow, join(mnt, 'b2'))), async () => rmSync(join(mnt, 'b2'), { recursive: true })],
-  ['linkdest snapshot', () => timed([node, cli, 'snapshot', '--source', src, '--dest', cliDest, '--name', 'bench']), () => reset(cliDest, cliPrev)],
-  ['linkdest-runtime run', () => timed([node, runtime, '--config', rtCfg, 'run']), () => reset(rtDest, rtPrev)],
-];
-if (RUNTIME_B) allVariants.push(['linkdest-runtime run (BENCH_RUNTIME_B)', () => timed([node, RUNTIME_B, '--config', rtBCfg, 'run']), () => reset(rtBDest, rtBPrev)]);
-const variants = allVariants.filter(([k]) => CLI || k !== 'linkdest snapshot');
-for (let r = 0; r < ROUNDS; r++) {
-  const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
-  for (const [name, run, undo] of order) {
-    record(name, await run());
-    if (r === 0 && name === 'linkdest-runtime run') {
-      const made = snapshotsIn(join(rtDest, 'bench')).find((n) => n !== rtPrev)!;
-      const b = join(mnt, 'check');
-      execFileSync('rsync', bare(deep, b).slice(1));
-      const diff = sh('rsync', ['-aHnci', '--delete', '--numeric-ids', `${b}/`, `${join(rtDest, 'bench', made, src.slice(1))}/`]).trim();
-      rmSync(b, { recursive: true });
-      if (diff) throw new Error(`the runtime's snapshot differs from bare rsync's:\n${diff.slice(0, 2000)}`);
+/** The incremental rounds and their setup (previous snapshots, the change set); BENCH_ROUNDS=0 skips both. */
+async function incrementalRounds(): Promise<void> {
+  // Previous snapshots, one per tool, of the unchanged tree.
+  const cliDest = join(mnt, 'cli');
+  const rtDest = join(mnt, 'rt');
+  const rtCfg = runtimeConfig(rtDest);
+  const shallow = join(mnt, 'p');
+  const first = { cli: CLI ? await timed([node, cli, 'snapshot', '--source', src, '--dest', cliDest, '--name', 'bench']) : undefined, rt: await timed([node, runtime, '--config', rtCfg, 'run']), bare: await timed(bare(undefined, shallow)) };
+  console.log(`first snapshots (setup, cold): cli ${first.cli?.s.toFixed(2) ?? '-'} s, runtime ${first.rt.s.toFixed(2)} s, bare rsync ${first.bare.s.toFixed(2)} s`);
+  const cliPrev = CLI ? snapshotsIn(join(cliDest, 'bench'))[0]! : '';
+  const rtPrev = snapshotsIn(join(rtDest, 'bench'))[0]!;
+  const rtBDest = join(mnt, 'rtb');
+  const rtBCfg = RUNTIME_B ? runtimeConfig(rtBDest) : '';
+  if (RUNTIME_B) await timed([node, RUNTIME_B, '--config', rtBCfg, 'run']);
+  const rtBPrev = RUNTIME_B ? snapshotsIn(join(rtBDest, 'bench'))[0]! : '';
+  const deep = join(rtDest, 'bench', rtPrev, src.slice(1));
+  await sleep(1100);
+  mutate(files);
+  await sleep(1100);
+  const du = sh('du', ['-sh', src]).split('\t')[0];
+  console.log(`tree: ${FILES} files, ${du}; changed 1 %, added 0.5 %, deleted 0.5 %; ${sh('rsync', ['--version']).split('\n')[0]}; node ${process.version}`);
+  console.log(`deep link-dest: ${deep} (${deep.split('/').length - 1} components); shallow: ${shallow}`);
+
+  /** Undo a run's snapshot so the next one starts from the same previous snapshot. */
+  const reset = async (dest: string, prevName: string): Promise<void> => {
+    const set = join(dest, 'bench');
+    for (const n of snapshotsIn(set)) if (n !== prevName) rmSync(join(set, n), { recursive: true, force: true });
+    await switchLatest(set, prevName);
+  };
+  const allVariants: [string, () => Promise<Timing>, () => Promise<void>][] = [
+    ['bare rsync --link-dest (deep, as ours)', async () => { const t = await timed(bare(deep, join(mnt, 'b1'))); record('sync after bare rsync --link-dest', syncTime(join(mnt, 'b1'))); return t; }, async () => rmSync(join(mnt, 'b1'), { recursive: true })],
+    ['bare rsync --link-dest (shallow)', () => timed(bare(shallow, join(mnt, 'b2'))), async () => rmSync(join(mnt, 'b2'), { recursive: true })],
+    ['linkdest snapshot', () => timed([node, cli, 'snapshot', '--source', src, '--dest', cliDest, '--name', 'bench']), () => reset(cliDest, cliPrev)],
+    ['linkdest-runtime run', () => timed([node, runtime, '--config', rtCfg, 'run']), () => reset(rtDest, rtPrev)],
+  ];
+  if (RUNTIME_B) allVariants.push(['linkdest-runtime run (BENCH_RUNTIME_B)', () => timed([node, RUNTIME_B, '--config', rtBCfg, 'run']), () => reset(rtBDest, rtBPrev)]);
+  const variants = allVariants.filter(([k]) => CLI || k !== 'linkdest snapshot');
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
+    for (const [name, run, undo] of order) {
+      record(name, await run());
+      if (r === 0 && name === 'linkdest-runtime run') {
+        const made = snapshotsIn(join(rtDest, 'bench')).find((n) => n !== rtPrev)!;
+        const b = join(mnt, 'check');
+        execFileSync('rsync', bare(deep, b).slice(1));
+        const diff = sh('rsync', ['-aHnci', '--delete', '--numeric-ids', `${b}/`, `${join(rtDest, 'bench', made, src.slice(1))}/`]).trim();
+        rmSync(b, { recursive: true });
+        if (diff) throw new Error(`the runtime's snapshot differs from bare rsync's:\n${diff.slice(0, 2000)}`);
+      }
+      await undo();
     }
-    await undo();
+    console.log(`round ${r + 1}/${ROUNDS} done, load ${loadavg()[0]!.toFixed(1)}`);
   }
-  console.log(`round ${r + 1}/${ROUNDS} done, load ${loadavg()[0]!.toFixed(1)}`);
 }
 
 if (FULL) {
@@ -160,6 +170,7 @@ if (FULL) {
     ['first: bare rsync (no link-dest)', async () => { const t = await timed(bare(undefined, join(mnt, 'f1'))); record('first: sync after bare rsync', syncTime(join(mnt, 'f1'))); return t; }, () => rmSync(join(mnt, 'f1'), { recursive: true })],
     ['first: linkdest snapshot', () => timed([node, cli, 'snapshot', '--source', src, '--dest', join(mnt, 'f2'), '--name', 'bench']), () => rmSync(join(mnt, 'f2'), { recursive: true })],
     ['first: linkdest-runtime run', () => timed([node, runtime, '--config', runtimeConfig(join(mnt, 'f3')), 'run']), () => rmSync(join(mnt, 'f3'), { recursive: true })],
+    ...FIRST_B.map((b, i): [string, () => Promise<Timing>, () => void] => [`first: linkdest-runtime run (${bLabel(i)})`, () => timed([node, b, '--config', runtimeConfig(join(mnt, `fb${i}`)), 'run']), () => rmSync(join(mnt, `fb${i}`), { recursive: true })]),
   ] as [string, () => Promise<Timing>, () => void][]).filter(([k]) => CLI || k !== 'first: linkdest snapshot');
   for (let r = 0; r < FULL_ROUNDS; r++) {
     for (const [name, run, undo] of fullVariants.map((_, i) => fullVariants[(i + r) % fullVariants.length]!)) { record(name, await run()); undo(); }
@@ -172,12 +183,15 @@ console.log('| command | median s | runs s | peak RSS MB (median) |\n|---|---|--
 for (const [k, xs] of Object.entries(rows)) console.log(`| ${k} | ${med(k).toFixed(2)} | ${xs.map((x) => x.s.toFixed(2)).join(', ')} | ${median(xs.map((x) => x.rssMb)).toFixed(0)} |`);
 const ratio = (a: string, b: string): string => `${(med(a) / med(b)).toFixed(2)}x`;
 const withSync = (k: string, sync: string): number => median(rows[k]!.map((x, i) => x.s + rows[sync]![i]!.s));
+if (ROUNDS > 0) {
 console.log(`linkdest-runtime run / bare (deep): ${ratio('linkdest-runtime run', 'bare rsync --link-dest (deep, as ours)')}; / bare (shallow): ${ratio('linkdest-runtime run', 'bare rsync --link-dest (shallow)')}; / (bare (deep) + sync -f): ${(med('linkdest-runtime run') / withSync('bare rsync --link-dest (deep, as ours)', 'sync after bare rsync --link-dest')).toFixed(2)}x`);
 if (RUNTIME_B) console.log(`linkdest-runtime run (BENCH_RUNTIME_B) / bare (deep): ${ratio('linkdest-runtime run (BENCH_RUNTIME_B)', 'bare rsync --link-dest (deep, as ours)')}; this bundle / B: ${ratio('linkdest-runtime run', 'linkdest-runtime run (BENCH_RUNTIME_B)')}`);
 if (CLI) console.log(`linkdest snapshot / bare (deep): ${ratio('linkdest snapshot', 'bare rsync --link-dest (deep, as ours)')}; / bare (shallow): ${ratio('linkdest snapshot', 'bare rsync --link-dest (shallow)')}`);
+}
 if (FULL) {
   const bareSync = withSync('first: bare rsync (no link-dest)', 'first: sync after bare rsync');
   if (CLI) console.log(`first: linkdest snapshot / bare: ${ratio('first: linkdest snapshot', 'first: bare rsync (no link-dest)')}, / (bare + sync -f): ${(med('first: linkdest snapshot') / bareSync).toFixed(2)}x`);
   console.log(`first: linkdest-runtime run / bare: ${ratio('first: linkdest-runtime run', 'first: bare rsync (no link-dest)')}, / (bare + sync -f): ${(med('first: linkdest-runtime run') / bareSync).toFixed(2)}x`);
+  for (const k of FIRST_B.map((_, i) => `first: linkdest-runtime run (${bLabel(i)})`)) console.log(`${k} / bare: ${ratio(k, 'first: bare rsync (no link-dest)')}; this bundle / it: ${ratio('first: linkdest-runtime run', k)}`);
 }
 cleanUp();

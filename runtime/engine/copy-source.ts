@@ -79,11 +79,13 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   } else if (decision.prelink && !remote) {
     pre = await prelink({
       src: srcArg, prev: req.prev!, dest: req.dest, prevStartedMs: req.prevStartedMs!,
-      oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0, skip: req.flags.innerSources,
+      oneFileSystem: req.flags.oneFileSystem, compareOwner: process.getuid?.() === 0, skip: req.flags.innerSources, signal: req.signal,
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOSPC' || e.code === 'EDQUOT') throw new DiskFullError(`${req.source}: no space left on the destination`);
       throw e;
     });
+    // A stopped walk is incomplete: no rsync pass may run on its lists.
+    if (req.signal?.aborted) throw new Error(`${req.source}: interrupted`);
     testPoint('after-prelink');
     for (const w of pre.warnings) log.warn(w);
     out.warnings.push(...pre.warnings);
@@ -106,7 +108,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     out.bytesTotal = pre.bytesLinked;
     listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
     passes.push(...await listedPasses(pre, { flags: req.flags, srcArg, dest: req.dest, prev: req.prev!, listDir, rootInRest: remote }));
-    if (!remote) log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
+    if (!remote) log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files${pre.threads > 1 ? ` (walk on ${pre.threads} threads)` : ''}; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
   } else if (remotePass && 'wholeTree' in remotePass) {
     passes.push(remotePass.wholeTree);
   } else {

@@ -9,18 +9,21 @@
  * Only directories that the previous snapshot holds as directories are descended into:
  * the previous snapshot already reflects excludes and --one-file-system (same engine key),
  * so rsync's own filter rules decide about everything new. Inner sources (nested-sources.ts)
- * are not descended into either: their contents are theirs.
+ * are not descended into either: their contents are theirs. One directory's step is
+ * walk-dir.ts's.
  *
- * A name that is not UTF-8 reaches rsync as its bytes (see byteNamed).
- * A directory that vanishes or cannot be read during the walk does not stop it: rsync then
- * sees what is there, and the walk reports a warning, as bare rsync's exit 24/23 would.
- * A file PREV holds with as many links as its filesystem allows (EMLINK) goes to rsync,
- * which copies it when its own link fails, as bare rsync does.
+ * On a machine with more than one core the walk runs on two threads (walk-worker.ts): the
+ * main thread walks the first levels until there are enough subtrees to share, then both
+ * threads take subtrees until none are left.
  */
-import { linkSync, lstatSync, mkdirSync, readdirSync, rmdirSync, type BigIntStats, type Dirent } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { unchanged } from './fast-path.ts';
-import { beforeWalkReads } from '../test-points.ts';
+import { emptyWalkResult, mergeWalkResults, walkDir, type WalkContext, type WalkResult } from './walk-dir.ts';
+import { CONTROL_CELLS, NEXT, STOP, startWalkWorker } from './walk-worker.ts';
+import { testPoint, walkHookSet } from '../test-points.ts';
+
+export type { ListedPath } from './walk-dir.ts';
 
 export interface PrelinkInput {
   src: string;
@@ -32,130 +35,91 @@ export interface PrelinkInput {
   compareOwner: boolean;
   /** Inner sources, relative to this one: their directory is listed, never descended. */
   skip?: string[];
+  /** The run's stop (SIGTERM): the walk ends at the next directory, its result incomplete. */
+  signal?: AbortSignal;
 }
 
-/** A path for rsync's list: a string when its bytes are UTF-8, the bytes otherwise. */
-export type ListedPath = string | Buffer;
-
-export interface PrelinkResult {
-  /** Directories that exist in source and previous snapshot, relative ('.' = root). */
-  dirs: ListedPath[];
-  /** Non-directory entries for rsync (new, changed, non-regular) with a single link. */
-  others: ListedPath[];
-  /** Directories not in the previous snapshot: rsync copies them recursively. */
-  newDirs: ListedPath[];
-  /** Non-directory entries with nlink > 1: rsync copies them in the new directories' pass. */
-  multiLinked: ListedPath[];
-  filesLinked: number;
-  bytesLinked: number;
-  /** Unchanged files PREV holds with the most links its filesystem allows, left to rsync. */
-  linkLimit: number;
-  /** Directories that vanished or could not be read during the walk, one line each. */
-  warnings: string[];
+export interface PrelinkResult extends Omit<WalkResult, 'vanishedDirs'> {
+  /** Threads that walked: 2 when the worker took part (walk-worker.ts), else 1. */
+  threads: number;
 }
 
-const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
-/** Errors of an entry that is gone or unreadable now: rsync decides about it. */
-const GONE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
+/** Subtrees to share out before both threads walk: enough that one thread's last one is short. */
+const SHARE = 64;
+/** Directories the main thread walks between two turns of the event loop (signals, the worker's messages). */
+const PER_TURN = 64;
 
-function lstatOrNull(path: string | Buffer): BigIntStats | null {
-  try {
-    return lstatSync(path, { bigint: true });
-  } catch (e) {
-    if (GONE.has(code(e) ?? '')) return null;
-    throw e;
-  }
-}
+const cores = (): number => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length);
 
 /**
- * Names that are not UTF-8 come back from a string readdir with U+FFFD in them and cannot
- * be opened by that name. They are rare: such a directory is read again as bytes, and its
- * entries with such names go to rsync by their bytes (a directory as a new one, which rsync
- * copies recursively against PREV), never pre-linked or descended into by the walk.
- */
-function byteNamed(dir: string): Buffer[] {
-  return readdirSync(dir, { encoding: 'buffer' }).filter((n) => n.toString().includes('\uFFFD'));
-}
-
-/**
- * Synchronous on purpose: measured here, the thread-pool round trip per lstat/link made the
- * async walk slower than rsync itself; plain syscalls in a loop cost what `cp -al` costs.
- * The walk yields to the event loop between directories so signals are still handled.
+ * Synchronous syscalls on purpose: measured here, the thread-pool round trip per lstat/link
+ * made the async walk slower than rsync itself; plain syscalls in a loop cost what `cp -al`
+ * costs. The main thread yields to the event loop between directories so signals are
+ * still handled.
  */
 export async function prelink(input: PrelinkInput): Promise<PrelinkResult> {
-  // Paths are joined by concatenation, not path.join: relative paths here never hold "."
-  // or ".." components, and join's normalisation cost a tenth of the walk (node --cpu-prof).
-  const prevStartNs = BigInt(Math.floor(input.prevStartedMs)) * 1_000_000n;
   const rootDev = lstatSync(input.src, { bigint: true }).dev;
-  const skip = new Set(input.skip ?? []);
-  const r: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [] };
-  const rel = (dir: string, name: string): string => (dir === '.' ? name : `${dir}/${name}`);
+  const ctx: WalkContext = {
+    src: input.src, prev: input.prev, dest: input.dest,
+    prevStartNs: BigInt(Math.floor(input.prevStartedMs)) * 1_000_000n,
+    rootDev: input.oneFileSystem ? rootDev : undefined,
+    compareOwner: input.compareOwner, skip: input.skip ?? [],
+  };
+  const r = emptyWalkResult();
+  r.dirs.push('.');
   mkdirSync(input.dest, { recursive: true });
-  const stack: string[] = ['.'];
+  const control = new SharedArrayBuffer(CONTROL_CELLS * 4);
+  const cells = new Int32Array(control);
+  const stopped = (): boolean => {
+    if (input.signal?.aborted) Atomics.store(cells, STOP, 1);
+    return Atomics.load(cells, STOP) !== 0;
+  };
+  // The first levels, breadth first, on this thread, until there are subtrees to share.
+  const queue: string[] = ['.'];
+  let head = 0;
   let sinceYield = 0;
-  while (stack.length > 0) {
-    const dir = stack.pop()!;
-    const prevTypes = new Map<string, Dirent>();
-    try {
-      for (const e of readdirSync(`${input.prev}/${dir}`, { withFileTypes: true })) prevTypes.set(e.name, e);
-    } catch { /* prev lacks it: every entry is new */ }
-    beforeWalkReads(input.src, dir);
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(`${input.src}/${dir}`, { withFileTypes: true });
-    } catch (e) {
-      if (!GONE.has(code(e) ?? '') || dir === '.') throw e;
-      if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') {
-        // Gone before rsync saw it: as if it had not been there (its copy is still empty);
-        // whatever took its place (ENOTDIR) is rsync's to copy.
-        rmdirSync(`${input.dest}/${dir}`);
-        r.dirs = r.dirs.filter((d) => d !== dir);
-        if (code(e) === 'ENOTDIR') r.others.push(dir);
-        r.warnings.push(`${`${input.src}/${dir}`}: vanished during the copy`);
-      } else {
-        r.warnings.push(`${`${input.src}/${dir}`}: cannot read the directory (${code(e)}); its contents were not copied`);
-      }
-      continue;
-    }
-    if (entries.some((d) => d.name.includes('\uFFFD'))) {
-      for (const name of byteNamed(`${input.src}/${dir}`)) {
-        const path = dir === '.' ? name : Buffer.concat([Buffer.from(`${dir}/`), name]);
-        const s = lstatOrNull(Buffer.concat([Buffer.from(`${input.src}/`), path]));
-        if (s?.isDirectory()) r.newDirs.push(path);
-        else if (s && s.nlink > 1n) r.multiLinked.push(path);
-        else r.others.push(path);
-      }
-      entries = entries.filter((d) => !d.name.includes('\uFFFD'));
-    }
-    for (const d of entries) {
-      const path = rel(dir, d.name);
-      const p = prevTypes.get(d.name);
-      if (d.isDirectory()) {
-        if (!p?.isDirectory()) { r.newDirs.push(path); continue; }
-        r.dirs.push(path);
-        mkdirSync(`${input.dest}/${path}`);
-        if (skip.has(path)) continue;
-        if (input.oneFileSystem && lstatOrNull(`${input.src}/${path}`)?.dev !== rootDev) continue;
-        stack.push(path);
-        continue;
-      }
-      if (!d.isFile()) { r.others.push(path); continue; }
-      const s = lstatOrNull(`${input.src}/${path}`);
-      if (s && s.nlink > 1n) { r.multiLinked.push(path); continue; }
-      const ps = s && p?.isFile() ? lstatOrNull(`${input.prev}/${path}`) : null;
-      if (!s || !ps || !unchanged(s, ps, prevStartNs, input.compareOwner)) { r.others.push(path); continue; }
-      try {
-        linkSync(`${input.prev}/${path}`, `${input.dest}/${path}`);
-      } catch (e) {
-        if (code(e) !== 'EMLINK') throw e;
-        r.linkLimit++;
-        r.others.push(path);
-        continue;
-      }
-      r.filesLinked++;
-      r.bytesLinked += Number(s.size);
-    }
-    if (++sinceYield >= 64) { sinceYield = 0; await nextTurn(); }
+  while (head < queue.length && queue.length - head < SHARE && !stopped()) {
+    walkDir(ctx, queue[head++]!, r, (d) => queue.push(d));
+    if (++sinceYield >= PER_TURN) { sinceYield = 0; await nextTurn(); }
   }
-  return r;
+  const subtrees = queue.slice(head);
+  testPoint('prelink-shared');
+  await nextTurn();
+  // The fuzzer's walk hook lives in this thread only: with it set, one thread walks.
+  const worker = !stopped() && subtrees.length > 1 && cores() > 1 && !walkHookSet() ? startWalkWorker(ctx, subtrees, control) : undefined;
+  if (worker) testPoint('prelink-worker-started');
+  let mainTook = 0;
+  try {
+    // Then subtrees taken one at a time, as the worker does, yielding every PER_TURN directories.
+    const stack: string[] = [];
+    for (;;) {
+      if (stack.length === 0) {
+        if (stopped()) break;
+        const i = Atomics.add(cells, NEXT, 1);
+        if (i >= subtrees.length) break;
+        mainTook++;
+        stack.push(subtrees[i]!);
+      }
+      walkDir(ctx, stack.pop()!, r, (d) => stack.push(d));
+      if (++sinceYield >= PER_TURN) {
+        sinceYield = 0;
+        await nextTurn();
+        if (stopped()) break;
+      }
+    }
+  } catch (e) {
+    // The worker stops at its next directory; its own result no longer matters.
+    Atomics.store(cells, STOP, 1);
+    throw e;
+  }
+  let threads = 1;
+  if (worker) {
+    if (mainTook === subtrees.length) worker.stop();
+    else { mergeWalkResults(r, await worker.result); threads = 2; }
+  }
+  const gone = new Set(r.vanishedDirs);
+  const { vanishedDirs: _, ...rest } = r;
+  const out: PrelinkResult = { ...rest, threads };
+  if (gone.size > 0) out.dirs = out.dirs.filter((d) => typeof d !== 'string' || !gone.has(d));
+  return out;
 }

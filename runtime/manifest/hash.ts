@@ -10,7 +10,7 @@ import { closeSync, openSync, readSync, constants } from 'node:fs';
 
 export const HASH_ALGORITHM = 'sha256';
 /** O_NOATIME (root only: the kernel refuses it on others' files) spares an inode write per file read. */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | (process.getuid?.() === 0 ? constants.O_NOATIME : 0);
+export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | (process.getuid?.() === 0 ? constants.O_NOATIME : 0);
 
 export class FileHasher {
   private readonly buf = Buffer.allocUnsafe(1 << 20);

@@ -14,7 +14,8 @@ import { PassThrough } from 'node:stream';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
 import type { Logger } from '../logger.ts';
 import { comparePaths, encodePath, entryLine, headerLine, MANIFEST_FILE, type ManifestEntry } from './format.ts';
-import { FileHasher, HASH_ALGORITHM } from './hash.ts';
+import { HASH_ALGORITHM } from './hash.ts';
+import { HashPool } from './hash-pool.ts';
 import { openManifest } from './read.ts';
 import { walkFiles, type WalkObserver } from './walk.ts';
 
@@ -46,14 +47,25 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   const done = pipeline(through, gzip, createWriteStream(join(snapshotDir, MANIFEST_FILE), { mode: 0o600 }));
   done.catch(() => undefined);
   let chunk = headerLine(HASH_ALGORITHM);
+  // Taken before the await: the hash pool's lines keep arriving while it waits.
   const flush = async (): Promise<void> => {
-    if (!through.write(chunk)) await Promise.race([once(through, 'drain'), done]);
+    const out = chunk;
     chunk = '';
+    if (!through.write(out)) await Promise.race([once(through, 'drain'), done]);
   };
 
-  const hasher = new FileHasher();
-  let files = 0, inherited = 0, unreadable = 0;
+  let files = 0, walked = 0, inherited = 0, unreadable = 0;
   let firstUnreadable = '';
+  // Entries come back from the pool in walk order, hashed on every core (hash-pool.ts).
+  const hasher = new HashPool<Omit<ManifestEntry, 'hash'>>((e, r) => {
+    // Not root, and a file the source had without read permission: left out, said once.
+    if (r.error !== undefined) {
+      if (unreadable++ === 0) firstUnreadable = `${encodePath(e.path)} (${r.error})`;
+      return;
+    }
+    chunk += entryLine({ ...e, hash: r.hash });
+    files++;
+  });
   // A cursor over the previous manifest's batches: no await per entry.
   let batch: ManifestEntry[] = [], at = 0;
   const advance = async (): Promise<ManifestEntry | undefined> => {
@@ -71,24 +83,17 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
     for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer)) {
       while (p && comparePaths(p.path, f.rel) < 0) p = at + 1 < batch.length ? batch[++at] : await advance();
       const same = p && p.ino === f.st.ino && p.size === f.st.size && p.mtimeNs === f.st.mtimeNs && p.path.equals(f.rel);
-      let hash = same ? p!.hash : undefined;
+      const entry = { size: f.st.size, mtimeNs: f.st.mtimeNs, ino: f.st.ino, path: f.rel };
       if (same) inherited++;
-      else {
-        try {
-          hash = hasher.hash(f.abs).hash;
-        } catch (e) {
-          // Not root, and a file the source had without read permission: left out, said once.
-          if (unreadable++ === 0) firstUnreadable = `${encodePath(f.rel)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
-          continue;
-        }
-      }
-      chunk += entryLine({ hash: hash!, size: f.st.size, mtimeNs: f.st.mtimeNs, ino: f.st.ino, path: f.rel });
+      const full = same ? hasher.known(entry, p!.hash) : hasher.hash(entry, f.abs, Number(f.st.size));
+      if (full) await full;
       if (chunk.length >= CHUNK) await flush();
-      if (++files % 4096 === 0) {
+      if (++walked % 4096 === 0) {
         signal?.throwIfAborted();
         await new Promise(setImmediate);
       }
     }
+    await hasher.drain();
     await flush();
     through.end();
     await done;
@@ -96,6 +101,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
     through.destroy();
     throw e;
   } finally {
+    await hasher.close();
     await usable?.return(undefined);
   }
   if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${firstUnreadable}`);
