@@ -7,6 +7,7 @@
  * everything on one ext4 loop filesystem. Alternating order, medians, ratios, peak RSS.
  *   npx tsx bench/remote/run.ts                        (50,000 files, 3 rounds; root)
  *   BENCH_FILES=5000 BENCH_ROUNDS=1 npx tsx bench/remote/run.ts   (quick)
+ *   BENCH_LOG=1 ...                                    (prints each linkdest run's log, with times)
  * Each round's snapshot is checked against bare rsync's (rsync -n -c lists nothing) and
  * removed, so every round links against the same previous snapshot.
  */
@@ -47,6 +48,7 @@ try {
   const runtime = (): number => {
     const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', join(work, 'rss'), process.execPath, bundle, '--config', config, 'run'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`linkdest-runtime run exited ${r.status}: ${r.stdout}${r.stderr}`);
+    if (process.env.BENCH_LOG) console.log(r.stdout);
     return Number(readFileSync(join(work, 'rss'), 'utf8').trim());
   };
   runtime();

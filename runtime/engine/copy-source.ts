@@ -5,13 +5,14 @@
  * fast path applies, and when the bare whole-tree mirror runs instead, is fast-path.ts's.
  */
 import { join } from 'node:path';
-import { lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
-import { prelink, type ListedPath, type PrelinkResult } from './prelink.ts';
+import { prelink, type PrelinkResult } from './prelink.ts';
 import { fastPathDecision } from './fast-path.ts';
-import { fullMirrorArgs, listedArgs, rootDirArgs, type RsyncFlags } from './rsync-args.ts';
+import { fullMirrorArgs, type RsyncFlags } from './rsync-args.ts';
+import { listedPasses } from './listed-passes.ts';
 import { remoteSourceArg } from './remote-args.ts';
 import { runRsync } from './run-rsync.ts';
 import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
@@ -51,8 +52,6 @@ export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
   coverage?: { prev: string; walked: string[]; handed: ListedPath[] };
 }
 
-const NUL = Buffer.from([0]);
-
 export class DiskFullError extends Error {}
 export class AclXattrUnsupportedError extends Error {}
 
@@ -72,8 +71,9 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     remote, destDirty: req.destDirty, prevIsDir: await isDir(req.prev), prevStartedMs: req.prevStartedMs, extraArgs: req.flags.extraArgs,
   });
   let pre: PrelinkResult | undefined;
-  // A remote source: the pre-link pass works from the source host's listing, then one mirror
-  // pass that skips what it linked (remote-pass.ts); without a listing, the plain mirror.
+  // A remote source: the pre-link pass works from the source host's listing, then rsync gets
+  // the same lists as after a local walk, or the whole tree skipping what was linked
+  // (remote-pass.ts, fast-path.ts `remoteRestPass`); without a listing, the plain mirror.
   const remotePass = decision.prelink && remote
     ? await remotePrelinkPass({ ...req, prev: req.prev!, prevStartedMs: req.prevStartedMs!, srcArg }, log).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOSPC' || e.code === 'EDQUOT') throw new DiskFullError(`${req.source}: no space left on the destination`);
@@ -105,6 +105,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   }
   const passes: string[][] = [];
   let listDir: string | undefined;
+  if (remotePass && 'listed' in remotePass) pre = remotePass.listed;
   if (pre) {
     out.mode = 'prelink';
     out.filesCounted = false;
@@ -112,22 +113,10 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     out.bytesLinked = pre.bytesLinked;
     out.bytesTotal = pre.bytesLinked;
     listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
-    const list = async (name: string, paths: ListedPath[]): Promise<string> => {
-      await writeFile(join(listDir!, name), Buffer.concat(paths.flatMap((p) => [typeof p === 'string' ? Buffer.from(p) : p, NUL])));
-      return join(listDir!, name);
-    };
-    // New subtrees first: creating them touches their parents, whose times pass 2 then sets.
-    // Every multiply-linked file goes in the same pass, so -H sees each hard-link group whole.
-    const first = [...pre.newDirs, ...pre.multiLinked];
-    if (first.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('new', first), true));
-    // "." goes in a pass of its own: listed, rsync would also walk the root's children
-    // again (dot-dir semantics), counting each of them twice in --stats.
-    const rest = [...pre.dirs.filter((d) => d !== '.'), ...pre.others];
-    if (rest.length > 0) passes.push(listedArgs(req.flags, srcArg, req.dest, req.prev!, await list('rest', rest), false));
-    passes.push(rootDirArgs(req.flags, srcArg, req.dest));
-    log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files${pre.threads > 1 ? ` (walk on ${pre.threads} threads)` : ''}; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
-  } else if (remotePass) {
-    passes.push(remotePass);
+    passes.push(...await listedPasses(pre, { flags: req.flags, srcArg, dest: req.dest, prev: req.prev!, listDir, rootInRest: remote }));
+    if (!remote) log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files${pre.threads > 1 ? ` (walk on ${pre.threads} threads)` : ''}; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
+  } else if (remotePass && 'wholeTree' in remotePass) {
+    passes.push(remotePass.wholeTree);
   } else {
     passes.push(fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined));
   }
@@ -155,6 +144,12 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     if (pre) {
       out.files = 0;
       out.coverage = { prev: req.prev!, walked: pre.walked, handed: [...pre.dirs, ...pre.others, ...pre.newDirs, ...pre.multiLinked] };
+    }
+    if (remotePass && 'listed' in remotePass) {
+      // Counted by the pre-link pass already, and again by rsync (remote-prelink.ts `topCountedTwice`).
+      out.filesLinked -= Math.min(remotePass.topCountedTwice.files, out.filesLinked - pre!.filesLinked);
+      out.bytesLinked -= Math.min(remotePass.topCountedTwice.bytes, out.bytesLinked - pre!.bytesLinked);
+      out.bytesTotal -= Math.min(remotePass.topCountedTwice.bytes, out.bytesTotal - pre!.bytesLinked);
     }
   } finally {
     if (listDir) await rm(listDir, { recursive: true, force: true });

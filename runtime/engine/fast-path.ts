@@ -14,6 +14,7 @@
  *   refused outright because not even bare rsync would make a snapshot of it (a dry run, a
  *   second link source, writing into files shared with older snapshots...). The refusal is
  *   a config error (runtime/config.ts), so `linkdest plan` and the runtime both say it.
+ * - Per remote source, after its pre-link pass: `remoteRestPass`, what rsync is given.
  * - Per file: `unchanged`, the strict test for hard-linking PREV's copy without rsync.
  */
 import type { BigIntStats } from 'node:fs';
@@ -107,6 +108,31 @@ export function fastPathDecision(i: FastPathInput): FastPathDecision {
   if (x.refused) return { prelink: false, reason: x.refused };
   if (x.mirrorReason) return { prelink: false, reason: x.mirrorReason };
   return { prelink: true };
+}
+
+export interface RemoteRestInput {
+  /** The listing ran to its end: find exited 0 (nothing unreadable or vanished) and every record parsed. */
+  listingComplete: boolean;
+  /** rsync's options travel over its protocol (-s); off for a source with its own remote shell (the pull key). */
+  secludedArgs: boolean;
+}
+
+export type RemoteRest = { listed: true } | { listed: false; reason: string };
+
+/**
+ * What rsync is given after a remote source's pre-link pass. Listed (only what the pass left,
+ * by `--files-from`, the same passes as a local source's) when the listing was complete and the
+ * source host's sender may be handed a names list; otherwise the whole tree with
+ * `--ignore-existing`, which skips exactly the files linked and finds what the listing missed.
+ * A source with its own remote shell (linkdest's pull key) gets the whole tree: its forced
+ * command refuses `--files-from`, since names sent to the sender over rsync's protocol are
+ * checked by no one, and one naming a path through a symlink in the tree would be read outside
+ * the allowed paths (docs/pull.md).
+ */
+export function remoteRestPass(i: RemoteRestInput): RemoteRest {
+  if (!i.secludedArgs) return { listed: false, reason: 'the source has its own remote shell (the pull key refuses a names list)' };
+  if (!i.listingComplete) return { listed: false, reason: 'the listing is incomplete' };
+  return { listed: true };
 }
 
 /** What `unchanged` reads of a file: an lstat here, or a line of a source host's listing (remote-listing.ts). */

@@ -1,38 +1,30 @@
 /**
  * The pre-link pass of a remote source: the source host's listing (remote-listing.ts) takes
- * the place of the local walk's lstat, and every regular file the previous snapshot holds
- * unchanged (fast-path.ts `unchanged`, the same test as for a local source) is hard-linked
- * into the new tree. Then one rsync, the whole-tree mirror with --ignore-existing, does the
- * rest: it skips exactly the files linked here (nothing else exists in the new tree but the
- * directories made here, whose attributes it still sets) and treats everything else as bare
- * rsync would, deletions of entries that vanished since the listing included.
+ * the place of the local walk's readdir and lstat, record by record as it arrives, and every
+ * regular file the previous snapshot holds unchanged (fast-path.ts `unchanged`, the same test
+ * as for a local source) is hard-linked into the new tree. What it does not settle goes into
+ * the same lists as the local walk's (prelink.ts `PrelinkResult`), for the same listed rsync
+ * passes (copy-source.ts): directories (their attributes), new, changed, non-regular and
+ * multiply-linked entries, and new directories, which rsync copies recursively.
  *
  * Only entries below directories that the previous snapshot holds as directories are looked
  * at (as the local walk does, and for the same reason: the previous snapshot already reflects
  * excludes and --one-file-system), so no lstat of the previous snapshot passes through a
- * symlink. A name that is not UTF-8 is left to rsync, with everything below it.
+ * symlink. A name that is not UTF-8 goes to rsync by its bytes, a directory as a new one
+ * (copied recursively), never pre-linked or descended into, as in the local walk.
+ * find lists a directory before its contents, so a record's parent has been decided before it.
  */
-import { join } from 'node:path';
 import { linkSync, lstatSync, mkdirSync, type BigIntStats } from 'node:fs';
 import { unchanged, type FileFacts } from './fast-path.ts';
 import type { ListedEntry } from './remote-listing.ts';
+import type { ListedPath, PrelinkResult } from './prelink.ts';
 
 export interface RemotePrelinkInput {
-  entries: readonly ListedEntry[];
   prev: string;
   dest: string;
-  /** The previous snapshot's start on the source host's clock (remote-listing.ts `remoteStartNs`). */
-  startNs: bigint;
   compareOwner: boolean;
   /** Inner sources, relative to this one: made as directories, never descended. */
   skip?: readonly string[];
-}
-
-export interface RemotePrelinkResult {
-  filesLinked: number;
-  bytesLinked: number;
-  /** Unchanged files PREV holds with the most links its filesystem allows, left to rsync. */
-  linkLimit: number;
 }
 
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
@@ -50,36 +42,63 @@ const facts = (e: ListedEntry): FileFacts => ({
   isFile: () => e.type === 'f', nlink: e.nlink, mode: e.mode, size: e.size, mtimeNs: e.mtimeNs, uid: e.uid, gid: e.gid, ctimeNs: e.ctimeNs,
 });
 
-export function remotePrelink(input: RemotePrelinkInput): RemotePrelinkResult {
-  const r: RemotePrelinkResult = { filesLinked: 0, bytesLinked: 0, linkLimit: 0 };
-  const skip = new Set(input.skip ?? []);
-  mkdirSync(input.dest, { recursive: true });
-  /** Directories made in the new tree: present as directories in source and PREV. */
-  const made = new Set<string>(['']);
-  for (const e of input.entries) {
-    if (e.rel.length === 0) continue;
+/** Takes the listing's records one by one (`entry`); `result` holds what rsync is left to do. */
+export class RemotePrelinker {
+  readonly result: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], threads: 1, walked: [] };
+  /**
+   * Regular files of the top directory linked here or copied by the first listed pass: the
+   * last pass after a remote pre-link lists "." and so sees them again (skipped,
+   * --ignore-existing), and its --stats counts them among its files a second time.
+   */
+  readonly topCountedTwice = { files: 0, bytes: 0 };
+  /** Directories descended into (their entries are decided here), by their bytes as latin1. */
+  private readonly descended = new Set<string>(['']);
+  private readonly skip: Set<string>;
+  /** The previous snapshot's start on the source host's clock (remote-listing.ts `remoteStartNs`); set before the first entry. */
+  startNs = 0n;
+
+  constructor(private readonly input: RemotePrelinkInput) {
+    this.skip = new Set(input.skip ?? []);
+    mkdirSync(input.dest, { recursive: true });
+  }
+
+  entry(e: ListedEntry): void {
+    if (e.rel.length === 0) return;
+    const key = e.rel.toString('latin1');
+    const slash = key.lastIndexOf('/');
+    if (!this.descended.has(slash < 0 ? '' : key.slice(0, slash))) return;
+    const r = this.result;
     const rel = e.rel.toString();
-    if (!Buffer.from(rel).equals(e.rel)) continue;
-    const slash = rel.lastIndexOf('/');
-    if (!made.has(slash < 0 ? '' : rel.slice(0, slash))) continue;
+    // Bytes that are not UTF-8 decode to U+FFFD; only a name holding one is checked byte by byte.
+    const utf8 = !rel.includes('\uFFFD') || Buffer.from(rel).equals(e.rel);
+    const path: ListedPath = utf8 ? rel : e.rel;
     if (e.type === 'd') {
-      if (!lstatOrNull(join(input.prev, rel))?.isDirectory()) continue;
-      mkdirSync(join(input.dest, rel));
-      if (!skip.has(rel)) made.add(rel);
-      continue;
+      if (!utf8 || !lstatOrNull(`${this.input.prev}/${rel}`)?.isDirectory()) { r.newDirs.push(path); return; }
+      r.dirs.push(rel);
+      mkdirSync(`${this.input.dest}/${rel}`);
+      if (!this.skip.has(rel)) this.descended.add(key);
+      return;
     }
-    if (e.type !== 'f' || e.nlink !== 1n) continue;
-    const p = lstatOrNull(join(input.prev, rel));
-    if (!p || !unchanged(facts(e), p, input.startNs, input.compareOwner)) continue;
+    // As the local walk sorts them: a multiply-linked regular file (or a name that is not
+    // UTF-8, of any type) into the pass that sees every hard-link group whole.
+    if ((e.type === 'f' || !utf8) && e.nlink > 1n) {
+      r.multiLinked.push(path);
+      if (slash < 0 && e.type === 'f') { this.topCountedTwice.files++; this.topCountedTwice.bytes += Number(e.size); }
+      return;
+    }
+    if (!utf8 || e.type !== 'f') { r.others.push(path); return; }
+    const p = lstatOrNull(`${this.input.prev}/${rel}`);
+    if (!p || !unchanged(facts(e), p, this.startNs, this.input.compareOwner)) { r.others.push(rel); return; }
     try {
-      linkSync(join(input.prev, rel), join(input.dest, rel));
+      linkSync(`${this.input.prev}/${rel}`, `${this.input.dest}/${rel}`);
     } catch (err) {
       if (code(err) !== 'EMLINK') throw err;
       r.linkLimit++;
-      continue;
+      r.others.push(rel);
+      return;
     }
     r.filesLinked++;
     r.bytesLinked += Number(e.size);
+    if (slash < 0) { this.topCountedTwice.files++; this.topCountedTwice.bytes += Number(e.size); }
   }
-  return r;
 }

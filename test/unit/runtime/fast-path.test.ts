@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { classifyExtraArgs, fastPathDecision } from '../../../runtime/engine/fast-path.ts';
+import { classifyExtraArgs, fastPathDecision, remoteRestPass } from '../../../runtime/engine/fast-path.ts';
 
 describe('rsync.extra_args and the fast path (runtime/engine/fast-path.ts)', () => {
   test.each([
@@ -35,4 +35,14 @@ describe('rsync.extra_args and the fast path (runtime/engine/fast-path.ts)', () 
   ])('%s', (_name, input, decision) => {
     expect(fastPathDecision(input)).toEqual(decision);
   });
+});
+
+describe('what rsync is given after a remote pre-link (fast-path.ts remoteRestPass)', () => {
+  test.each([
+    [{ listingComplete: true, secludedArgs: true }, { listed: true }],
+    // The pull key: its forced command refuses a names list the sender would read unchecked.
+    [{ listingComplete: true, secludedArgs: false }, { listed: false, reason: 'the source has its own remote shell (the pull key refuses a names list)' }],
+    // find could not read or lost a directory: rsync's whole-tree pass finds what it missed.
+    [{ listingComplete: false, secludedArgs: true }, { listed: false, reason: 'the listing is incomplete' }],
+  ])('%j', (input, out) => { expect(remoteRestPass(input)).toEqual(out); });
 });

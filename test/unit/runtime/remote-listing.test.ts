@@ -7,7 +7,8 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { LISTING_FORMAT, listingCommand, parseListing, remoteStartNs, splitRemoteSpec } from '../../../runtime/engine/remote-listing.ts';
+import fc from 'fast-check';
+import { LISTING_FORMAT, ListingReader, listingCommand, parseListing, remoteStartNs, splitRemoteSpec, type ListedEntry } from '../../../runtime/engine/remote-listing.ts';
 
 describe('host and path as rsync splits them', () => {
   test.each([
@@ -70,6 +71,33 @@ describe('records read back as lstat sees the files', () => {
     for (const bad of ['/a/../etc/passwd', '/a/x/..', '/a/./x', '/a/x//y', '/a//x']) {
       expect(() => parseListing(Buffer.from(rec(bad)), '/a')).toThrow('empty, . or .. path component');
     }
+  });
+});
+
+describe('a listing read as it arrives, in chunks cut anywhere (ListingReader)', () => {
+  test('the same records as the whole listing read at once, none held back but a cut last one', () => {
+    const rec = (rest: string, size: number): string => `f/644/0/0/${size}/1700000000.2500000000/1700000001.0000000000/1/${rest}\0`;
+    const whole = Buffer.concat([
+      Buffer.from(`d/755/0/0/4096/1.0000000000/1.0000000000/2//a\0${rec('/a/x', 3)}${rec('/a/new\nline', 7)}`),
+      Buffer.from('f/644/0/0/1/1.0000000000/1.0000000000/1//a/'), Buffer.from([0xff, 0xfe, 0]), Buffer.from(rec('/a/sub/y', 12)),
+    ]);
+    const expected = parseListing(whole, '/a');
+    expect(expected.map((e) => e.rel.toString('latin1'))).toEqual(['', 'x', 'new\nline', '\xff\xfe', 'sub/y']);
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: whole.length }), { maxLength: 12 }), (cuts) => {
+      const got: ListedEntry[] = [];
+      const reader = new ListingReader('/a', (e) => got.push(e));
+      const at = [0, ...cuts.sort((x, y) => x - y), whole.length];
+      for (let k = 1; k < at.length; k++) {
+        const chunk = Buffer.from(whole.subarray(at[k - 1]!, at[k]!));
+        reader.push(chunk);
+        // A record's path is its own copy, not a view of a chunk the stream may reuse.
+        chunk.fill(0x41);
+      }
+      expect(got).toEqual(expected);
+    }));
+    const cut: ListedEntry[] = [];
+    new ListingReader('/a', (e) => cut.push(e)).push(whole.subarray(0, whole.length - 3));
+    expect(cut.map((e) => e.rel.toString('latin1'))).toEqual(['', 'x', 'new\nline', '\xff\xfe']);
   });
 });
 
