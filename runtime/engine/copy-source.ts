@@ -9,7 +9,7 @@ import { lstat, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
-import { prelink, type PrelinkResult } from './prelink.ts';
+import { prelink, type ListedPath, type PrelinkResult } from './prelink.ts';
 import { fastPathDecision } from './fast-path.ts';
 import { fullMirrorArgs, type RsyncFlags } from './rsync-args.ts';
 import { listedPasses } from './listed-passes.ts';
