@@ -14,9 +14,10 @@
  * (copied recursively), never pre-linked or descended into, as in the local walk.
  * find lists a directory before its contents, so a record's parent has been decided before it.
  */
-import { linkSync, lstatSync, mkdirSync, type BigIntStats } from 'node:fs';
+import { lstatSync, mkdirSync, type BigIntStats } from 'node:fs';
 import { unchanged, type FileFacts } from './fast-path.ts';
 import type { ListedEntry } from './remote-listing.ts';
+import { linkUnchanged } from './walk-dir.ts';
 import type { ListedPath, PrelinkResult } from './prelink.ts';
 
 export interface RemotePrelinkInput {
@@ -89,16 +90,6 @@ export class RemotePrelinker {
     if (!utf8 || e.type !== 'f') { r.others.push(path); return; }
     const p = lstatOrNull(`${this.input.prev}/${rel}`);
     if (!p || !unchanged(facts(e), p, this.startNs, this.input.compareOwner)) { r.others.push(rel); return; }
-    try {
-      linkSync(`${this.input.prev}/${rel}`, `${this.input.dest}/${rel}`);
-    } catch (err) {
-      if (code(err) !== 'EMLINK') throw err;
-      r.linkLimit++;
-      r.others.push(rel);
-      return;
-    }
-    r.filesLinked++;
-    r.bytesLinked += Number(e.size);
-    if (slash < 0) { this.topCountedTwice.files++; this.topCountedTwice.bytes += Number(e.size); }
+    if (linkUnchanged(this.input.prev, this.input.dest, rel, e.size, r) && slash < 0) { this.topCountedTwice.files++; this.topCountedTwice.bytes += Number(e.size); }
   }
 }

@@ -156,15 +156,26 @@ export function walkDir(c: WalkContext, dir: string, r: WalkResult, descend: (di
     if (s && s.nlink > 1n) { r.multiLinked.push(path); continue; }
     const ps = s && p?.isFile() ? lstatOrNull(`${c.prev}/${path}`) : null;
     if (!s || !ps || !unchanged(s, ps, c.prevStartNs, c.compareOwner)) { r.others.push(path); continue; }
-    try {
-      linkSync(`${c.prev}/${path}`, `${c.dest}/${path}`);
-    } catch (e) {
-      if (code(e) !== 'EMLINK') throw e;
-      r.linkLimit++;
-      r.others.push(path);
-      continue;
-    }
-    r.filesLinked++;
-    r.bytesLinked += Number(s.size);
+    linkUnchanged(c.prev, c.dest, path, s.size, r);
   }
+}
+
+/**
+ * An unchanged file of PREV hard-linked at the same path in the new tree, and counted; false
+ * when PREV's file already has as many links as its filesystem allows (EMLINK): the entry then
+ * goes to rsync, which copies it when its own link fails, as bare rsync does. The local walk
+ * and the remote pre-link (remote-prelink.ts) both link through here.
+ */
+export function linkUnchanged(prev: string, dest: string, path: string, size: bigint, r: Pick<WalkResult, 'others' | 'linkLimit' | 'filesLinked' | 'bytesLinked'>): boolean {
+  try {
+    linkSync(`${prev}/${path}`, `${dest}/${path}`);
+  } catch (e) {
+    if (code(e) !== 'EMLINK') throw e;
+    r.linkLimit++;
+    r.others.push(path);
+    return false;
+  }
+  r.filesLinked++;
+  r.bytesLinked += Number(size);
+  return true;
 }
