@@ -7,7 +7,7 @@
  * of other sources nested inside a source are theirs: their directories are counted in
  * the outer source, their entries in their own. Names are bytes, as on disk.
  */
-import { walkFiles, type FileFacts, type WalkObserver } from './manifest/walk.ts';
+import { relBytes, walkFiles, type FileFacts, type WalkObserver } from './manifest/walk.ts';
 
 export interface Census {
   /** Entries, the source's own directory included (comparable with rsync's "Number of files"). */
@@ -53,12 +53,12 @@ export class CensusTally implements WalkObserver {
     if (o) o.c.entries += entries;
   }
 
-  file(dir: string, rel: Buffer, st: FileFacts): void {
+  file(dir: string, rel: string | Buffer, st: FileFacts | undefined): void {
     const o = this.ownerOf(dir);
     if (!o) return;
     o.c.regular++;
-    if (st.nlink === 1n) { o.c.fresh++; o.c.freshBytes += Number(st.size); }
-    if (o.p > 0 && this.random() < o.p) o.c.sample.push(Buffer.from(rel.subarray(o.prefixLen)));
+    if (st && st.nlink === 1n) { o.c.fresh++; o.c.freshBytes += Number(st.size); }
+    if (o.p > 0 && this.random() < o.p) o.c.sample.push(Buffer.from(relBytes(rel).subarray(o.prefixLen)));
   }
 
   census(sub: string): Census | undefined {

@@ -9,7 +9,7 @@ import { lstat, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
-import { prelink, type ListedPath, type PrelinkResult } from './prelink.ts';
+import { prelink, type PrelinkResult } from './prelink.ts';
 import { fastPathDecision } from './fast-path.ts';
 import { fullMirrorArgs, type RsyncFlags } from './rsync-args.ts';
 import { listedPasses } from './listed-passes.ts';
@@ -18,6 +18,7 @@ import { runRsync } from './run-rsync.ts';
 import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
 import { testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
+import type { DirListing } from './dir-listing.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
 
 export interface CopyRequest {
@@ -45,11 +46,11 @@ export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
   filesCounted: boolean;
   warnings: string[];
   /**
-   * What the pre-link pass linked, for the manifest (manifest/coverage.ts): the directories it
-   * walked and every path it listed for rsync; relative to `dest` and to `prev`. Absent when
-   * no local pre-link pass made this copy (mirror, remote): the manifest then stats every file.
+   * What the pre-link pass put into the directories it walked, for the manifest
+   * (manifest/coverage.ts); relative to `dest`, linked from `prev`. Absent when no pre-link
+   * pass made this copy (mirror, whole-tree remote pass): the manifest then stats every file.
    */
-  coverage?: { prev: string; walked: string[]; handed: ListedPath[] };
+  coverage?: { prev: string; listings: DirListing[] };
 }
 
 export class DiskFullError extends Error {}
@@ -143,7 +144,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     }
     if (pre) {
       out.files = 0;
-      out.coverage = { prev: req.prev!, walked: pre.walked, handed: [...pre.dirs, ...pre.others, ...pre.newDirs, ...pre.multiLinked] };
+      out.coverage = { prev: req.prev!, listings: pre.listings };
     }
     if (remotePass && 'listed' in remotePass) {
       // Counted by the pre-link pass already, and again by rsync (remote-prelink.ts `topCountedTwice`).

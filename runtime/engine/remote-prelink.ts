@@ -45,7 +45,7 @@ const facts = (e: ListedEntry): FileFacts => ({
 
 /** Takes the listing's records one by one (`entry`); `result` holds what rsync is left to do. */
 export class RemotePrelinker {
-  readonly result: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], threads: 1, walked: [] };
+  readonly result: PrelinkResult = { dirs: ['.'], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], threads: 1, listings: [] };
   /**
    * Regular files of the top directory linked here or copied by the first listed pass: the
    * last pass after a remote pre-link lists "." and so sees them again (skipped,

@@ -13,6 +13,7 @@
  */
 import { linkSync, lstatSync, mkdirSync, readdirSync, rmdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import { unchanged } from './fast-path.ts';
+import { LINKED, LOOK, sortByBytes, type DirListing } from './dir-listing.ts';
 import { beforeWalkReads } from '../test-points.ts';
 
 /** A path for rsync's list: a string when its bytes are UTF-8, the bytes otherwise. */
@@ -48,12 +49,11 @@ export interface WalkResult {
   /** Directories that vanished or could not be read during the walk, one line each. */
   warnings: string[];
   /**
-   * Directories (as in `dirs`) whose every entry the pass handled: listed for rsync above, or
-   * hard-linked from PREV at the same path. So a regular file of the new tree in one of them
-   * that is in none of the lists IS PREV's inode (the manifest's coverage).
-   * Not here: directories not descended (inner sources, other devices, new, unreadable, vanished).
+   * What the pass put into each directory it walked (dir-listing.ts), for the manifest's walk.
+   * Not here: directories not descended (inner sources, other devices, new, unreadable,
+   * vanished) and those holding a name that is not UTF-8.
    */
-  walked: string[];
+  listings: DirListing[];
   /**
    * Directories listed in `dirs` (by whichever walker met them in their parent) that were
    * gone when this walker came to read them: the merge takes them out of `dirs`.
@@ -62,13 +62,13 @@ export interface WalkResult {
 }
 
 export const emptyWalkResult = (): WalkResult => ({
-  dirs: [], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], walked: [], vanishedDirs: [],
+  dirs: [], others: [], newDirs: [], multiLinked: [], filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], listings: [], vanishedDirs: [],
 });
 
 /** Adds `b` into `a`. No consumer depends on the order of the lists. */
 export function mergeWalkResults(a: WalkResult, b: WalkResult): void {
-  for (const k of ['dirs', 'others', 'newDirs', 'multiLinked', 'warnings', 'walked', 'vanishedDirs'] as const) {
-    for (const x of b[k]) (a[k] as ListedPath[]).push(x);
+  for (const k of ['dirs', 'others', 'newDirs', 'multiLinked', 'warnings', 'listings', 'vanishedDirs'] as const) {
+    for (const x of b[k]) (a[k] as unknown[]).push(x);
   }
   a.filesLinked += b.filesLinked;
   a.bytesLinked += b.bytesLinked;
@@ -128,8 +128,10 @@ export function walkDir(c: WalkContext, dir: string, r: WalkResult, descend: (di
     }
     return;
   }
-  r.walked.push(dir);
+  // Tagged names of the new directory, in the manifest's order; none when a name is not UTF-8.
+  let listing: string[] | undefined = [];
   if (entries.some((d) => d.name.includes('\uFFFD'))) {
+    listing = undefined;
     for (const name of byteNamed(`${c.src}/${dir}`)) {
       const path = dir === '.' ? name : Buffer.concat([Buffer.from(`${dir}/`), name]);
       const s = lstatOrNull(Buffer.concat([Buffer.from(`${c.src}/`), path]));
@@ -139,25 +141,31 @@ export function walkDir(c: WalkContext, dir: string, r: WalkResult, descend: (di
     }
     entries = entries.filter((d) => !d.name.includes('\uFFFD'));
   }
+  if (listing) sortByBytes(entries);
   for (const d of entries) {
-    const path = rel(d.name);
-    const p = prevTypes.get(d.name);
-    if (d.isDirectory()) {
-      if (!p?.isDirectory()) { r.newDirs.push(path); continue; }
-      r.dirs.push(path);
-      mkdirSync(`${c.dest}/${path}`);
-      if (c.skip.includes(path)) continue;
-      if (c.rootDev !== undefined && lstatOrNull(`${c.src}/${path}`)?.dev !== c.rootDev) continue;
-      descend(path);
-      continue;
-    }
-    if (!d.isFile()) { r.others.push(path); continue; }
-    const s = lstatOrNull(`${c.src}/${path}`);
-    if (s && s.nlink > 1n) { r.multiLinked.push(path); continue; }
-    const ps = s && p?.isFile() ? lstatOrNull(`${c.prev}/${path}`) : null;
-    if (!s || !ps || !unchanged(s, ps, c.prevStartNs, c.compareOwner)) { r.others.push(path); continue; }
-    linkUnchanged(c.prev, c.dest, path, s.size, r);
+    const linked = walkEntry(c, d, rel(d.name), prevTypes.get(d.name), r, descend);
+    listing?.push((linked ? LINKED : LOOK) + d.name);
   }
+  if (listing) r.listings.push({ dir, names: listing.join('/') });
+}
+
+/** One entry of a walked directory; true when it was hard-linked from PREV. */
+function walkEntry(c: WalkContext, d: Dirent, path: string, p: Dirent | undefined, r: WalkResult, descend: (dir: string) => void): boolean {
+  if (d.isDirectory()) {
+    if (!p?.isDirectory()) { r.newDirs.push(path); return false; }
+    r.dirs.push(path);
+    mkdirSync(`${c.dest}/${path}`);
+    if (c.skip.includes(path)) return false;
+    if (c.rootDev !== undefined && lstatOrNull(`${c.src}/${path}`)?.dev !== c.rootDev) return false;
+    descend(path);
+    return false;
+  }
+  if (!d.isFile()) { r.others.push(path); return false; }
+  const s = lstatOrNull(`${c.src}/${path}`);
+  if (s && s.nlink > 1n) { r.multiLinked.push(path); return false; }
+  const ps = s && p?.isFile() ? lstatOrNull(`${c.prev}/${path}`) : null;
+  if (!s || !ps || !unchanged(s, ps, c.prevStartNs, c.compareOwner)) { r.others.push(path); return false; }
+  return linkUnchanged(c.prev, c.dest, path, s.size, r);
 }
 
 /**

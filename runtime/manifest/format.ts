@@ -96,20 +96,39 @@ const LINE_RE = /^([0-9a-f]+) (\d+) (-?\d+) (\d+) (.+)$/;
 export interface ManifestLine {
   /** The line without its newline. */
   text: string;
-  path: Buffer;
+  /** Its path field, encoded as in the file. */
+  key: string;
+  /** The key is the path's text as is, and compares as text (`comparePathTexts`). */
+  plain: boolean;
+  /** The decoded path, once `linePath` needed it. */
+  path?: Buffer;
+}
+
+/**
+ * A path whose text compares in the manifest's order as it is: no "%" (so nothing is
+ * escaped: the encoded form is the name itself), no control byte or DEL, and no UTF-16 code
+ * unit from the surrogates up (below them, code unit order is UTF-8 byte order). Nearly
+ * every real path; the merge of a run compares those without turning them into bytes.
+ */
+export function isPlainPath(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x25 || c === 0x7f || c >= 0xd800) return false;
+  }
+  return true;
 }
 
 export function parseLine(text: string): ManifestLine {
   if (!LINE_RE.test(text)) throw new Error(`malformed manifest line ${JSON.stringify(text.slice(0, 200))}`);
   let at = -1;
   for (let i = 0; i < 4; i++) at = text.indexOf(' ', at + 1);
-  return { text, path: decodePath(text.slice(at + 1)) };
+  const key = text.slice(at + 1);
+  return { text, key, plain: isPlainPath(key) };
 }
 
-/** A line's size field (the census counts bytes of files it does not stat). */
-export function lineSize(l: ManifestLine): bigint {
-  const a = l.text.indexOf(' ');
-  return BigInt(l.text.slice(a + 1, l.text.indexOf(' ', a + 1)));
+/** A line's path as bytes (decoded once). */
+export function linePath(l: ManifestLine): Buffer {
+  return (l.path ??= decodePath(l.key));
 }
 
 export function parseEntry(line: string): ManifestEntry {
@@ -127,6 +146,20 @@ export function comparePaths(a: Buffer, b: Buffer): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a[i]!, y = b[i]!;
+    if (x === y) continue;
+    if (x === 0x2f) return -1;
+    if (y === 0x2f) return 1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** `comparePaths` for two plain paths (`isPlainPath`) as text: the same order, no bytes made. */
+export function comparePathTexts(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i), y = b.charCodeAt(i);
     if (x === y) continue;
     if (x === 0x2f) return -1;
     if (y === 0x2f) return 1;

@@ -16,11 +16,11 @@ import { PassThrough } from 'node:stream';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
 import { beforeManifestStat } from '../test-points.ts';
 import type { Logger } from '../logger.ts';
-import { comparePaths, encodePath, entryLine, headerLine, lineSize, MANIFEST_FILE, parseEntry, type ManifestEntry, type ManifestLine } from './format.ts';
+import { comparePaths, comparePathTexts, encodePath, entryLine, headerLine, linePath, MANIFEST_FILE, parseEntry, type ManifestEntry, type ManifestLine } from './format.ts';
 import { HASH_ALGORITHM } from './hash.ts';
 import { HashPool } from './hash-pool.ts';
 import { openManifest } from './read.ts';
-import { walkFiles, type WalkObserver } from './walk.ts';
+import { relBytes, walkFiles, type WalkObserver } from './walk.ts';
 import type { Coverage } from './coverage.ts';
 
 export interface ManifestSummary {
@@ -40,12 +40,10 @@ export interface ManifestSummary {
   durationMs: number;
 }
 
-const CHUNK = 64 * 1024;
+/** Text handed to gzip at a time, and its output chunks: few, large writes (see read.ts). */
+const CHUNK = 1 << 20;
 /** Left-out files named in the metadata: enough to act on, bounded for a tree of unreadable files. */
 export const LEFT_OUT_NAMED = 100;
-
-/** A link count for a file the pre-link pass linked: at least 2 (PREV and the new snapshot hold it). */
-const LINKED_NLINK = 2n;
 
 /**
  * `observer` sees the walk of the new snapshot too (the census of the snapshot's checks).
@@ -60,7 +58,7 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
 
   // Level 1: the hashes are random hex, which no level compresses well; measured on 50,000
   // lines, level 6 took 1.4-1.7x as long for a file only 3 % smaller.
-  const gzip = createGzip({ level: 1 });
+  const gzip = createGzip({ level: 1, chunkSize: CHUNK });
   const through = new PassThrough();
   const done = pipeline(through, gzip, createWriteStream(join(snapshotDir, MANIFEST_FILE), { mode: 0o600 }));
   done.catch(() => undefined);
@@ -78,11 +76,12 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   // Entries come back from the pool in walk order, hashed on every core (hash-pool.ts);
   // inherited lines go through it too, so they keep their place among the hashed ones.
   // A tag is either a new line's fields or a previous line copied whole (`text`).
-  const hasher = new HashPool<Omit<ManifestEntry, 'hash'> | { text: string; path: Buffer }>((e, r) => {
+  const hasher = new HashPool<Omit<ManifestEntry, 'hash'> | ManifestLine>((e, r) => {
     // Not root, and a file the source had without read permission: left out, said once.
     if (r.error !== undefined) {
-      if (unreadable++ === 0) firstUnreadable = `${encodePath(e.path)} (${r.error})`;
-      if (leftOut.length < LEFT_OUT_NAMED) leftOut.push(encodePath(e.path));
+      const name = 'text' in e ? e.key : encodePath(e.path);
+      if (unreadable++ === 0) firstUnreadable = `${name} (${r.error})`;
+      if (leftOut.length < LEFT_OUT_NAMED) leftOut.push(name);
       return;
     }
     chunk += 'text' in e ? `${e.text}\n` : entryLine({ ...e, hash: r.hash });
@@ -103,14 +102,23 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
   let p: ManifestLine | undefined = await advance();
   try {
     for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined)) {
-      while (p && comparePaths(p.path, f.rel) < 0) p = at + 1 < batch.length ? batch[++at] : await advance();
+      // Plain paths on both sides compare as text (format.ts isPlainPath); others as bytes.
+      const text = f.plain ? f.rel as string : undefined;
+      const bytes = text === undefined ? relBytes(f.rel) : undefined;
+      const order = (l: ManifestLine): number => (text !== undefined && l.plain ? comparePathTexts(l.key, text) : comparePaths(linePath(l), bytes ?? relBytes(f.rel)));
+      let c = p ? order(p) : 1;
+      while (c < 0) {
+        p = at + 1 < batch.length ? batch[++at] : await advance();
+        c = p ? order(p) : 1;
+      }
+      const atLine = c === 0;
       if (!f.st) {
         // Linked by the pre-link pass: PREV's inode, which PREV's line describes.
-        if (p && p.path.equals(f.rel)) {
-          observer?.file(f.dir, f.rel, { size: lineSize(p), nlink: LINKED_NLINK });
+        if (atLine) {
+          observer?.file(f.dir, f.rel, undefined);
           inherited++;
           linked++;
-          const full = hasher.known(p, '');
+          const full = hasher.known(p!, '');
           if (full) await full;
         } else {
           // PREV's manifest lacks it (left out there as unreadable, say): looked at like any other.
@@ -121,9 +129,9 @@ export async function writeManifest(snapshotDir: string, prevDir: string | undef
       }
       if (f.st) {
         const st = f.st;
-        const q = p?.path.equals(f.rel) ? parseEntry(p.text) : undefined;
+        const q = atLine ? parseEntry(p!.text) : undefined;
         const same = q && q.ino === st.ino && q.size === st.size && q.mtimeNs === st.mtimeNs;
-        const entry = { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: f.rel };
+        const entry = { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: bytes ?? relBytes(f.rel) };
         if (same) inherited++;
         const full = same ? hasher.known(entry, q.hash) : hasher.hash(entry, f.abs, Number(st.size));
         if (full) await full;

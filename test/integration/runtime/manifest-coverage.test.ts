@@ -127,3 +127,33 @@ test.skipIf(!hasCommand('rsync'))('the manifest stats no file the pre-link pass 
   expect(statted.length).toBe(3);
   expect(await manifestProblem(snap)).toBeUndefined();
 }, 120_000);
+
+test.skipIf(!hasCommand('rsync'))('an entry the pre-link pass listed but rsync never wrote (an exclude) is in neither the manifest nor the counts', async () => {
+  // The manifest's walk takes a walked directory's names from the pass's listing instead of
+  // reading it: a listed name rsync filtered out must not become a manifest line or an entry.
+  work = mkdtempSync(join(workBase(), 'linkdest-mcov-'));
+  const src = join(work, 'src');
+  const dest = join(work, 'dest');
+  mkdirSync(join(src, 'a', 'b'), { recursive: true });
+  mkdirSync(dest);
+  writeFileSync(join(dest, '.linkdest-backup'), '');
+  for (let i = 0; i < 20; i++) writeFileSync(join(src, 'a', i % 2 ? 'b' : '', `f${i}`), `file ${i}`);
+  const cfg = runConfig(work, dest, [src], { rsync: { acls: false, xattrs: false }, exclude: ['*.skip'] });
+  const log = createLogger({ stdout: false });
+  expect((await backup(cfg, log)).errors).toEqual([]);
+  await sleep(1100);
+  writeFileSync(join(src, 'a', 'new.skip'), 'kept out');
+  mkdirSync(join(src, 'a', 'b', 'dir.skip'));
+  writeFileSync(join(src, 'a', 'b', 'new.keep'), 'kept');
+  const second = await backup(cfg, log);
+  expect(second.errors).toEqual([]);
+  const snap = second.snapshot!;
+  const meta = (await readMetadata(snap))!;
+  expect(meta.manifest?.linked).toBe(20);
+  expect(await manifestProblem(snap)).toBeUndefined();
+  const copy = join(snap, src.replace(/^\//, ''));
+  const onDisk = 1 + listFiles(copy).length + ['a', 'a/b'].length;
+  expect(listFiles(copy)).not.toContain('a/new.skip');
+  expect(meta.perSource[src]!.files).toBe(onDisk);
+  expect(meta.perSource[src]!.regular).toBe(21);
+}, 120_000);

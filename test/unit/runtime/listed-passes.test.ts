@@ -16,7 +16,7 @@ afterAll(() => rmSync(listDir, { recursive: true, force: true }));
 const flags: RsyncFlags = { acls: false, xattrs: false, oneFileSystem: false, excludes: [], extraArgs: [], rsh: ['ssh'], remote: true };
 const pre: PrelinkResult = {
   dirs: ['.', 'a', 'a/b'], others: ['top-new', 'a/changed', Buffer.from('a/bad\xff', 'latin1')], newDirs: ['a/new'], multiLinked: ['twin'],
-  filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], threads: 1, walked: [],
+  filesLinked: 0, bytesLinked: 0, linkLimit: 0, warnings: [], threads: 1, listings: [],
 };
 const listOf = (args: string[]): string[] => {
   const file = args.find((a) => a.startsWith('--files-from='))!.slice('--files-from='.length);

@@ -38,7 +38,7 @@ import { shellQuoteArgv } from '../../../../runtime/engine/shell-quote.ts';
 import { runConfig, runConfigInput } from './run-config.ts';
 import { openManifest } from '../../../../runtime/manifest/read.ts';
 import { entryLine } from '../../../../runtime/manifest/format.ts';
-import { walkFiles } from '../../../../runtime/manifest/walk.ts';
+import { relBytes, walkFiles } from '../../../../runtime/manifest/walk.ts';
 import { SNAPSHOT_OWN_FILES } from '../../../../runtime/layout.ts';
 
 /** Names with spaces, quotes, a newline, a leading dash, non-UTF-8 bytes, and ones the excludes match. */
@@ -451,7 +451,7 @@ export async function manifestProblem(snap: string): Promise<string | undefined>
   for (const f of walkFiles(snap, SNAPSHOT_OWN_FILES)) {
     const st = f.st!;
     const hash = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
-    truth.push(entryLine({ hash, size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: f.rel }));
+    truth.push(entryLine({ hash, size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: relBytes(f.rel) }));
   }
   for (let i = 0; i < Math.max(written.length, truth.length); i++) {
     if (written[i] !== truth[i]) return `manifest line ${i + 1} is ${JSON.stringify(written[i] ?? null)}, a full walk finds ${JSON.stringify(truth[i] ?? null)}`;
