@@ -47,6 +47,8 @@ export async function remotePrelinkPass(req: RemotePassRequest, log: Logger): Pr
   if (r.linkLimit > 0) log.info(`${req.source}: ${r.linkLimit} unchanged files have as many hard links in the previous snapshot as its filesystem allows; rsync copies them`);
   const rest = remoteRestPass({ listingComplete: listing.complete, secludedArgs: req.flags.secludedArgs !== false });
   if (rest.listed) {
+    // rsync writes only what is listed: the manifest may take the listings (dir-listing.ts).
+    pre.finish();
     log.info(`${req.source}: pre-linked ${r.filesLinked} unchanged files of ${listing.entries} listed; rsync checks ${r.others.length + r.multiLinked.length} entries, ${r.dirs.length} directories, ${r.newDirs.length} new directories`);
     return { listed: r, topCountedTwice: pre.topCountedTwice };
   }

@@ -18,6 +18,7 @@ import { lstatSync, mkdirSync, type BigIntStats } from 'node:fs';
 import { unchanged, type FileFacts } from './fast-path.ts';
 import type { ListedEntry } from './remote-listing.ts';
 import { linkUnchanged } from './walk-dir.ts';
+import { LINKED, LOOK, sortByBytes } from './dir-listing.ts';
 import type { ListedPath, PrelinkResult } from './prelink.ts';
 
 export interface RemotePrelinkInput {
@@ -54,6 +55,13 @@ export class RemotePrelinker {
   readonly topCountedTwice = { files: 0, bytes: 0 };
   /** Directories descended into (their entries are decided here), by their bytes as latin1. */
   private readonly descended = new Set<string>(['']);
+  /**
+   * The names met in each descended directory but the top one, tagged as the local walk's
+   * listings are (dir-listing.ts), for the manifest's walk (`finish`); null for a directory
+   * holding a name that is not UTF-8. Not the top one: listed as ".", rsync copies any of
+   * its children the listing did not have (dot-dir semantics).
+   */
+  private readonly names = new Map<string, string[] | null>();
   private readonly skip: Set<string>;
   /** The previous snapshot's start on the source host's clock (remote-listing.ts `remoteStartNs`); set before the first entry. */
   startNs = 0n;
@@ -68,28 +76,52 @@ export class RemotePrelinker {
     const key = e.rel.toString('latin1');
     const slash = key.lastIndexOf('/');
     if (!this.descended.has(slash < 0 ? '' : key.slice(0, slash))) return;
-    const r = this.result;
     const rel = e.rel.toString();
     // Bytes that are not UTF-8 decode to U+FFFD; only a name holding one is checked byte by byte.
     const utf8 = !rel.includes('\uFFFD') || Buffer.from(rel).equals(e.rel);
+    const linked = this.decide(e, rel, key, slash, utf8);
+    if (slash < 0) return;
+    const parent = key.slice(0, slash);
+    const names = this.names.get(parent);
+    if (names === null) return;
+    // As the local walk: a directory with a name holding U+FFFD is read by its bytes, unlisted.
+    if (rel.includes('\uFFFD')) { this.names.set(parent, null); return; }
+    const tagged = (linked ? LINKED : LOOK) + rel.slice(rel.lastIndexOf('/') + 1);
+    if (names) names.push(tagged); else this.names.set(parent, [tagged]);
+  }
+
+  /** After the last entry: the listings of the directories descended into (but the top one). */
+  finish(): void {
+    for (const [key, names] of this.names) {
+      // Keys are latin1 views of UTF-8 bytes (this directory's name is UTF-8: it was descended into).
+      if (names) this.result.listings.push({ dir: Buffer.from(key, 'latin1').toString(), names: sortByBytes(names.map((n) => ({ name: n.slice(1), n }))).map((x) => x.n).join('/') });
+    }
+    this.names.clear();
+  }
+
+  /** Sorts one entry into the lists, or links it; true when it was hard-linked from PREV. */
+  private decide(e: ListedEntry, rel: string, key: string, slash: number, utf8: boolean): boolean {
+    const r = this.result;
     const path: ListedPath = utf8 ? rel : e.rel;
     if (e.type === 'd') {
-      if (!utf8 || !lstatOrNull(`${this.input.prev}/${rel}`)?.isDirectory()) { r.newDirs.push(path); return; }
+      if (!utf8 || !lstatOrNull(`${this.input.prev}/${rel}`)?.isDirectory()) { r.newDirs.push(path); return false; }
       r.dirs.push(rel);
       mkdirSync(`${this.input.dest}/${rel}`);
       if (!this.skip.has(rel)) this.descended.add(key);
-      return;
+      return false;
     }
     // As the local walk sorts them: a multiply-linked regular file (or a name that is not
     // UTF-8, of any type) into the pass that sees every hard-link group whole.
     if ((e.type === 'f' || !utf8) && e.nlink > 1n) {
       r.multiLinked.push(path);
       if (slash < 0 && e.type === 'f') { this.topCountedTwice.files++; this.topCountedTwice.bytes += Number(e.size); }
-      return;
+      return false;
     }
-    if (!utf8 || e.type !== 'f') { r.others.push(path); return; }
+    if (!utf8 || e.type !== 'f') { r.others.push(path); return false; }
     const p = lstatOrNull(`${this.input.prev}/${rel}`);
-    if (!p || !unchanged(facts(e), p, this.startNs, this.input.compareOwner)) { r.others.push(rel); return; }
-    if (linkUnchanged(this.input.prev, this.input.dest, rel, e.size, r) && slash < 0) { this.topCountedTwice.files++; this.topCountedTwice.bytes += Number(e.size); }
+    if (!p || !unchanged(facts(e), p, this.startNs, this.input.compareOwner)) { r.others.push(rel); return false; }
+    const linked = linkUnchanged(this.input.prev, this.input.dest, rel, e.size, r);
+    if (linked && slash < 0) { this.topCountedTwice.files++; this.topCountedTwice.bytes += Number(e.size); }
+    return linked;
   }
 }

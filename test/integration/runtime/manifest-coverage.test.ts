@@ -154,6 +154,6 @@ test.skipIf(!hasCommand('rsync'))('an entry the pre-link pass listed but rsync n
   const copy = join(snap, src.replace(/^\//, ''));
   const onDisk = 1 + listFiles(copy).length + ['a', 'a/b'].length;
   expect(listFiles(copy)).not.toContain('a/new.skip');
-  expect(meta.perSource[src]!.files).toBe(onDisk);
-  expect(meta.perSource[src]!.regular).toBe(21);
+  expect(meta.perSource![src]!.files).toBe(onDisk);
+  expect(meta.perSource![src]!.regular).toBe(21);
 }, 120_000);
