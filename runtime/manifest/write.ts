@@ -40,8 +40,8 @@ export interface ManifestSummary {
   durationMs: number;
 }
 
-/** Text handed to gzip at a time, and its output chunks: few, large writes (see read.ts). */
-const CHUNK = 1 << 20;
+/** Text handed to gzip at a time, and its output chunks (the size: see read.ts). */
+const CHUNK = 64 << 10;
 /** Left-out files named in the metadata: enough to act on, bounded for a tree of unreadable files. */
 export const LEFT_OUT_NAMED = 100;
 
