@@ -41,8 +41,9 @@ export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
   /** split: a first copy in concurrent passes (split-passes.ts). */
   mode: 'prelink' | 'mirror' | 'split';
   /**
-   * False after the pre-link passes: `files` is then 0, because rsync's figure for them
-   * counts every implied parent directory of a listed path again (and "." twice). The one
+   * False after the pre-link passes or a split first copy: `files` is then 0, because
+   * rsync's figure for them counts every implied parent directory of a listed path again
+   * (and "." twice). The one
    * walk of the new snapshot (snapshot-census.ts, with the manifest) counts its entries.
    */
   filesCounted: boolean;
@@ -133,7 +134,9 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       throw e;
     });
     if (planned) {
+      // As after the pre-link passes: rsync's figure would count the split directories twice.
       out.mode = 'split';
+      out.filesCounted = false;
       stages.push(...planned.stages);
       log.info(`${req.source}: first copy in ${planned.passes} concurrent rsync passes (${planned.units} subtrees)`);
     } else {
@@ -158,8 +161,8 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
         out.bytesLinked += Math.max(0, s.totalSize - s.bytesTransferred);
       }
     }
+    if (!out.filesCounted) out.files = 0;
     if (pre) {
-      out.files = 0;
       out.coverage = { prev: req.prev!, walked: pre.walked, handed: [...pre.dirs, ...pre.others, ...pre.newDirs, ...pre.multiLinked] };
     }
     if (remotePass && 'listed' in remotePass) {

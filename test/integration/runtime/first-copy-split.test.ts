@@ -1,0 +1,82 @@
+/**
+ * A first snapshot copied by concurrent rsync passes (runtime/engine/split-passes.ts) is
+ * bare rsync's copy: the same entries, attributes and directory times (the top directory and
+ * a directory split among the passes included), the same hard-link groups when a group spans
+ * two top-level directories, the same excludes, and the same figures in the run's stats.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { backup } from '../../../runtime/backup.ts';
+import { memoryLogger } from '../runtime-periphery/support/memory-logger.ts';
+import { describeTree, withoutInodes, type Entry } from './support/tree.ts';
+import { runConfig } from './support/run-config.ts';
+
+const OLD = new Date('2020-01-02T03:04:05Z');
+const groups = (t: Map<string, Entry>): string[][] => {
+  const by = new Map<number, string[]>();
+  for (const [k, e] of t) if (e.type === 'file') by.set(e.ino, [...(by.get(e.ino) ?? []), k]);
+  return [...by.values()].filter((g) => g.length > 1).map((g) => g.sort()).sort();
+};
+
+describe('a first snapshot in concurrent rsync passes', () => {
+  let work: string;
+  beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'linkdest-split-')); });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /** A source whose weight is mostly one directory (split further when no filter forbids it). */
+  const source = (name: string): string => {
+    const src = join(work, name);
+    for (const d of ['home/u1/docs', 'home/u2', 'home/u3', 'b', 'c', 'ro', 'cache']) mkdirSync(join(src, d), { recursive: true });
+    for (let i = 0; i < 40; i++) writeFileSync(join(src, `home/u${1 + (i % 3)}`, `f${i}`), Buffer.alloc(20_000 + i, i));
+    writeFileSync(join(src, 'home/u1/docs/x.tmp'), 'tmp\n');
+    writeFileSync(join(src, 'b/h1'), 'linked\n');
+    linkSync(join(src, 'b/h1'), join(src, 'c/h2'));
+    writeFileSync(join(src, 'c/one'), '1\n');
+    writeFileSync(join(src, 'cache/big'), Buffer.alloc(50_000));
+    writeFileSync(join(src, 'top.tmp'), 'top\n');
+    writeFileSync(join(src, 'ro/r'), 'r\n');
+    symlinkSync('home/u1', join(src, 'link'));
+    chmodSync(join(src, 'ro'), 0o555);
+    chmodSync(join(src, 'home'), 0o750);
+    for (const d of ['home/u1/docs', 'home/u1', 'home', 'b', 'c', 'ro', 'cache', '.']) utimesSync(join(src, d), OLD, OLD);
+    return src;
+  };
+
+  const dest = (name: string): string => {
+    mkdirSync(join(work, name));
+    writeFileSync(join(work, name, '.linkdest-backup'), '');
+    return join(work, name);
+  };
+
+  test.each([
+    ['no excludes: the heavy directory is split among the passes', []],
+    ['excludes: whole top-level entries only, the excluded ones left out as bare rsync leaves them', ['*.tmp', 'cache/']],
+  ])('%s', async (name, excludes) => {
+    const src = source(`src-${excludes.length}`);
+    const cfg = runConfig(work, dest(`dest-${excludes.length}`), [src], { exclude: excludes });
+    const log = memoryLogger();
+    const o = await backup(cfg, log);
+    expect(o.errors).toEqual([]);
+    expect(log.text()).toMatch(/first copy in [2-4] concurrent rsync passes/);
+    const ref = join(work, `ref-${excludes.length}`);
+    const bare = spawnSync('rsync', ['-aH', '--numeric-ids', '--delete', '--stats', '--modify-window=-1', ...excludes.map((e) => `--exclude=${e}`), `${src}/`, `${ref}/`], { encoding: 'utf8' });
+    expect(bare.status).toBe(0);
+    const mine = describeTree(join(o.snapshot!, src.slice(1)));
+    const theirs = describeTree(ref);
+    expect(withoutInodes(mine)).toEqual(withoutInodes(theirs));
+    expect(groups(mine)).toEqual([['b/h1', 'c/h2']]);
+    expect(groups(mine)).toEqual(groups(theirs));
+    // The copy's own directory too (its mode and time, set after the passes filled it).
+    const itemized = spawnSync('rsync', ['-aHnci', '--delete', '--numeric-ids', '--modify-window=-1', `${ref}/`, `${join(o.snapshot!, src.slice(1))}/`], { encoding: 'utf8' });
+    expect(itemized.stdout.trim()).toBe('');
+    // rsync's own figures, summed over the passes, are bare rsync's.
+    const num = (re: RegExp): number => Number(re.exec(bare.stdout)![1]!.replace(/,/g, ''));
+    expect(o.stats!.files).toBe(num(/^Number of files: ([\d,]+)/m));
+    expect(o.stats!.filesTransferred).toBe(num(/^Number of regular files transferred: ([\d,]+)/m));
+    expect(o.stats!.bytesTransferred).toBe(num(/^Total transferred file size: ([\d,]+)/m));
+    if (excludes.length === 0) expect(log.text()).toMatch(/concurrent rsync passes \((?!6 )\d+ subtrees\)/);
+  });
+});
