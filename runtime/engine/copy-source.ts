@@ -15,7 +15,7 @@ import { fullMirrorArgs, type RsyncFlags } from './rsync-args.ts';
 import { listedPasses } from './listed-passes.ts';
 import { remoteSourceArg } from './remote-args.ts';
 import { runRsync, type RsyncRun } from './run-rsync.ts';
-import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
+import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit, listedGoneAsVanished } from './rsync-output.ts';
 import { testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
@@ -147,7 +147,9 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   }
   try {
     for (const stage of stages) {
-      for (const r of await runStage(stage, req, log)) {
+      for (const run of await runStage(stage, req, log)) {
+        // A split pass's subtree gone since the survey: bare rsync's "vanished" (rsync-output.ts).
+        const r = out.mode === 'split' ? { ...run, ...listedGoneAsVanished(run.code, run.stderr) } : run;
         const verdict = judgeRsyncExit(r.code, r.stderr, req.source);
         if (verdict.kind === 'warning') out.warnings.push(verdict.message);
         const s = parseRsyncStats(r.stdout);
