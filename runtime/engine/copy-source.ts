@@ -2,11 +2,12 @@
  * Copy one source into the new snapshot, as exactly as bare
  * `rsync -aH --numeric-ids --delete --link-dest=PREV SRC/ NEW/` would, but faster:
  * pre-link unchanged files in Node, then let rsync handle only what is left. When that
- * fast path applies, and when the bare whole-tree mirror runs instead, is fast-path.ts's.
+ * fast path applies, and when the bare whole-tree mirror runs instead, is fast-path.ts's;
+ * so is when a first copy runs as concurrent passes instead of one mirror (split-passes.ts).
  */
 import { join } from 'node:path';
 import { lstat, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
 import { prelink, type ListedPath, type PrelinkResult } from './prelink.ts';
@@ -20,7 +21,6 @@ import { testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
 import { splitFirstPasses } from './split-passes.ts';
-import { availableParallelism, cpus } from 'node:os';
 
 export interface CopyRequest {
   /** `/Apps` or `host:/path` as configured. */
@@ -43,8 +43,8 @@ export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
   /**
    * False after the pre-link passes or a split first copy: `files` is then 0, because
    * rsync's figure for them counts every implied parent directory of a listed path again
-   * (and "." twice). The one
-   * walk of the new snapshot (snapshot-census.ts, with the manifest) counts its entries.
+   * (and "." twice). The one walk of the new snapshot (snapshot-census.ts, with the
+   * manifest) counts its entries.
    */
   filesCounted: boolean;
   warnings: string[];

@@ -58,8 +58,8 @@ export function planSplit(survey: Survey, passes: number, mayExpand: boolean): S
   const units = linkGroups(survey.top);
   const total = units.reduce((a, u) => a + u.weight, 0);
   const split: string[] = [];
-  const alone = [...survey.flat];
-  // (split directories are added in front at the end)
+  /** Directories on another filesystem, at the top or below a split directory. */
+  const otherFs = [...survey.flat];
   if (mayExpand) {
     for (let n = 0; n < MAX_SPLITS; n++) {
       units.sort((a, b) => b.weight - a.weight);
@@ -69,7 +69,7 @@ export function planSplit(survey: Survey, passes: number, mayExpand: boolean): S
       units.shift();
       split.push(node.path);
       for (const c of node.children) {
-        if (c.otherFs) alone.push(c.path);
+        if (c.otherFs) otherFs.push(c.path);
         else units.push({ paths: [c.path], weight: c.weight, node: c });
       }
     }
@@ -83,5 +83,5 @@ export function planSplit(survey: Survey, passes: number, mayExpand: boolean): S
   }
   const used = bins.filter((b) => b.paths.length > 0);
   if (used.length < 2) return undefined;
-  return { passes: used.map((b) => b.paths), split, alone: [...split, ...alone] };
+  return { passes: used.map((b) => b.paths), split, alone: [...split, ...otherFs] };
 }

@@ -4,7 +4,7 @@
  * a directory split among the passes included), the same hard-link groups when a group spans
  * two top-level directories, the same excludes, and the same figures in the run's stats.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,11 @@ const groups = (t: Map<string, Entry>): string[][] => {
 describe('a first snapshot in concurrent rsync passes', () => {
   let work: string;
   beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'linkdest-split-')); });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const mounts: string[] = [];
+  afterAll(() => {
+    for (const m of mounts.reverse()) execFileSync('umount', [m], { stdio: 'ignore' });
+    rmSync(work, { recursive: true, force: true });
+  });
 
   /** A source whose weight is mostly one directory (split further when no filter forbids it). */
   const source = (name: string): string => {
@@ -78,5 +82,29 @@ describe('a first snapshot in concurrent rsync passes', () => {
     expect(o.stats!.filesTransferred).toBe(num(/^Number of regular files transferred: ([\d,]+)/m));
     expect(o.stats!.bytesTransferred).toBe(num(/^Total transferred file size: ([\d,]+)/m));
     if (excludes.length === 0) expect(log.text()).toMatch(/concurrent rsync passes \((?!6 )\d+ subtrees\)/);
+  });
+
+  test('one_file_system: a filesystem mounted at the top and below a split directory is copied as its directory only, as rsync -x does', async () => {
+    const src = join(work, 'src-x');
+    for (const d of ['big/a', 'big/b', 'big/mnt', 'mnt']) mkdirSync(join(src, d), { recursive: true });
+    for (let i = 0; i < 20; i++) writeFileSync(join(src, i % 2 ? 'big/a' : 'big/b', `f${i}`), Buffer.alloc(30_000, i));
+    writeFileSync(join(src, 'top'), 'top\n');
+    for (const m of ['big/mnt', 'mnt']) {
+      execFileSync('mount', ['-t', 'tmpfs', 'linkdest-test-split', join(src, m)]);
+      mounts.push(join(src, m));
+      writeFileSync(join(src, m, 'other-fs'), 'not copied\n');
+      utimesSync(join(src, m), OLD, OLD);
+    }
+    utimesSync(join(src, 'big'), OLD, OLD);
+    const cfg = runConfig(work, dest('dest-x'), [{ path: src, one_file_system: true }]);
+    const log = memoryLogger();
+    const o = await backup(cfg, log);
+    expect(o.errors).toEqual([]);
+    expect(log.text()).toMatch(/first copy in [2-4] concurrent rsync passes/);
+    const ref = join(work, 'ref-x');
+    expect(spawnSync('rsync', ['-aHx', '--numeric-ids', '--delete', '--modify-window=-1', `${src}/`, `${ref}/`]).status).toBe(0);
+    const mine = describeTree(join(o.snapshot!, src.slice(1)));
+    expect(mine.has('big/mnt/other-fs') || mine.has('mnt/other-fs')).toBe(false);
+    expect(withoutInodes(mine)).toEqual(withoutInodes(describeTree(ref)));
   });
 });
