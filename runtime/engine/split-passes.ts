@@ -44,9 +44,9 @@ export async function splitFirstPasses(req: SplitPassesRequest): Promise<SplitSt
   if (!plan) return undefined;
   mkdirSync(req.dest, { recursive: true, mode: 0o700 });
   for (const d of plan.split) mkdirSync(join(req.dest, d), { mode: 0o700 });
-  const list = async (name: string, paths: string[]): Promise<string> => {
+  const list = async (name: string, paths: (string | Buffer)[]): Promise<string> => {
     const file = join(req.listDir, name);
-    await writeFile(file, Buffer.concat(paths.flatMap((p) => [Buffer.from(p), NUL])));
+    await writeFile(file, Buffer.concat(paths.flatMap((p) => [typeof p === 'string' ? Buffer.from(p) : p, NUL])));
     return file;
   };
   const stages: string[][][] = [];

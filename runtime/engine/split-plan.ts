@@ -7,7 +7,8 @@
  *   the top-level entries, and the children of a heavy directory that is split further.
  * - Top-level entries that share an inode (a hard-link group, by dev:ino) are one unit: -H
  *   then sees every group whole in one pass. A directory holding a multiply-linked file is
- *   never split further.
+ *   never split further. An opaque entry (a name that is not UTF-8 in it, not walked there:
+ *   its links unknown) is one unit with every entry that holds a multiply-linked file.
  * - A directory is split further only when `mayExpand` (no excludes, no inner sources: a
  *   filter could exclude the directory itself, and its children listed apart would escape
  *   that) and only to EXPAND_DEPTH. The split directory is created before the passes and
@@ -18,15 +19,15 @@
 import type { Survey, SurveyNode } from './split-survey.ts';
 
 export interface SplitPlan {
-  /** Per pass, the units it copies recursively (relative paths). Two or more passes. */
-  passes: string[][];
+  /** Per pass, the units it copies recursively (relative paths; bytes for a name not UTF-8). Two or more passes. */
+  passes: (string | Buffer)[][];
   /** Directories split further: created first, copied alone (--no-r) after the passes, parents first. */
   split: string[];
   /** Directories copied alone after the passes (split ones, then other filesystems'). */
   alone: string[];
 }
 
-interface Unit { paths: string[]; weight: number; node?: SurveyNode }
+interface Unit { paths: (string | Buffer)[]; weight: number; node?: SurveyNode }
 
 /** Split a unit further while it outweighs this share of a pass. */
 const SPLIT_SHARE = 0.5;
@@ -37,7 +38,14 @@ function linkGroups(top: SurveyNode[]): Unit[] {
   const parent = top.map((_, i) => i);
   const find = (i: number): number => { while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!; return i; };
   const owner = new Map<string, number>();
+  // Links unknown: every entry that may share an inode with it joins it.
+  const anyOpaque = top.some((n) => n.opaque);
   top.forEach((n, i) => {
+    if (anyOpaque && (n.opaque || n.linked.length > 0)) {
+      const j = owner.get('opaque');
+      if (j === undefined) owner.set('opaque', i);
+      else parent[find(i)] = find(j);
+    }
     for (const k of n.linked) {
       const j = owner.get(k);
       if (j === undefined) owner.set(k, i);
@@ -59,23 +67,23 @@ export function planSplit(survey: Survey, passes: number, mayExpand: boolean): S
   const total = units.reduce((a, u) => a + u.weight, 0);
   const split: string[] = [];
   /** Directories on another filesystem, at the top or below a split directory. */
-  const otherFs = [...survey.flat];
+  const otherFs: string[] = [...survey.flat];
   if (mayExpand) {
     for (let n = 0; n < MAX_SPLITS; n++) {
       units.sort((a, b) => b.weight - a.weight);
       const u = units[0];
       const node = u?.node;
-      if (!node || !node.dir || !node.children || node.linked.length > 0 || u.weight <= (total / passes) * SPLIT_SHARE) break;
+      if (!node || !node.dir || !node.children || node.linked.length > 0 || node.opaque || typeof node.path !== 'string' || u.weight <= (total / passes) * SPLIT_SHARE) break;
       units.shift();
       split.push(node.path);
       for (const c of node.children) {
-        if (c.otherFs) otherFs.push(c.path);
+        if (c.otherFs) otherFs.push(c.path as string);
         else units.push({ paths: [c.path], weight: c.weight, node: c });
       }
     }
   }
   units.sort((a, b) => b.weight - a.weight);
-  const bins = Array.from({ length: passes }, () => ({ paths: [] as string[], weight: 0 }));
+  const bins = Array.from({ length: passes }, () => ({ paths: [] as (string | Buffer)[], weight: 0 }));
   for (const u of units) {
     const bin = bins.reduce((a, b) => (b.weight < a.weight ? b : a));
     bin.paths.push(...u.paths);

@@ -8,15 +8,17 @@
  * for rsync. The first levels (to EXPAND_DEPTH) keep their children, so a heavy directory can
  * be split further; below that only sums are kept, and at most KEPT_NODES nodes in all, so a
  * million files cost no more memory than the bench's tree. A source with too many multiply
- * linked files for that bound, or a name that is not UTF-8, is not surveyed (undefined): the
- * single mirror then copies it, as before.
+ * linked files for that bound is not surveyed (undefined): the single mirror then copies it.
+ * Names that are not UTF-8 (rare) are not followed: a top-level entry holding one, or named
+ * so (its path then kept as bytes), is `opaque`, its hard links unknown (split-plan.ts keeps
+ * it with every entry that may share an inode).
  */
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export interface SurveyNode {
-  /** Relative to the source, '/'-separated. */
-  path: string;
+  /** Relative to the source, '/'-separated; bytes for a top-level name that is not UTF-8. */
+  path: string | Buffer;
   dir: boolean;
   /** Bytes of the regular files and symlinks below, plus ENTRY_WEIGHT per entry (itself included). */
   weight: number;
@@ -26,6 +28,8 @@ export interface SurveyNode {
   linked: string[];
   /** A directory on another filesystem (--one-file-system): copied alone, never listed recursively. */
   otherFs?: boolean;
+  /** A top-level entry whose subtree holds a name that is not UTF-8 (not walked there): its links are unknown. */
+  opaque?: boolean;
 }
 
 export interface Survey {
@@ -58,14 +62,16 @@ export async function surveySource(input: SurveyInput): Promise<Survey | undefin
   let kept = 0;
   let linkedCount = 0;
   let sinceTurn = 0;
+  /** The top-level entry being walked met a name that is not UTF-8. */
+  let opaque = false;
+  /** A directory's entries with UTF-8 names; undefined when gone or unreadable (rsync decides about it). */
   const read = (rel: string): Dirent[] | undefined => {
     try {
       const entries = readdirSync(rel === '' ? input.src : `${input.src}/${rel}`, { withFileTypes: true });
-      if (entries.some((d) => d.name.includes('\uFFFD'))) throw new GiveUp();
-      return entries;
-    } catch (e) {
-      if (e instanceof GiveUp) throw e;
-      // Gone or unreadable: rsync decides about it, and finds nothing to link there either.
+      if (!entries.some((d) => d.name.includes('\uFFFD'))) return entries;
+      opaque = true;
+      return entries.filter((d) => !d.name.includes('\uFFFD'));
+    } catch {
       return undefined;
     }
   };
@@ -115,8 +121,13 @@ export async function surveySource(input: SurveyInput): Promise<Survey | undefin
   try {
     const entries = read('');
     if (!entries) return undefined;
+    if (opaque) {
+      const names = readdirSync(input.src, { encoding: 'buffer' }).filter((n) => n.toString().includes('\uFFFD'));
+      for (const n of names) out.top.push({ path: n, dir: false, weight: ENTRY_WEIGHT, linked: [], opaque: true });
+    }
     for (const d of entries) {
       const linked: string[] = [];
+      opaque = false;
       if (!d.isDirectory()) {
         out.top.push({ path: d.name, dir: false, weight: leaf(d.name, linked), linked });
       } else if (otherDevice(d.name)) {
@@ -124,6 +135,7 @@ export async function surveySource(input: SurveyInput): Promise<Survey | undefin
       } else {
         const node = await walk(d.name, 1, linked);
         node.linked = linked;
+        if (opaque) node.opaque = true;
         out.top.push(node);
       }
     }

@@ -13,6 +13,7 @@ import { backup } from '../../../runtime/backup.ts';
 import { memoryLogger } from '../runtime-periphery/support/memory-logger.ts';
 import { describeTree, withoutInodes, type Entry } from './support/tree.ts';
 import { runConfig } from './support/run-config.ts';
+import { describe as describeBytes } from './support/engine-fuzz.ts';
 
 const OLD = new Date('2020-01-02T03:04:05Z');
 const groups = (t: Map<string, Entry>): string[][] => {
@@ -106,5 +107,30 @@ describe('a first snapshot in concurrent rsync passes', () => {
     const mine = describeTree(join(o.snapshot!, src.slice(1)));
     expect(mine.has('big/mnt/other-fs') || mine.has('mnt/other-fs')).toBe(false);
     expect(withoutInodes(mine)).toEqual(withoutInodes(describeTree(ref)));
+  });
+
+  test('names that are not UTF-8: at the top, and below with a hard link to another top-level directory', async () => {
+    const src = Buffer.from(join(work, 'src-bytes'));
+    const at = (...parts: (string | Buffer)[]): Buffer => Buffer.concat(parts.flatMap((p, i) => [...(i > 0 ? [Buffer.from('/')] : []), Buffer.from(p)]));
+    const odd = Buffer.from([0x6f, 0xff, 0x64]);
+    for (const d of [at(src, 'deep', odd), at(src, 'other'), at(src, odd), at(src, 'plain')]) mkdirSync(d, { recursive: true });
+    writeFileSync(at(src, 'deep', odd, 'f'), 'linked from other/\n');
+    linkSync(at(src, 'deep', odd, 'f'), at(src, 'other', 'g'));
+    writeFileSync(at(src, odd, 'h'), 'under an odd name\n');
+    for (let i = 0; i < 6; i++) writeFileSync(at(src, 'plain', `p${i}`), Buffer.alloc(10_000, i));
+    const cfg = runConfig(work, dest('dest-bytes'), [src.toString()]);
+    const log = memoryLogger();
+    const o = await backup(cfg, log);
+    expect(o.errors).toEqual([]);
+    expect(log.text()).toMatch(/first copy in [2-4] concurrent rsync passes/);
+    const ref = Buffer.from(join(work, 'ref-bytes'));
+    expect(spawnSync('rsync', ['-aH', '--numeric-ids', '--delete', '--modify-window=-1', Buffer.concat([src, Buffer.from('/')]).toString('latin1'), `${ref.toString()}/`], { encoding: 'latin1' }).status).toBe(0);
+    const copy = Buffer.concat([Buffer.from(o.snapshot!), src]).toString();
+    const mine = describeBytes(copy);
+    const theirs = describeBytes(ref.toString());
+    const strip = (t: typeof mine): string => JSON.stringify([...t].map(([k, { ino: _i, ...e }]) => [k, e]));
+    expect(strip(mine)).toBe(strip(theirs));
+    const inode = (t: typeof mine, k: string): number => t.get(k)!.ino;
+    expect(inode(mine, `deep/${odd.toString('latin1')}/f`)).toBe(inode(mine, 'other/g'));
   });
 });

@@ -59,3 +59,20 @@ describe('when a first copy runs as concurrent passes (fast-path.ts firstCopySpl
     expect(firstCopySplit(input)).toEqual(decision);
   });
 });
+
+describe('names that are not UTF-8 (split-plan.ts)', () => {
+  test('an opaque entry (its links unknown) shares a pass with every entry holding a multiply-linked file; the others spread', () => {
+    const odd = Buffer.from([0xff, 0x66]);
+    const top = [{ ...dir('x', 10), opaque: true }, { path: odd, dir: false, weight: 10, linked: [], opaque: true }, dir('a', 10, undefined, ['1:1']), dir('b', 40), dir('c', 40)];
+    const plan = planSplit({ top, flat: [] }, 3, true)!;
+    const passOf = (p: string | Buffer): number => plan.passes.findIndex((x) => x.some((y) => (typeof y === 'string' ? y === p : Buffer.isBuffer(p) && y.equals(p))));
+    expect(passOf('x')).toBe(passOf(odd));
+    expect(passOf('x')).toBe(passOf('a'));
+    expect(new Set([passOf('b'), passOf('c'), passOf('x')]).size).toBe(3);
+  });
+
+  test('an opaque directory is never split', () => {
+    const top = [{ ...dir('home', 100, [dir('home/u1', 50), dir('home/u2', 49)]), opaque: true }, file('f', 1)];
+    expect(planSplit({ top, flat: [] }, 2, true)).toEqual({ passes: [['home'], ['f']], split: [], alone: [] });
+  });
+});
