@@ -2,24 +2,26 @@
  * Copy one source into the new snapshot, as exactly as bare
  * `rsync -aH --numeric-ids --delete --link-dest=PREV SRC/ NEW/` would, but faster:
  * pre-link unchanged files in Node, then let rsync handle only what is left. When that
- * fast path applies, and when the bare whole-tree mirror runs instead, is fast-path.ts's.
+ * fast path applies, and when the bare whole-tree mirror runs instead, is fast-path.ts's;
+ * so is when a first copy runs as concurrent passes instead of one mirror (split-passes.ts).
  */
 import { join } from 'node:path';
 import { lstat, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
 import { prelink, type PrelinkResult } from './prelink.ts';
-import { fastPathDecision } from './fast-path.ts';
+import { fastPathDecision, firstCopySplit } from './fast-path.ts';
 import { fullMirrorArgs, type RsyncFlags } from './rsync-args.ts';
 import { listedPasses } from './listed-passes.ts';
 import { remoteSourceArg } from './remote-args.ts';
-import { runRsync } from './run-rsync.ts';
-import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit } from './rsync-output.ts';
+import { runRsync, type RsyncRun } from './run-rsync.ts';
+import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit, listedGoneAsVanished } from './rsync-output.ts';
 import { testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
 import type { DirListing } from './dir-listing.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
+import { splitFirstPasses } from './split-passes.ts';
 
 export interface CopyRequest {
   /** `/Apps` or `host:/path` as configured. */
@@ -37,11 +39,13 @@ export interface CopyRequest {
 
 /** One source's share of the snapshot's statistics (space used is measured for the whole snapshot). */
 export interface CopyOutcome extends Omit<SnapshotStats, 'bytesUsed'> {
-  mode: 'prelink' | 'mirror';
+  /** split: a first copy in concurrent passes (split-passes.ts). */
+  mode: 'prelink' | 'mirror' | 'split';
   /**
-   * False after the pre-link passes: `files` is then 0, because rsync's figure for them
-   * counts every implied parent directory of a listed path again (and "." twice). The one
-   * walk of the new snapshot (snapshot-census.ts, with the manifest) counts its entries.
+   * False after the pre-link passes or a split first copy: `files` is then 0, because
+   * rsync's figure for them counts every implied parent directory of a listed path again
+   * (and "." twice). The one walk of the new snapshot (snapshot-census.ts, with the
+   * manifest) counts its entries.
    */
   filesCounted: boolean;
   warnings: string[];
@@ -104,9 +108,14 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     const n = detachShared(req.dest);
     if (n > 0) log.info(`${req.source}: unlinked ${n} files the partial shared with older snapshots, so rsync cannot alter those`);
   }
-  const passes: string[][] = [];
+  // Stages run one after the other, the runs of a stage concurrently (a split first copy's passes).
+  const stages: string[][][] = [];
   let listDir: string | undefined;
   if (remotePass && 'listed' in remotePass) pre = remotePass.listed;
+  const split = firstCopySplit({
+    remote, destDirty: req.destDirty, prevIsDir: await isDir(req.prev), extraArgs: req.flags.extraArgs,
+    filters: req.flags.excludes.length + (req.flags.innerSources?.length ?? 0), cores: cores(),
+  });
   if (pre) {
     out.mode = 'prelink';
     out.filesCounted = false;
@@ -114,36 +123,49 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     out.bytesLinked = pre.bytesLinked;
     out.bytesTotal = pre.bytesLinked;
     listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
-    passes.push(...await listedPasses(pre, { flags: req.flags, srcArg, dest: req.dest, prev: req.prev!, listDir, rootInRest: remote }));
+    for (const args of await listedPasses(pre, { flags: req.flags, srcArg, dest: req.dest, prev: req.prev!, listDir, rootInRest: remote })) stages.push([args]);
     if (!remote) log.info(`${req.source}: pre-linked ${pre.filesLinked} unchanged files${pre.threads > 1 ? ` (walk on ${pre.threads} threads)` : ''}; rsync checks ${pre.others.length + pre.multiLinked.length} entries, ${pre.dirs.length} directories, ${pre.newDirs.length} new directories`);
   } else if (remotePass && 'wholeTree' in remotePass) {
-    passes.push(remotePass.wholeTree);
+    stages.push([remotePass.wholeTree]);
+  } else if (split.split) {
+    listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
+    const planned = await splitFirstPasses({ flags: req.flags, srcArg, dest: req.dest, listDir, passes: split.passes, mayExpand: split.mayExpand, signal: req.signal }).catch(async (e: Error) => {
+      await rm(listDir!, { recursive: true, force: true });
+      if (req.signal?.aborted) throw new Error(`${req.source}: interrupted`);
+      throw e;
+    });
+    if (planned) {
+      // As after the pre-link passes: rsync's figure would count the split directories twice.
+      out.mode = 'split';
+      out.filesCounted = false;
+      stages.push(...planned.stages);
+      log.info(`${req.source}: first copy in ${planned.passes} concurrent rsync passes (${planned.units} subtrees)`);
+    } else {
+      stages.push([fullMirrorArgs(req.flags, srcArg, req.dest, undefined)]);
+    }
   } else {
-    passes.push(fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined));
+    stages.push([fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined)]);
   }
   try {
-    for (const args of passes) {
-      const r = await runRsync(args, log, req.signal);
-      if (req.signal?.aborted) throw new Error(`${req.source}: interrupted`);
-      if (isDiskFull(r.code, r.stderr)) throw new DiskFullError(`${req.source}: no space left on the destination (rsync exit ${r.code})`);
-      if (r.code !== 0 && isAclXattrUnsupported(r.stderr) && (req.flags.acls || req.flags.xattrs)) {
-        throw new AclXattrUnsupportedError(`${req.source}: the destination cannot store ACLs or extended attributes`);
+    for (const stage of stages) {
+      for (const run of await runStage(stage, req, log)) {
+        // A split pass's subtree gone since the survey: bare rsync's "vanished" (rsync-output.ts).
+        const r = out.mode === 'split' ? { ...run, ...listedGoneAsVanished(run.code, run.stderr) } : run;
+        const verdict = judgeRsyncExit(r.code, r.stderr, req.source);
+        if (verdict.kind === 'warning') out.warnings.push(verdict.message);
+        const s = parseRsyncStats(r.stdout);
+        out.files += s.files;
+        out.filesTransferred += s.filesTransferred;
+        out.bytesTransferred += s.bytesTransferred;
+        out.bytesTotal += s.totalSize;
+        // rsync does not count --link-dest hits; every regular file it did not transfer is one.
+        if (!req.prev) continue;
+        out.filesLinked += Math.max(0, s.regularFiles - s.filesTransferred);
+        out.bytesLinked += Math.max(0, s.totalSize - s.bytesTransferred);
       }
-      const verdict = judgeRsyncExit(r.code, r.stderr, req.source);
-      if (verdict.kind === 'failed') throw new Error(verdict.message);
-      if (verdict.kind === 'warning') out.warnings.push(verdict.message);
-      const s = parseRsyncStats(r.stdout);
-      out.files += s.files;
-      out.filesTransferred += s.filesTransferred;
-      out.bytesTransferred += s.bytesTransferred;
-      out.bytesTotal += s.totalSize;
-      // rsync does not count --link-dest hits; every regular file it did not transfer is one.
-      if (!req.prev) continue;
-      out.filesLinked += Math.max(0, s.regularFiles - s.filesTransferred);
-      out.bytesLinked += Math.max(0, s.totalSize - s.bytesTransferred);
     }
+    if (!out.filesCounted) out.files = 0;
     if (pre) {
-      out.files = 0;
       out.coverage = { prev: req.prev!, listings: pre.listings };
     }
     if (remotePass && 'listed' in remotePass) {
@@ -156,4 +178,40 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     if (listDir) await rm(listDir, { recursive: true, force: true });
   }
   return out;
+}
+
+const cores = (): number => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length);
+
+/** Why one rsync run fails the copy (thrown), or undefined when its exit is ok or a warning. */
+function failure(r: RsyncRun, req: CopyRequest): Error | undefined {
+  if (isDiskFull(r.code, r.stderr)) return new DiskFullError(`${req.source}: no space left on the destination (rsync exit ${r.code})`);
+  if (r.code !== 0 && isAclXattrUnsupported(r.stderr) && (req.flags.acls || req.flags.xattrs)) {
+    return new AclXattrUnsupportedError(`${req.source}: the destination cannot store ACLs or extended attributes`);
+  }
+  const verdict = judgeRsyncExit(r.code, r.stderr, req.source);
+  return verdict.kind === 'failed' ? new Error(verdict.message) : undefined;
+}
+
+/**
+ * The runs of one stage, concurrently. The first to fail stops the others, and all have
+ * exited before this returns or throws: a retry (after pruning, without ACLs) never meets a
+ * pass still writing.
+ */
+async function runStage(stage: string[][], req: CopyRequest, log: Logger): Promise<RsyncRun[]> {
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  let first: Error | undefined;
+  try {
+    const runs = await Promise.all(stage.map(async (args) => {
+      const r = await runRsync(args, log, stop.signal);
+      const e = req.signal?.aborted ? new Error(`${req.source}: interrupted`) : failure(r, req);
+      if (e && !first) { first = e; stop.abort(); }
+      return r;
+    }));
+    if (first) throw first;
+    return runs;
+  } finally {
+    req.signal?.removeEventListener('abort', onAbort);
+  }
 }

@@ -16,6 +16,8 @@
  *   a config error (runtime/config.ts), so `linkdest plan` and the runtime both say it.
  * - Per remote source, after its pre-link pass: `remoteRestPass`, what rsync is given.
  * - Per file: `unchanged`, the strict test for hard-linking PREV's copy without rsync.
+ * - Per source without a previous copy: `firstCopySplit`, whether its full copy runs as
+ *   concurrent rsync passes over disjoint subtrees (split-plan.ts says how they are cut).
  */
 import type { BigIntStats } from 'node:fs';
 
@@ -149,4 +151,38 @@ export function unchanged(s: FileFacts, p: FileFacts, prevStartNs: bigint, compa
     && s.mode === p.mode && s.size === p.size && s.mtimeNs === p.mtimeNs
     && (!compareOwner || (s.uid === p.uid && s.gid === p.gid))
     && s.ctimeNs < prevStartNs;
+}
+
+export interface FirstCopyInput {
+  remote: boolean;
+  destDirty: boolean;
+  prevIsDir: boolean;
+  extraArgs: readonly string[];
+  /** Excludes and inner sources (filters) of this source. */
+  filters: number;
+  cores: number;
+}
+
+export type FirstCopySplit = { split: true; passes: number; mayExpand: boolean } | { split: false; reason: string };
+
+/** Concurrent passes: one more than the cores, so a pass waiting on the disk leaves no core idle. */
+const MAX_SPLIT_PASSES = 4;
+
+/**
+ * A first copy (no previous copy of the source) into a clean destination runs as concurrent
+ * rsync passes over disjoint subtrees when there is more than one core: measured here, rsync's
+ * copy is kernel time in its three processes, one core's worth. Not for a remote source (one
+ * ssh connection each), a destination that already holds files (only --delete makes it
+ * exact), or extra_args not known to be safe (a filter there could exclude a subtree by a
+ * rule a split pass does not see whole). Subtrees are split below the top level only without
+ * excludes and inner sources (split-plan.ts).
+ */
+export function firstCopySplit(i: FirstCopyInput): FirstCopySplit {
+  if (i.prevIsDir) return { split: false, reason: 'a previous copy exists' };
+  if (i.remote) return { split: false, reason: 'a remote source' };
+  if (i.destDirty) return { split: false, reason: 'the destination already holds files' };
+  if (i.cores < 2) return { split: false, reason: 'one core' };
+  const x = classifyExtraArgs(i.extraArgs);
+  if (x.refused || x.mirrorReason) return { split: false, reason: x.refused ?? x.mirrorReason! };
+  return { split: true, passes: Math.min(MAX_SPLIT_PASSES, i.cores + 1), mayExpand: i.filters === 0 };
 }

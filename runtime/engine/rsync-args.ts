@@ -53,8 +53,18 @@ export function afterRemotePrelinkArgs(f: RsyncFlags, src: string, dest: string,
  * Only the entries named in `listFile` (NUL-separated, relative): non-recursive for the
  * directories and changed entries of the pre-linked tree, recursive for new directories.
  */
-export function listedArgs(f: RsyncFlags, src: string, dest: string, prev: string, listFile: string, recursive: boolean): string[] {
+export function listedArgs(f: RsyncFlags, src: string, dest: string, prev: string | undefined, listFile: string, recursive: boolean): string[] {
   return [...baseArgs(f), recursive ? '-r' : '--no-r', `--files-from=${listFile}`, '--from0', ...linkDest(prev), `${src}/`, `${dest}/`];
+}
+
+/**
+ * One of a first copy's concurrent passes (split-plan.ts): the subtrees named in `listFile`,
+ * recursively, no link source. --no-implied-dirs: a listed `a/x` leaves `a` (created before
+ * the passes, copied alone after them) to no pass, so two passes never set its attributes.
+ */
+export function splitPassArgs(f: RsyncFlags, src: string, dest: string, listFile: string): string[] {
+  const args = listedArgs(f, src, dest, undefined, listFile, true);
+  return [...args.slice(0, -2), '--no-implied-dirs', ...args.slice(-2)];
 }
 
 /**

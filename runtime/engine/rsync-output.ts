@@ -36,6 +36,23 @@ export function filesNamedInErrors(stderr: string): string[] {
   return [...out];
 }
 
+const LISTED_GONE = /^rsync: (?:\[sender\] )?link_stat "(.+)" failed: No such file or directory \(2\)$/;
+
+/**
+ * A name given to rsync by --files-from that is gone when rsync reads it is `link_stat ...
+ * failed: No such file or directory` and exit 23; the same entry met in rsync's own walk of
+ * its parent is `file has vanished` and exit 24. A split first copy's passes (split-passes.ts)
+ * name subtrees the survey saw, so for them such an exit is read as bare rsync's: 24, when
+ * nothing else went wrong.
+ */
+export function listedGoneAsVanished(code: number, stderr: string): { code: number; stderr: string } {
+  if (code !== 23) return { code, stderr };
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => !/^rsync error: some files\/attrs were not transferred/.test(l));
+  if (errors.length === 0 || !errors.every((l) => LISTED_GONE.test(l))) return { code, stderr };
+  return { code: 24, stderr: errors.map((l) => `file has vanished: "${LISTED_GONE.exec(l)![1]}"`).join('\n') };
+}
+
 export function isDiskFull(code: number, stderr: string): boolean {
   return /No space left on device|Disk quota exceeded/.test(stderr) && code !== 0;
 }

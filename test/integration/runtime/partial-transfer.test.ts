@@ -23,9 +23,11 @@ describe.skipIf(!isRoot)(`rsync exits 24 and 23 in a real run${rootNote()}`, () 
       mkdirSync(src);
       mkdirSync(join(work, 'dest'));
       writeFileSync(join(work, 'dest/.linkdest-backup'), '');
-      // rsync lists the whole top directory first, then sends in name order: a-big first.
-      writeFileSync(join(src, 'a-big'), Buffer.alloc(8 * 1024 * 1024, 1));
-      writeFileSync(join(src, 'z-gone'), 'here when listed\n');
+      // rsync lists the whole directory first, then sends in name order: a-big first. Both in
+      // one directory deeper than a first copy is ever split (split-plan.ts): one pass copies both.
+      mkdirSync(join(src, 'd/e/f'), { recursive: true });
+      writeFileSync(join(src, 'd/e/f/a-big'), Buffer.alloc(8 * 1024 * 1024, 1));
+      writeFileSync(join(src, 'd/e/f/z-gone'), 'here when listed\n');
       const cfg = runConfig(work, join(work, 'dest'), [src], { rsync: { rsh: ['ssh'], acls: true, xattrs: true, extra_args: ['--bwlimit=2m'] } });
       // Deterministic: z-gone is deleted once rsync's temp file for a-big exists, i.e. after
       // the file list was built and before z-gone's turn.
@@ -35,18 +37,18 @@ describe.skipIf(!isRoot)(`rsync exits 24 and 23 in a real run${rootNote()}`, () 
         if (deleted) return;
         const partial = existsSync(set) ? readdirSync(set).find((n) => n.endsWith('.partial')) : undefined;
         if (!partial) return;
-        const dir = join(set, partial, src.slice(1));
+        const dir = join(set, partial, src.slice(1), 'd/e/f');
         if (existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('.a-big.'))) {
-          unlinkSync(join(src, 'z-gone'));
+          unlinkSync(join(src, 'd/e/f/z-gone'));
           deleted = true;
         }
       }, 20);
       const r = await runNightly(cfg).finally(() => clearInterval(watcher));
       expect(deleted).toBe(true);
       expect([r.status, r.exitCode]).toEqual(['warning', 2]);
-      expect(r.warnings).toEqual([`${src}: files vanished during the copy: ${join(src, 'z-gone')}`]);
+      expect(r.warnings).toEqual([`${src}: files vanished during the copy: ${join(src, 'd/e/f/z-gone')}`]);
       expect(r.snapshot).toBeDefined();
-      expect(existsSync(join(r.snapshot!, src.slice(1), 'a-big'))).toBe(true);
+      expect(existsSync(join(r.snapshot!, src.slice(1), 'd/e/f/a-big'))).toBe(true);
       expect((await listSet(set)).complete).toHaveLength(1);
     } finally {
       rmSync(work, { recursive: true, force: true });

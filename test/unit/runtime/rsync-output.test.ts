@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { filesNamedInErrors, judgeRsyncExit, parseRsyncStats, isDiskFull } from '../../../runtime/engine/rsync-output.ts';
+import { filesNamedInErrors, judgeRsyncExit, listedGoneAsVanished, parseRsyncStats, isDiskFull } from '../../../runtime/engine/rsync-output.ts';
 
 const STATS = `
 Number of files: 53,780 (reg: 50,000, dir: 3,780)
@@ -55,5 +55,17 @@ describe('judgeRsyncExit', () => {
   test('disk full is recognised from exit 11/12 and the message', () => {
     expect(isDiskFull(11, 'rsync: [receiver] write failed on "x": No space left on device (28)')).toBe(true);
     expect(isDiskFull(23, 'Permission denied')).toBe(false);
+  });
+});
+
+describe('a listed name gone before rsync read it (rsync-output.ts listedGoneAsVanished)', () => {
+  const closing = 'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]';
+  test.each([
+    ['only gone names: exit 24, named as vanished', 23, `rsync: [sender] link_stat "/s/gone" failed: No such file or directory (2)\n${closing}\n`, { code: 24, stderr: 'file has vanished: "/s/gone"' }],
+    ['another error too: unchanged', 23, `rsync: [sender] link_stat "/s/gone" failed: No such file or directory (2)\nrsync: [sender] send_files failed to open "/s/x": Permission denied (13)\n${closing}\n`, undefined],
+    ['permission denied on link_stat: unchanged', 23, `rsync: [sender] link_stat "/s/x" failed: Permission denied (13)\n${closing}\n`, undefined],
+    ['exit 0 or 24: unchanged', 24, 'file has vanished: "/s/y"\n', undefined],
+  ])('%s', (_name, code, stderr, expected) => {
+    expect(listedGoneAsVanished(code, stderr)).toEqual(expected ?? { code, stderr });
   });
 });

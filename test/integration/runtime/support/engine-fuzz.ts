@@ -6,6 +6,8 @@
  * the same source against the same previous snapshot. Invariants (issue 11):
  *   I1 the new snapshot equals bare rsync's (`rsync -aHnci --delete` between them lists nothing);
  *   I2 its hard-link groups are exactly bare rsync's (so the source's);
+ *   I1 and I2 hold for the first snapshot too, against bare rsync without a link source (a
+ *      local source's first copy may run as concurrent passes: engine/split-passes.ts);
  *   I3 the previous snapshot is byte- and metadata-identical to before the run;
  *   I4 the run exits 0 or 2, and it shares inodes with the previous snapshot exactly where
  *      bare rsync does (every unchanged file);
@@ -274,7 +276,7 @@ const shared = (a: Map<string, Described>, b: Map<string, Described>): string[] 
 const strip = (t: Map<string, Described>): Record<string, Omit<Described, 'ino'>> => Object.fromEntries([...t].map(([k, { ino: _i, ...rest }]) => [k, rest]));
 
 /** How many cases' second run pre-linked at least one file of a remote source from its listing (in this process only). */
-export const fuzzCounts = { remotePrelinked: 0, manifestLinked: 0 };
+export const fuzzCounts = { remotePrelinked: 0, manifestLinked: 0, firstSplit: 0 };
 const newestSnapshot = (set: string): string => readdirSync(set).filter((n) => /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/.test(n)).sort().pop()!;
 
 export function workBase(): string {
@@ -368,6 +370,43 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   const first = await run();
   if (first.errors.length > 0) throw new Error(`I4: the first run failed: ${first.errors.join('; ')}`);
   const prevSnap = join(set, newestSnapshot(set));
+  if (/first copy in \d+ concurrent rsync passes/.test(runLog.text())) fuzzCounts.firstSplit++;
+  const nanoseconds = (await mtimePrecision(dest)).nanoseconds;
+  const paths = cfg.sources.map((x) => x.path);
+  /** The reference: bare rsync with the same arguments, source by source (outer first), into `ref`. */
+  const reference = async (ref: string, linkDest: string | undefined): Promise<void> => {
+    for (const i of copyOrder(paths)) {
+      const source = cfg.sources[i]!;
+      const sub = sourceSubdir(source.path);
+      mkdirSync(join(ref, sub), { recursive: true });
+      const args = [
+        '-aH', ...(s.acls ? ['-A'] : []), ...(s.xattrs ? ['-X'] : []), '--numeric-ids', '--delete', ...(nanoseconds ? ['--modify-window=-1'] : []),
+        ...(source.one_file_system ? ['-x'] : []), ...innerSourceFilters(innerSources(paths, i)),
+        ...[...cfg.exclude, ...source.exclude].map((e) => `--exclude=${e}`), ...cfg.rsync.extra_args,
+        ...(remote ? ['-e', shellQuoteArgv(remote.rsh)] : []),
+        ...(linkDest ? [`--link-dest=${join(linkDest, sub)}`] : []), `${source.path}/`, `${join(ref, sub)}/`,
+      ];
+      const r = spawnSync('rsync', args, { encoding: 'latin1' });
+      if (r.status !== 0) throw new Error(`reference rsync ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    }
+  };
+  /** `what` differs from bare rsync's `ref` (I1, I2), thrown. */
+  const sameAsBare = (what: string, ref: string, snap: string): void => {
+    const sub = sourceSubdir(cfg.sources[0]!.path);
+    const itemized = execFileSync('rsync', ['-aHnci', '--delete', '--numeric-ids', ...(s.acls ? ['-A'] : []), ...(s.xattrs ? ['-X'] : []), ...(nanoseconds ? ['--modify-window=-1'] : []),
+      `${join(ref, sub)}/`, `${join(snap, sub)}/`], { encoding: 'latin1' }).trim();
+    if (itemized) throw new Error(`I1: ${what} differs from bare rsync's:\n${itemized}`);
+    const mine = describe(join(snap, sub));
+    const theirs = describe(join(ref, sub));
+    if (JSON.stringify(strip(mine)) !== JSON.stringify(strip(theirs))) throw new Error(`I1: ${what} differs from bare rsync's: ${diffKeys(theirs, mine)}`);
+    if (JSON.stringify(groups(mine)) !== JSON.stringify(groups(theirs))) throw new Error(`I2: ${what}: hard-link groups ${JSON.stringify(groups(mine))}, bare rsync ${JSON.stringify(groups(theirs))}`);
+  };
+  // I1/I2 for the first snapshot too (no previous one: a split first copy, split-passes.ts), before the mutations.
+  if (!remote) {
+    await reference(join(work, 'ref0'), undefined);
+    sameAsBare('the first snapshot', join(work, 'ref0'), prevSnap);
+    rmSync(join(work, 'ref0'), { recursive: true, force: true });
+  }
   const vanish = mutate(src, c.mutations);
   // The inner source must stay a directory (a missing source fails the run by design).
   for (const x of remote ? [] : sources.slice(1)) {
@@ -403,34 +442,12 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
     throw new Error(`I3: the previous snapshot changed: ${diffKeys(prevBefore, prevAfter)}`);
   if (xattrDump(prevSnap) !== prevXattrs) throw new Error('I3: the previous snapshot\'s xattrs/ACLs changed');
 
-  // The reference: bare rsync with the same arguments, source by source (outer first).
-  const nanoseconds = (await mtimePrecision(dest)).nanoseconds;
   const ref = join(work, 'ref');
-  const paths = cfg.sources.map((x) => x.path);
-  for (const i of copyOrder(paths)) {
-    const source = cfg.sources[i]!;
-    const sub = sourceSubdir(source.path);
-    mkdirSync(join(ref, sub), { recursive: true });
-    const args = [
-      '-aH', ...(s.acls ? ['-A'] : []), ...(s.xattrs ? ['-X'] : []), '--numeric-ids', '--delete', ...(nanoseconds ? ['--modify-window=-1'] : []),
-      ...(source.one_file_system ? ['-x'] : []), ...innerSourceFilters(innerSources(paths, i)),
-      ...[...cfg.exclude, ...source.exclude].map((e) => `--exclude=${e}`), ...cfg.rsync.extra_args,
-      ...(remote ? ['-e', shellQuoteArgv(remote.rsh)] : []),
-      `--link-dest=${join(prevSnap, sub)}`, `${source.path}/`, `${join(ref, sub)}/`,
-    ];
-    const r = spawnSync('rsync', args, { encoding: 'latin1' });
-    if (r.status !== 0) throw new Error(`reference rsync ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  }
+  await reference(ref, prevSnap);
   const sub = sourceSubdir(cfg.sources[0]!.path);
   const mine = describe(join(snap, sub));
   const theirs = describe(join(ref, sub));
-  // I1
-  const itemized = execFileSync('rsync', ['-aHnci', '--delete', '--numeric-ids', ...(s.acls ? ['-A'] : []), ...(s.xattrs ? ['-X'] : []), ...(nanoseconds ? ['--modify-window=-1'] : []),
-    `${join(ref, sub)}/`, `${join(snap, sub)}/`], { encoding: 'latin1' }).trim();
-  if (itemized) throw new Error(`I1: the snapshot differs from bare rsync's:\n${itemized}`);
-  if (JSON.stringify(strip(mine)) !== JSON.stringify(strip(theirs))) throw new Error(`I1: the snapshot differs from bare rsync's: ${diffKeys(theirs, mine)}`);
-  // I2
-  if (JSON.stringify(groups(mine)) !== JSON.stringify(groups(theirs))) throw new Error(`I2: hard-link groups ${JSON.stringify(groups(mine))}, bare rsync ${JSON.stringify(groups(theirs))}`);
+  sameAsBare('the snapshot', ref, snap);
   // I4
   const prevTree = describe(join(prevSnap, sub));
   if (JSON.stringify(shared(mine, prevTree)) !== JSON.stringify(shared(theirs, prevTree)))
