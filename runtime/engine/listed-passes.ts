@@ -27,11 +27,15 @@ export interface ListedPassesRequest {
   rootInRest: boolean;
 }
 
+/** Writes `paths` NUL-separated (rsync --files-from with --from0) as `dir/name`; its path. */
+export async function writeNamesList(dir: string, name: string, paths: readonly ListedPath[]): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, Buffer.concat(paths.flatMap((p) => [typeof p === 'string' ? Buffer.from(p) : p, NUL])));
+  return file;
+}
+
 export async function listedPasses(pre: PrelinkResult, req: ListedPassesRequest): Promise<string[][]> {
-  const list = async (name: string, paths: ListedPath[]): Promise<string> => {
-    await writeFile(join(req.listDir, name), Buffer.concat(paths.flatMap((p) => [typeof p === 'string' ? Buffer.from(p) : p, NUL])));
-    return join(req.listDir, name);
-  };
+  const list = (name: string, paths: ListedPath[]): Promise<string> => writeNamesList(req.listDir, name, paths);
   const passes: string[][] = [];
   // New subtrees first: creating them touches their parents, whose times pass 2 then sets.
   // Every multiply-linked file goes in the same pass, so -H sees each hard-link group whole.

@@ -11,11 +11,11 @@
  * two passes with work: the caller then runs the single mirror.
  */
 import { lstatSync, mkdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listedArgs, rootDirArgs, splitPassArgs, type RsyncFlags } from './rsync-args.ts';
 import { surveySource } from './split-survey.ts';
 import { planSplit } from './split-plan.ts';
+import { writeNamesList } from './listed-passes.ts';
 
 export interface SplitPassesRequest {
   flags: RsyncFlags;
@@ -35,8 +35,6 @@ export interface SplitStages {
   units: number;
 }
 
-const NUL = Buffer.from([0]);
-
 export async function splitFirstPasses(req: SplitPassesRequest): Promise<SplitStages | undefined> {
   const rootDev = req.flags.oneFileSystem ? lstatSync(req.srcArg).dev : undefined;
   const survey = await surveySource({ src: req.srcArg, rootDev, signal: req.signal });
@@ -44,11 +42,7 @@ export async function splitFirstPasses(req: SplitPassesRequest): Promise<SplitSt
   if (!plan) return undefined;
   mkdirSync(req.dest, { recursive: true, mode: 0o700 });
   for (const d of plan.split) mkdirSync(join(req.dest, d), { mode: 0o700 });
-  const list = async (name: string, paths: (string | Buffer)[]): Promise<string> => {
-    const file = join(req.listDir, name);
-    await writeFile(file, Buffer.concat(paths.flatMap((p) => [typeof p === 'string' ? Buffer.from(p) : p, NUL])));
-    return file;
-  };
+  const list = (name: string, paths: (string | Buffer)[]): Promise<string> => writeNamesList(req.listDir, name, paths);
   const stages: string[][][] = [];
   stages.push(await Promise.all(plan.passes.map(async (paths, i) => splitPassArgs(req.flags, req.srcArg, req.dest, await list(`split-${i}`, paths)))));
   if (plan.alone.length > 0) stages.push([listedArgs(req.flags, req.srcArg, req.dest, undefined, await list('alone', plan.alone), false)]);
