@@ -23,6 +23,7 @@ import { isRemoteSource, PARTIAL_SUFFIX, sourceSubdir } from './layout.ts';
 import { AclXattrUnsupportedError, copySource, DiskFullError, type CopyOutcome } from './engine/copy-source.ts';
 import { carryOverArgs, type RsyncFlags } from './engine/rsync-args.ts';
 import { runRsync } from './engine/run-rsync.ts';
+import type { DirListing } from './engine/dir-listing.ts';
 import { innerSources } from './nested-sources.ts';
 import { sourcesToStart } from './pull-schedule.ts';
 import { sourceFailureReason } from './source-result.ts';
@@ -41,6 +42,8 @@ export interface CopySourcesRequest {
   secludedArgs: boolean;
   signal?: AbortSignal;
   onDiskFull?: (protect: string[]) => Promise<boolean>;
+  /** The only source's pre-link pass is done, rsync starts (copy-source.ts `onListed`); not called on a retry. */
+  onListed?: (dest: string, listings: DirListing[]) => void;
   /** Engine key of source i for the flags it was copied with (snapshot.ts). */
   engineKey: (i: number, f: Pick<RsyncFlags, 'acls' | 'xattrs'>) => string;
 }
@@ -132,6 +135,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
           source: source.path, flags: rsyncFlags, dest, destDirty, signal: stop.signal,
           prev: prevName ? (sub ? join(dir, prevName, sub) : join(dir, prevName)) : undefined,
           prevStartedMs: samePrev ? req.prevMeta?.startedMs : undefined,
+          onListed: paths.length === 1 && attempt === 0 && req.onListed ? (l) => req.onListed!(dest, l) : undefined,
         }, log);
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);

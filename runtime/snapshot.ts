@@ -24,6 +24,8 @@ import { censusSamplePct, checkSnapshot } from './snapshot-checks.ts';
 import { CensusTally, type Census } from './snapshot-census.ts';
 import { newestGood } from './suspect.ts';
 import { writeManifest } from './manifest/write.ts';
+import { MergeAhead } from './manifest/ahead.ts';
+import type { DirListing } from './engine/dir-listing.ts';
 import { Coverage } from './manifest/coverage.ts';
 import { LinkdestError } from './errors.ts';
 
@@ -114,11 +116,25 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const secluded = cfg.sources.some((s) => isRemoteSource(s.path)) ? await localSecludedArgs() : { ok: true };
   if (!secluded.ok) log.warn(`${secluded.reason}: paths of remote sources go through the source host's shell unprotected (no -s)`);
   const before = await spaceOf(dir);
+  const subOf = (dest: string): string => relative(partial, dest);
+  const tallyFor = (copies: { source: string }[]): CensusTally => new CensusTally(cfg.sources.map((s) => ({
+    sub: sourceSubdir(s.path), samplePct: copies.some((c) => c.source === s.path) ? censusSamplePct(cfg) : 0,
+  })));
+  // One source, pre-linked: the manifest merges what the pass linked while rsync copies the rest (manifest/ahead.ts).
+  let ahead: MergeAhead<CensusTally> | undefined;
+  const onListed = prevName && cfg.sources.length === 1
+    ? (dest: string, listings: DirListing[]): void => {
+      ahead ??= new MergeAhead(partial, join(dir, prevName), subOf(dest), listings, tallyFor(cfg.sources.map((s) => ({ source: s.path }))), log, opts.signal);
+    }
+    : undefined;
   const copied = await copySources({
     cfg, dir, partial, name, prevName, prevMeta, resumed: Boolean(resumeFrom),
     nanoseconds: precision.nanoseconds, secludedArgs: secluded.ok, signal: opts.signal, onDiskFull: opts.onDiskFull,
-    engineKey: (i, f) => engineKey(cfg, i, f),
-  }, log);
+    engineKey: (i, f) => engineKey(cfg, i, f), onListed,
+  }, log).catch(async (e: Error) => {
+    await (ahead as MergeAhead<CensusTally> | undefined)?.stop(undefined);
+    throw e;
+  });
   const { warnings, keys, results, copies } = copied;
   // The copied data starts for the disk now, while the manifest reads it back from the page
   // cache (CPU) and the checks run: the commit's own syncfs below is then left with little
@@ -130,14 +146,14 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const manifestLog: Logger = { info: (m) => log.info(m), warn: (m) => { log.warn(m); warnings.push(m); }, error: (m) => log.error(m), text: () => log.text() };
   // One walk of the new snapshot for the manifest and the census of the checks: every
   // source's subtree is an owner, so a nested source's files never count for the outer one.
-  const subOf = (dest: string): string => relative(partial, dest);
-  const tally = new CensusTally(cfg.sources.map((s) => {
-    const c = copies.find((x) => x.source === s.path);
-    return { sub: sourceSubdir(s.path), samplePct: c ? censusSamplePct(cfg) : 0 };
-  }));
+  // The merge ahead is kept when the copy used the listings it started from, linked from prevName.
+  const only = copies.length === 1 ? copies[0]! : undefined;
+  const listed = only?.coverage && prevName && only.coverage.prev === join(dir, prevName, subOf(only.dest)) ? only.coverage.listings : undefined;
+  const writer = await (ahead as MergeAhead<CensusTally> | undefined)?.stop(listed);
+  const tally = writer ? ahead!.observer : tallyFor(copies);
   // What the pre-link passes linked from prevName (manifest/coverage.ts): those files are not statted.
   const coverage = prevName ? new Coverage(copies.flatMap((c) => (c.coverage?.prev === join(dir, prevName, subOf(c.dest)) ? [{ sub: subOf(c.dest), ...c.coverage }] : []))) : undefined;
-  const manifest = await writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally, coverage).catch((e: Error) => {
+  const manifest = await (writer ? writer.finish(manifestLog, opts.signal) : writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally, coverage)).catch((e: Error) => {
     throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
   });
   const after = await spaceOf(dir);

@@ -57,3 +57,32 @@ export function setManifestStatHook(hook: StatHook | undefined): void {
 export function beforeManifestStat(path: string | Buffer): void {
   statHook?.(path);
 }
+
+type Pause = () => Promise<void>;
+let beforeRsyncHook: Pause | undefined;
+let mergeAheadHook: ((why: string) => void) | undefined;
+let mergeAheadLimit: number | undefined;
+
+/**
+ * For in-process tests only: awaited before a copy's rsync passes start, after its pre-link
+ * pass, so a test can let the manifest's merge ahead (manifest/ahead.ts) reach its end first;
+ * told why that merge stopped ('walked', 'copied', 'held'); and a lower cap on the lines it
+ * holds. No-ops in production.
+ */
+export function setMergeAheadHooks(h: { beforeRsync?: Pause; stopped?: (why: string) => void; limit?: number } | undefined): void {
+  beforeRsyncHook = h?.beforeRsync;
+  mergeAheadHook = h?.stopped;
+  mergeAheadLimit = h?.limit;
+}
+
+export function beforeRsync(): Promise<void> | undefined {
+  return beforeRsyncHook?.();
+}
+
+export function mergeAheadStopped(why: string): void {
+  mergeAheadHook?.(why);
+}
+
+export function mergeAheadLines(normal: number): number {
+  return mergeAheadLimit ?? normal;
+}

@@ -17,7 +17,7 @@ import { listedPasses } from './listed-passes.ts';
 import { remoteSourceArg } from './remote-args.ts';
 import { runRsync, type RsyncRun } from './run-rsync.ts';
 import { parseRsyncStats, isDiskFull, isAclXattrUnsupported, judgeRsyncExit, listedGoneAsVanished } from './rsync-output.ts';
-import { testPoint } from '../test-points.ts';
+import { beforeRsync, testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
 import type { DirListing } from './dir-listing.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
@@ -35,6 +35,8 @@ export interface CopyRequest {
   /** dest already held files (resumed partial): only a --delete mirror makes it exact. */
   destDirty: boolean;
   signal?: AbortSignal;
+  /** A local pre-link pass is done and rsync starts on what it left: its listings (the manifest may merge ahead, manifest/ahead.ts). */
+  onListed?: (listings: DirListing[]) => void;
 }
 
 /** One source's share of the snapshot's statistics (space used is measured for the whole snapshot). */
@@ -145,6 +147,10 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     }
   } else {
     stages.push([fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined)]);
+  }
+  if (pre && !remote) {
+    req.onListed?.(pre.listings);
+    await beforeRsync();
   }
   try {
     for (const stage of stages) {

@@ -22,7 +22,7 @@
  * a self-contained function whose source is handed to `new Worker(..., { eval: true })`:
  * it must use nothing but what it `require`s itself.
  */
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { FileHasher, HASH_ALGORITHM, OPEN_FLAGS } from './hash.ts';
 
@@ -66,6 +66,9 @@ function hashWorker(require: NodeJS.Require): void {
 }
 const WORKER_SOURCE = `(${hashWorker.toString()})(require)`;
 
+// availableParallelism (Node >= 18.14) asks the scheduler; cpus() parses /proc/cpuinfo, about 10 ms.
+const cores = (): number => Math.max(1, typeof availableParallelism === 'function' ? availableParallelism() : cpus().length);
+
 export class HashPool<T> {
   /** Files read and hashed so far, on any thread, and their bytes (the manifest's cost). */
   files = 0;
@@ -84,7 +87,7 @@ export class HashPool<T> {
   private failure: Error | undefined;
 
   /** `threads` defaults to the machine's cores; `onResult` sees every added item once, in order. */
-  constructor(private readonly onResult: (tag: T, r: HashResult) => void, private readonly threads = Math.max(1, cpus().length)) {
+  constructor(private readonly onResult: (tag: T, r: HashResult) => void, private readonly threads = cores()) {
     this.window = threads * BATCHES_PER_THREAD;
   }
 

@@ -29,13 +29,31 @@ export interface WalkedFile {
   st?: BigIntStats;
   /** `rel` is text that compares in the manifest's order as it is (format.ts isPlainPath). */
   plain: boolean;
+  /**
+   * Left alone while the walk was deferring (`WalkDeferral`): rsync may still be writing it,
+   * so it is neither statted nor read. `listed`: an entry of a pre-link listing, not yet in
+   * its directory's count (`WalkObserver.dir(dir, 1)` once it is found to exist); `read`: a
+   * directory met by a readdir, already counted.
+   */
+  pending?: 'listed' | 'read';
+}
+
+/**
+ * While `active`, the walk yields what rsync may still be writing as `pending` instead of
+ * looking at it: every entry a pre-link listing left to rsync, and every directory without a
+ * listing `inFlight` (the copy's own tree). write.ts's merge runs ahead this way while rsync
+ * runs, and looks at those entries once it has exited.
+ */
+export interface WalkDeferral {
+  active: boolean;
+  inFlight(rel: string): boolean;
 }
 
 /** What the census needs of a file. */
 export type FileFacts = Pick<BigIntStats, 'size' | 'nlink'>;
 
 export interface WalkObserver {
-  /** A directory (relative, '' = the root) holds `entries` names, of any type. */
+  /** A directory (relative, '' = the root) holds `entries` more names, of any type (calls for one directory add up). */
   dir(rel: string, entries: number): void;
   /** A regular file in directory `dir`, as it is yielded; no facts for one the pre-link pass linked from PREV (2 or more links). */
   file(dir: string, rel: string | Buffer, st: FileFacts | undefined): void;
@@ -46,8 +64,8 @@ export const relBytes = (rel: string | Buffer): Buffer => (typeof rel === 'strin
 
 const SLASH = Buffer.from('/');
 const byBytes = (a: { name: Buffer }, b: { name: Buffer }): number => Buffer.compare(a.name, b.name);
-const lstat = (abs: string | Buffer): BigIntStats => { beforeManifestStat(abs); return lstatSync(abs, { bigint: true }); };
-function lstatIfThere(abs: string): BigIntStats | undefined {
+export const lstat = (abs: string | Buffer): BigIntStats => { beforeManifestStat(abs); return lstatSync(abs, { bigint: true }); };
+export function lstatIfThere(abs: string): BigIntStats | undefined {
   try {
     return lstat(abs);
   } catch (e) {
@@ -66,8 +84,14 @@ type Frame =
   | { kind: 'bytes'; abs: Buffer; rel: Buffer; dir: string; items: Dirent<Buffer>[]; i: number; entries: number }
   | { kind: 'listed'; abs: string; rel: string; plain: boolean; items: string[]; i: number; entries: number };
 
-/** `skipAtRoot`: names at the top that are the snapshot's own files, not backed-up data. */
-export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], observer?: WalkObserver, coverage?: Coverage): Generator<WalkedFile> {
+/**
+ * `skipAtRoot`: names at the top that are the snapshot's own files, not backed-up data.
+ * `base`: `root` is this directory of a larger walk (its path relative to that walk's root),
+ * and the files' `rel` and `dir` are given as in that walk.
+ */
+export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], observer?: WalkObserver, coverage?: Coverage,
+  opts: { deferral?: WalkDeferral; base?: { rel: string; plain: boolean } } = {}): Generator<WalkedFile> {
+  const { deferral } = opts;
   const stack: Frame[] = [];
   const seen = (f: WalkedFile): WalkedFile => { if (f.st) observer?.file(f.dir, f.rel, f.st); return f; };
   const atRoot = <T>(rel: string | Buffer, items: T[], name: (x: T) => string): T[] =>
@@ -88,7 +112,7 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
     const sorted = atRoot(rel, names, (d) => d.name).map((d) => ({ d, name: Buffer.from(d.name) })).sort(byBytes).map((x) => x.d);
     stack.push({ kind: 'text', abs, rel, plain, items: sorted, i: 0, entries: 0 });
   };
-  openText(root, '', true);
+  openText(root, opts.base?.rel ?? '', opts.base?.plain ?? true);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     if (f.i >= f.items.length) {
@@ -111,7 +135,8 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
     const plain = f.plain && isPlainPath(name);
     if (f.kind === 'text') {
       const d = item as Dirent;
-      if (d.isDirectory()) openText(childAbs, childRel, plain);
+      if (deferral?.active && deferral.inFlight(childRel) && (d.isDirectory() ? coverage?.listing(childRel) === undefined : d.isFile())) yield { rel: childRel, abs: childAbs, dir: f.rel, plain, pending: 'read' };
+      else if (d.isDirectory()) openText(childAbs, childRel, plain);
       else if (d.isFile()) yield seen({ rel: childRel, abs: childAbs, dir: f.rel, st: lstat(childAbs), plain });
       continue;
     }
@@ -119,6 +144,7 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
     f.entries++;
     if ((item as string)[0] === LINKED) { yield { rel: childRel, abs: childAbs, dir: f.rel, plain }; continue; }
     if (coverage!.listing(childRel) !== undefined) { openText(childAbs, childRel, plain); continue; }
+    if (deferral?.active) { f.entries--; yield { rel: childRel, abs: childAbs, dir: f.rel, plain, pending: 'listed' }; continue; }
     // Listed for rsync: a filter rule or a vanished source file may have kept it out.
     const st = lstatIfThere(childAbs);
     if (!st) f.entries--;

@@ -6,21 +6,23 @@
  * inode, size and mtime) takes its hash from there unread; only the rest is read and hashed.
  * So the cost follows what changed, bar the walk's readdirs. Memory stays bounded: neither
  * manifest is held.
+ *
+ * The merge may start while rsync still runs (`speculate`, snapshot.ts): what the pre-link
+ * pass linked is final by then, so its lines are merged ahead, and what rsync may still be
+ * writing is held in order, with the previous manifest's lines at and under its path, to be
+ * looked at once rsync has exited (`finish`). On the 50,000-file incremental that moves
+ * nearly all of the merge under rsync; the run then waits only for the changed files.
  */
-import { once } from 'node:events';
-import { createWriteStream, lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGzip } from 'node:zlib';
-import { pipeline } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
-import { beforeManifestStat } from '../test-points.ts';
 import type { Logger } from '../logger.ts';
+import { mergeAheadLines, mergeAheadStopped } from '../test-points.ts';
 import { comparePaths, comparePathTexts, encodePath, entryLine, headerLine, linePath, MANIFEST_FILE, parseEntry, type ManifestEntry, type ManifestLine } from './format.ts';
+import { BLOCK, GzipMembers, Packer, STORED } from './gzip-members.ts';
 import { HASH_ALGORITHM } from './hash.ts';
 import { HashPool } from './hash-pool.ts';
 import { openManifest } from './read.ts';
-import { relBytes, walkFiles, type WalkObserver } from './walk.ts';
+import { lstat, lstatIfThere, relBytes, walkFiles, type WalkDeferral, type WalkedFile, type WalkObserver } from './walk.ts';
 import type { Coverage } from './coverage.ts';
 
 export interface ManifestSummary {
@@ -37,124 +39,352 @@ export interface ManifestSummary {
   /** How many files it left out in all. */
   leftOutCount?: number;
   bytesHashed: number;
+  /** What the run waited for the manifest, after the copy. */
   durationMs: number;
+  /** Time the merge ran beside rsync before that (`speculate`), not waited for. */
+  alongsideMs?: number;
+  /** Lines merged beside rsync. */
+  alongsideLines?: number;
 }
 
-/** Text handed to gzip at a time, and its output chunks (the size: see read.ts). */
-const CHUNK = 64 << 10;
+/** Text gathered before it goes to the compressor (gzip-members.ts: a block each). */
+const CHUNK = 256 << 10;
 /** Left-out files named in the metadata: enough to act on, bounded for a tree of unreadable files. */
 export const LEFT_OUT_NAMED = 100;
+/** Lines a merge ahead of rsync may hold (about 130 bytes each): bounded for a million files. */
+export const AHEAD_LINES = 100_000;
+
+/** Previous lines copied whole, in order; compressed already when merged ahead (`packed`, gzip-members.ts). */
+interface Segment { segment: string; lines: number; packed?: Promise<Buffer> }
+type Tag = Omit<ManifestEntry, 'hash'> | ManifestLine | Segment;
+/** What a merge ahead of rsync holds, in order. */
+type Held =
+  | Segment
+  | { look: WalkedFile; line?: ManifestLine }
+  | { later: WalkedFile; lines: ManifestLine[] };
+
+/** The order of a walked file against a previous line (<0: the line comes first). */
+function orderOf(f: WalkedFile): (l: ManifestLine) => number {
+  // Plain paths on both sides compare as text (format.ts isPlainPath); others as bytes.
+  if (f.plain) {
+    const text = f.rel as string;
+    let bytes: Buffer | undefined;
+    return (l) => (l.plain ? comparePathTexts(l.key, text) : comparePaths(linePath(l), bytes ??= relBytes(text)));
+  }
+  const bytes = relBytes(f.rel);
+  return (l) => comparePaths(linePath(l), bytes);
+}
+
+/** `l` is the line of `f`'s path or of a path beneath it. */
+function atOrUnder(l: ManifestLine, f: WalkedFile): boolean {
+  if (f.plain && l.plain) return l.key === f.rel || (l.key.startsWith(f.rel as string) && l.key.charCodeAt(f.rel.length) === 0x2f);
+  const a = linePath(l), b = relBytes(f.rel);
+  return a.subarray(0, b.length).equals(b) && (a.length === b.length || a[b.length] === 0x2f);
+}
+
+const tick = (): Promise<void> => new Promise(setImmediate);
+
+export class ManifestWriter {
+  private files = 0;
+  private walked = 0;
+  private inherited = 0;
+  private linked = 0;
+  private unreadable = 0;
+  private firstUnreadable = '';
+  private readonly leftOut: string[] = [];
+  private chunk = headerLine(HASH_ALGORITHM);
+  // A cursor over the previous manifest's batches: no await per entry.
+  private batch: ManifestLine[] = [];
+  private at = -1;
+  private p: ManifestLine | undefined;
+  private readonly walk: Generator<WalkedFile>;
+  private held: Held[] = [];
+  private heldLines = 0;
+  private alongsideMs: number | undefined;
+  private alongsideLines = 0;
+  private hasher: HashPool<Tag> | undefined;
+  private out: GzipMembers | undefined;
+
+  private constructor(private readonly started: number, private readonly snapshotDir: string, private readonly usable: AsyncGenerator<ManifestLine[]> | undefined,
+    private readonly observer: WalkObserver | undefined, coverage: Coverage | undefined, private readonly deferral: WalkDeferral | undefined) {
+    this.walk = walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined, { deferral });
+    this.coverage = usable ? coverage : undefined;
+  }
+
+  private readonly coverage: Coverage | undefined;
+
+  /**
+   * `coverage`: what the pre-link passes linked from `prevDir` (absent: every file is statted).
+   * `deferral`: for `speculate`, where rsync may still write.
+   */
+  static async open(snapshotDir: string, prevDir: string | undefined, log: Logger, observer?: WalkObserver, coverage?: Coverage, deferral?: WalkDeferral): Promise<ManifestWriter> {
+    const started = Date.now();
+    const prev = prevDir ? await openManifest(prevDir) : undefined;
+    if (prevDir && !prev) log.info(`the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot`);
+    const usable = prev?.algorithm === HASH_ALGORITHM ? prev.lines : undefined;
+    if (prev && !usable) {
+      log.info(`the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`);
+      await prev.lines.return(undefined);
+    }
+    const w = new ManifestWriter(started, snapshotDir, usable, observer, coverage, deferral);
+    w.p = await w.advance();
+    return w;
+  }
+
+  private async advance(): Promise<ManifestLine | undefined> {
+    while (this.usable && ++this.at >= this.batch.length) {
+      const b = await this.usable.next();
+      if (b.done) return undefined;
+      this.batch = b.value;
+      this.at = -1;
+    }
+    return this.batch[this.at];
+  }
+
+  /**
+   * Moves the cursor to the first previous line not before `f`; true when it is `f`'s. A
+   * promise only when it must wait for the next batch: no await per file.
+   */
+  private seek(f: WalkedFile): boolean | Promise<boolean> {
+    const order = orderOf(f);
+    let c = this.p ? order(this.p) : 1;
+    while (c < 0) {
+      if (this.at + 1 >= this.batch.length) return this.seekAcross(order);
+      this.p = this.batch[++this.at];
+      c = order(this.p!);
+    }
+    return c === 0;
+  }
+
+  private async seekAcross(order: (l: ManifestLine) => number): Promise<boolean> {
+    let c = -1;
+    while (c < 0) {
+      this.p = this.at + 1 < this.batch.length ? this.batch[++this.at] : await this.advance();
+      c = this.p ? order(this.p) : 1;
+    }
+    return c === 0;
+  }
+
+  /**
+   * Merges ahead while rsync runs, until `stop()` (rsync has exited), the walk's end or
+   * AHEAD_LINES held. Reads nothing rsync may be writing (the walk's deferral) and writes
+   * nothing: `finish` does, in order.
+   */
+  async speculate(stop: () => boolean, signal?: AbortSignal): Promise<void> {
+    const t0 = Date.now();
+    const d = this.deferral!;
+    d.active = true;
+    // Runs of merged lines are compressed now, on one thread of the pool, while rsync runs:
+    // after it, they only need writing (gzip-members.ts).
+    const packer = new Packer();
+    let open: Segment | undefined;
+    const seal = (): void => {
+      if (open && open.segment.length >= STORED) {
+        open.packed = packer.pack(open.segment);
+        open.segment = '';
+      }
+      open = undefined;
+    };
+    const cap = mergeAheadLines(AHEAD_LINES);
+    let why = 'copied';
+    try {
+      for (let n = 1; !stop(); n++) {
+        if (this.heldLines >= cap) { why = 'held'; break; }
+        const r = this.walk.next();
+        if (r.done) { why = 'walked'; break; }
+        const f = r.value;
+        const s = this.seek(f);
+        const atLine = typeof s === 'boolean' ? s : await s;
+        if (f.pending) {
+          // It and everything the previous snapshot held beneath it, for `finish`.
+          const lines: ManifestLine[] = [];
+          while (this.p && atOrUnder(this.p, f)) {
+            lines.push(this.p);
+            this.p = await this.advance();
+          }
+          seal();
+          this.held.push({ later: f, lines });
+          this.heldLines += lines.length + 1;
+        } else if (!f.st && atLine) {
+          // Linked by the pre-link pass: PREV's inode, final before rsync started.
+          this.observer?.file(f.dir, f.rel, undefined);
+          this.inherited++;
+          this.linked++;
+          if (!open) this.held.push(open = { segment: '', lines: 0 });
+          open.segment += `${this.p!.text}\n`;
+          open.lines++;
+          if (open.segment.length >= BLOCK) seal();
+          this.heldLines++;
+          this.alongsideLines++;
+        } else {
+          seal();
+          this.held.push({ look: f, line: atLine ? this.p : undefined });
+          this.heldLines++;
+        }
+        this.walked++;
+        if (n % 512 === 0) {
+          signal?.throwIfAborted();
+          await tick();
+        }
+      }
+    } finally {
+      seal();
+      d.active = false;
+      this.alongsideMs = Date.now() - t0;
+      mergeAheadStopped(why);
+    }
+  }
+
+  /** Writes the manifest: what `speculate` held, then the rest of the walk. */
+  async finish(log: Logger, signal?: AbortSignal): Promise<ManifestSummary> {
+    // What the run waits for: from here after a merge ahead, else from the open.
+    const t0 = this.alongsideMs !== undefined ? Date.now() : this.started;
+    this.out = await GzipMembers.create(join(this.snapshotDir, MANIFEST_FILE));
+    const hasher = this.pool();
+    try {
+      const held = this.held;
+      this.held = [];
+      for (let i = 0; i < held.length; i++) {
+        const h = held[i]!;
+        const w = 'segment' in h ? hasher.known(h, '') : 'look' in h ? this.take(h.look, h.line) : this.later(h.later, h.lines);
+        if (w) await w;
+        if (this.chunk.length >= CHUNK) await this.flush();
+        if (i % 4096 === 4095) {
+          signal?.throwIfAborted();
+          await tick();
+        }
+      }
+      for (const f of this.walk) {
+        const s = this.seek(f);
+        const w = this.take(f, (typeof s === 'boolean' ? s : await s) ? this.p : undefined);
+        if (w) await w;
+        if (this.chunk.length >= CHUNK) await this.flush();
+        if (++this.walked % 4096 === 0) {
+          signal?.throwIfAborted();
+          await tick();
+        }
+      }
+      await hasher.drain();
+      await this.flush();
+      await this.out.close();
+    } catch (e) {
+      await this.out.destroy();
+      throw e;
+    } finally {
+      await this.close();
+    }
+    const { files, inherited, linked, unreadable } = this;
+    if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${this.firstUnreadable}`);
+    log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest, ${linked} of them linked by the pre-link pass and not statted)${this.alongsideLines > 0 ? `; ${this.alongsideLines} lines merged while rsync ran` : ''}`);
+    return {
+      algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - t0,
+      ...(this.alongsideMs !== undefined ? { alongsideMs: this.alongsideMs, alongsideLines: this.alongsideLines } : {}),
+      ...(unreadable > 0 ? { leftOut: this.leftOut, leftOutCount: unreadable } : {}),
+    };
+  }
+
+  /**
+   * The hash pool: entries come back from it in walk order, hashed on every core
+   * (hash-pool.ts); inherited lines go through it too, so they keep their place among the
+   * hashed ones.
+   */
+  private pool(): HashPool<Tag> {
+    return this.hasher ??= new HashPool<Tag>((e, r) => {
+      // Not root, and a file the source had without read permission: left out, said once.
+      if (r.error !== undefined) {
+        const name = 'text' in e ? e.key : 'path' in e ? encodePath(e.path) : '';
+        if (this.unreadable++ === 0) this.firstUnreadable = `${name} (${r.error})`;
+        if (this.leftOut.length < LEFT_OUT_NAMED) this.leftOut.push(name);
+        return;
+      }
+      if ('segment' in e) {
+        this.files += e.lines;
+        if (!e.packed) {
+          this.chunk += e.segment;
+          return;
+        }
+        // In its place: the text before it, then the member compressed while rsync ran.
+        if (this.chunk !== '') void this.out!.add(this.chunk);
+        this.chunk = '';
+        this.out!.addPacked(e.packed);
+        return;
+      }
+      this.chunk += 'text' in e ? `${e.text}\n` : entryLine({ ...e, hash: r.hash });
+      this.files++;
+    });
+  }
+
+  /** Gives up without writing (a run that failed, or whose copy did not go as the merge ahead assumed). */
+  async close(): Promise<void> {
+    this.held = [];
+    this.walk.return(undefined);
+    await this.hasher?.close();
+    await this.usable?.return(undefined);
+  }
+
+  private async flush(): Promise<void> {
+    const out = this.chunk;
+    this.chunk = '';
+    await this.out!.add(out);
+  }
+
+  /** One walked file, with the previous line at its path if there is one. */
+  private take(f: WalkedFile, line: ManifestLine | undefined): Promise<void> | undefined {
+    const hasher = this.hasher!;
+    if (!f.st) {
+      // Linked by the pre-link pass: PREV's inode, which PREV's line describes.
+      if (line) {
+        this.observer?.file(f.dir, f.rel, undefined);
+        this.inherited++;
+        this.linked++;
+        return hasher.known(line, '');
+      }
+      // PREV's manifest lacks it (left out there as unreadable, say): looked at like any other.
+      f.st = lstat(f.abs);
+      this.observer?.file(f.dir, f.rel, f.st);
+    }
+    const st = f.st;
+    const q = line ? parseEntry(line.text) : undefined;
+    const same = q && q.ino === st.ino && q.size === st.size && q.mtimeNs === st.mtimeNs;
+    const entry = { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: relBytes(f.rel) };
+    if (same) {
+      this.inherited++;
+      return hasher.known(entry, q.hash);
+    }
+    return hasher.hash(entry, f.abs, Number(st.size));
+  }
+
+  /** What the merge ahead left for after rsync: `f` and all beneath it, against PREV's `lines` at and under its path. */
+  private async later(f: WalkedFile, lines: ManifestLine[]): Promise<void> {
+    const st = lstatIfThere(f.abs as string);
+    if (!st) return;
+    if (f.pending === 'listed') this.observer?.dir(f.dir, 1);
+    if (st.isFile()) {
+      f.st = st;
+      this.observer?.file(f.dir, f.rel, st);
+      const first = lines[0];
+      await this.take(f, first && orderOf(f)(first) === 0 ? first : undefined);
+      return;
+    }
+    if (!st.isDirectory()) return;
+    let k = 0;
+    for (const g of walkFiles(f.abs as string, [], this.observer, this.coverage, { base: { rel: f.rel as string, plain: f.plain } })) {
+      const order = orderOf(g);
+      let c = k < lines.length ? order(lines[k]!) : 1;
+      while (c < 0) c = ++k < lines.length ? order(lines[k]!) : 1;
+      const w = this.take(g, c === 0 ? lines[k] : undefined);
+      if (w) await w;
+      if (this.chunk.length >= CHUNK) await this.flush();
+    }
+  }
+}
 
 /**
+ * The manifest of `snapshotDir`, written in one go after the copy.
  * `observer` sees the walk of the new snapshot too (the census of the snapshot's checks).
  * `coverage`: what the pre-link passes linked from `prevDir` (absent: every file is statted).
  */
 export async function writeManifest(snapshotDir: string, prevDir: string | undefined, log: Logger, signal?: AbortSignal, observer?: WalkObserver, coverage?: Coverage): Promise<ManifestSummary> {
-  const started = Date.now();
-  const prev = prevDir ? await openManifest(prevDir) : undefined;
-  if (prevDir && !prev) log.info(`the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot`);
-  const usable = prev?.algorithm === HASH_ALGORITHM ? prev.lines : undefined;
-  if (prev && !usable) log.info(`the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`);
-
-  // Level 1: the hashes are random hex, which no level compresses well; measured on 50,000
-  // lines, level 6 took 1.4-1.7x as long for a file only 3 % smaller.
-  const gzip = createGzip({ level: 1, chunkSize: CHUNK });
-  const through = new PassThrough();
-  const done = pipeline(through, gzip, createWriteStream(join(snapshotDir, MANIFEST_FILE), { mode: 0o600 }));
-  done.catch(() => undefined);
-  let chunk = headerLine(HASH_ALGORITHM);
-  // Taken before the await: the hash pool's lines keep arriving while it waits.
-  const flush = async (): Promise<void> => {
-    const out = chunk;
-    chunk = '';
-    if (!through.write(out)) await Promise.race([once(through, 'drain'), done]);
-  };
-
-  let files = 0, walked = 0, inherited = 0, linked = 0, unreadable = 0;
-  let firstUnreadable = '';
-  const leftOut: string[] = [];
-  // Entries come back from the pool in walk order, hashed on every core (hash-pool.ts);
-  // inherited lines go through it too, so they keep their place among the hashed ones.
-  // A tag is either a new line's fields or a previous line copied whole (`text`).
-  const hasher = new HashPool<Omit<ManifestEntry, 'hash'> | ManifestLine>((e, r) => {
-    // Not root, and a file the source had without read permission: left out, said once.
-    if (r.error !== undefined) {
-      const name = 'text' in e ? e.key : encodePath(e.path);
-      if (unreadable++ === 0) firstUnreadable = `${name} (${r.error})`;
-      if (leftOut.length < LEFT_OUT_NAMED) leftOut.push(name);
-      return;
-    }
-    chunk += 'text' in e ? `${e.text}\n` : entryLine({ ...e, hash: r.hash });
-    files++;
-  });
-  // A cursor over the previous manifest's batches: no await per entry.
-  let batch: ManifestLine[] = [], at = 0;
-  const advance = async (): Promise<ManifestLine | undefined> => {
-    while (usable && ++at >= batch.length) {
-      const b = await usable.next();
-      if (b.done) return undefined;
-      batch = b.value;
-      at = -1;
-    }
-    return batch[at];
-  };
-  at = -1;
-  let p: ManifestLine | undefined = await advance();
-  try {
-    for (const f of walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined)) {
-      // Plain paths on both sides compare as text (format.ts isPlainPath); others as bytes.
-      const text = f.plain ? f.rel as string : undefined;
-      const bytes = text === undefined ? relBytes(f.rel) : undefined;
-      const order = (l: ManifestLine): number => (text !== undefined && l.plain ? comparePathTexts(l.key, text) : comparePaths(linePath(l), bytes ?? relBytes(f.rel)));
-      let c = p ? order(p) : 1;
-      while (c < 0) {
-        p = at + 1 < batch.length ? batch[++at] : await advance();
-        c = p ? order(p) : 1;
-      }
-      const atLine = c === 0;
-      if (!f.st) {
-        // Linked by the pre-link pass: PREV's inode, which PREV's line describes.
-        if (atLine) {
-          observer?.file(f.dir, f.rel, undefined);
-          inherited++;
-          linked++;
-          const full = hasher.known(p!, '');
-          if (full) await full;
-        } else {
-          // PREV's manifest lacks it (left out there as unreadable, say): looked at like any other.
-          beforeManifestStat(f.abs);
-          f.st = lstatSync(f.abs, { bigint: true });
-          observer?.file(f.dir, f.rel, f.st);
-        }
-      }
-      if (f.st) {
-        const st = f.st;
-        const q = atLine ? parseEntry(p!.text) : undefined;
-        const same = q && q.ino === st.ino && q.size === st.size && q.mtimeNs === st.mtimeNs;
-        const entry = { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: bytes ?? relBytes(f.rel) };
-        if (same) inherited++;
-        const full = same ? hasher.known(entry, q.hash) : hasher.hash(entry, f.abs, Number(st.size));
-        if (full) await full;
-      }
-      if (chunk.length >= CHUNK) await flush();
-      if (++walked % 4096 === 0) {
-        signal?.throwIfAborted();
-        await new Promise(setImmediate);
-      }
-    }
-    await hasher.drain();
-    await flush();
-    through.end();
-    await done;
-  } catch (e) {
-    through.destroy();
-    throw e;
-  } finally {
-    await hasher.close();
-    await usable?.return(undefined);
-  }
-  if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${firstUnreadable}`);
-  log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest, ${linked} of them linked by the pre-link pass and not statted)`);
-  return { algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - started,
-    ...(unreadable > 0 ? { leftOut, leftOutCount: unreadable } : {}) };
+  const w = await ManifestWriter.open(snapshotDir, prevDir, log, observer, coverage);
+  return w.finish(log, signal);
 }

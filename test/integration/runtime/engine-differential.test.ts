@@ -16,11 +16,14 @@ const SEED = Number(process.env.LINKDEST_FUZZ_SEED ?? 20261203);
 const BUNDLE_CASES = Number(process.env.LINKDEST_FUZZ_BUNDLE_CASES ?? 25);
 
 describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`engine vs bare rsync, generated cases${rootNote()}${commandNote('setfacl', 'setfattr')}`, () => {
-  test(`${CASES} generated cases, seed ${SEED}: I1-I5 hold`, async () => {
+  test(`${CASES} generated cases, seed ${SEED}: I1-I6 hold`, async () => {
     const before = fuzzCounts.manifestLinked;
+    const aheadBefore = fuzzCounts.mergedAhead;
     await fc.assert(engineProperty(), { numRuns: CASES, seed: SEED, endOnFailure: false });
     // I5 proved something only if manifests did take lines for pre-linked files unstatted.
     expect(fuzzCounts.manifestLinked - before).toBeGreaterThanOrEqual(Math.ceil(CASES / 40));
+    // And some of those merged beside rsync (manifest/ahead.ts): I5 and I6 covered that path too.
+    expect(fuzzCounts.mergedAhead - aheadBefore).toBeGreaterThanOrEqual(Math.ceil(CASES / 80));
   }, 1_800_000);
 
   // The same property through the shipped bundle, as `linkdest-runtime --config FILE run`
@@ -29,7 +32,7 @@ describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`e
     let bundle: string;
     beforeAll(() => { bundle = freshBundle(); });
     afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }));
-    test(`${BUNDLE_CASES} generated cases through the bundle, seed ${SEED + 1}: I1-I5 hold`, async () => {
+    test(`${BUNDLE_CASES} generated cases through the bundle, seed ${SEED + 1}: I1-I6 hold`, async () => {
       await fc.assert(engineProperty({ via: 'bundle', bundle }), { numRuns: BUNDLE_CASES, seed: SEED + 1, endOnFailure: false });
     }, 1_800_000);
   });

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { backup } from '../../../runtime/backup.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import { readMetadata } from '../../../runtime/layout.ts';
-import { setManifestStatHook } from '../../../runtime/test-points.ts';
-import { manifestProblem, workBase } from './support/engine-fuzz.ts';
+import { setManifestStatHook, setMergeAheadHooks } from '../../../runtime/test-points.ts';
+import { censusProblem, manifestProblem, workBase } from './support/engine-fuzz.ts';
 import { runConfig } from './support/run-config.ts';
 import { hasCommand } from '../../support/needs.ts';
 
@@ -36,6 +36,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
 let work: string | undefined;
 afterEach(() => {
   setManifestStatHook(undefined);
+  setMergeAheadHooks(undefined);
   if (work) rmSync(work, { recursive: true, force: true });
   work = undefined;
 });
@@ -107,6 +108,30 @@ test.skipIf(!hasCommand('rsync'))('over generated trees and changes, the manifes
   }), { numRuns: Number(process.env.LINKDEST_MCOV_CASES ?? 12), seed: 2126 });
   // The property proved something only if the pre-linked path was taken.
   expect(linkedRuns).toBeGreaterThan(0);
+}, 600_000);
+
+test.skipIf(!hasCommand('rsync'))('over generated trees and changes, a manifest merged beside rsync (to its end, or to a cap) equals a full walk, and so does the census', async () => {
+  // One source (the merge ahead's case, manifest/ahead.ts), rsync held until that merge stops.
+  const stopped: string[] = [];
+  await fc.assert(fc.asyncProperty(caseArb, fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }), async (c, limit) => {
+    try {
+      let done!: () => void;
+      const ran = new Promise<void>((r) => { done = r; });
+      const { snap } = await twoSnapshots({ ...c, nested: false }, () => setMergeAheadHooks({
+        limit, stopped: (why) => { stopped.push(why); done(); }, beforeRsync: () => Promise.race([ran, sleep(20_000)]),
+      }));
+      setMergeAheadHooks(undefined);
+      expect(await manifestProblem(snap)).toBeUndefined();
+      expect(await censusProblem(snap, [join(work!, 'src')])).toBeUndefined();
+    } finally {
+      setMergeAheadHooks(undefined);
+      if (work) rmSync(work, { recursive: true, force: true });
+      work = undefined;
+    }
+  }), { numRuns: Number(process.env.LINKDEST_MCOV_CASES ?? 12), seed: 2127 });
+  // Both ends were met: merges that walked the whole tree ahead, and merges stopped at the cap.
+  expect(stopped).toContain('walked');
+  expect(stopped).toContain('held');
 }, 600_000);
 
 test.skipIf(!hasCommand('rsync'))('the manifest stats no file the pre-link pass linked: only what rsync wrote', async () => {

@@ -35,7 +35,8 @@ import { createLogger } from '../../../../runtime/log.ts';
 import { mtimePrecision } from '../../../../runtime/engine/mtime-precision.ts';
 import { copyOrder, innerSourceFilters, innerSources } from '../../../../runtime/nested-sources.ts';
 import { setWalkHook } from '../../../../runtime/test-points.ts';
-import { sourceSubdir } from '../../../../runtime/layout.ts';
+import { readMetadata, sourceSubdir } from '../../../../runtime/layout.ts';
+import { censusOf } from '../../../../runtime/snapshot-census.ts';
 import { shellQuoteArgv } from '../../../../runtime/engine/shell-quote.ts';
 import { runConfig, runConfigInput } from './run-config.ts';
 import { openManifest } from '../../../../runtime/manifest/read.ts';
@@ -276,7 +277,7 @@ const shared = (a: Map<string, Described>, b: Map<string, Described>): string[] 
 const strip = (t: Map<string, Described>): Record<string, Omit<Described, 'ino'>> => Object.fromEntries([...t].map(([k, { ino: _i, ...rest }]) => [k, rest]));
 
 /** How many cases' second run pre-linked at least one file of a remote source from its listing (in this process only). */
-export const fuzzCounts = { remotePrelinked: 0, manifestLinked: 0, firstSplit: 0 };
+export const fuzzCounts = { remotePrelinked: 0, manifestLinked: 0, firstSplit: 0, mergedAhead: 0 };
 const newestSnapshot = (set: string): string => readdirSync(set).filter((n) => /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/.test(n)).sort().pop()!;
 
 export function workBase(): string {
@@ -456,6 +457,27 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   const problem = await manifestProblem(snap);
   if (problem) throw new Error(`I5: ${problem}`);
   if (/[1-9]\d* of them linked by the pre-link pass and not statted/.test(runLog.text())) fuzzCounts.manifestLinked++;
+  if (/lines merged while rsync ran/.test(runLog.text())) fuzzCounts.mergedAhead++;
+  // I6: the census the checks judge by (counted on the manifest's walk, partly while rsync
+  // ran: manifest/ahead.ts) equals a walk of its own.
+  const problemCensus = await censusProblem(snap, sources.map((x) => x.path));
+  if (problemCensus) throw new Error(`I6: ${problemCensus}`);
+}
+
+/** Where the per-source figures in `snap`'s metadata differ from a census by a walk of its own, or undefined. */
+export async function censusProblem(snap: string, paths: string[]): Promise<string | undefined> {
+  const meta = await readMetadata(snap);
+  for (const p of paths) {
+    const fig = meta?.perSource?.[p];
+    if (!fig) continue;
+    const sub = sourceSubdir(p);
+    const inner = paths.map(sourceSubdir).filter((x) => x !== sub && (sub === '' || x.startsWith(`${sub}/`))).map((x) => (sub === '' ? x : x.slice(sub.length + 1)));
+    const c = censusOf(join(snap, sub), inner, 0);
+    const mine = { files: fig.files, regular: fig.regular, fresh: fig.fresh };
+    const truth = { files: c.entries, regular: c.regular, fresh: c.fresh };
+    if (JSON.stringify(mine) !== JSON.stringify(truth)) return `${p}: the run counted ${JSON.stringify(mine)}, a walk of the snapshot finds ${JSON.stringify(truth)}`;
+  }
+  return undefined;
 }
 
 /** Where `snap`'s manifest differs from a full walk with fresh hashes (the first line that does), or undefined. */
