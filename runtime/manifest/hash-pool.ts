@@ -24,10 +24,10 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { FileHasher, HASH_ALGORITHM, OPEN_FLAGS } from './hash.ts';
+import { FileHasher, HASH_ALGORITHM, OPEN_FLAGS, type OpenFacts } from './hash.ts';
 
-/** A file's hash, or why it could not be read (an errno code such as EACCES). */
-export type HashResult = { hash: string; error?: undefined } | { hash?: undefined; error: string };
+/** A file's hash (with its facts from the open file when it was read), or why it could not be read (an errno code such as EACCES). */
+export type HashResult = { hash: string; st?: OpenFacts; error?: undefined } | { hash?: undefined; error: string };
 
 const BATCH_FILES = 64;
 const BATCH_BYTES = 4 << 20;
@@ -36,25 +36,29 @@ export const INLINE_FILES = 2048;
 export const INLINE_BYTES = 32 << 20;
 
 interface Item<T> { tag: T; path?: string | Buffer; result?: HashResult }
-interface Batch<T> { items: Item<T>[]; bytes: number; done: boolean }
-interface Reply { id: number; results: ([string, number] | [undefined, string])[] }
+interface Batch<T> { items: Item<T>[]; bytes: number; done: boolean; waiting: number }
+/** Per path: hash, bytes read and the open file's facts; or an errno code; or, for a large file in a batch of several, its size, unread (`null`). */
+interface Reply { id: number; results: ([string, number, bigint, bigint, bigint, bigint] | [undefined, string] | [null, number])[] }
 
 /** The worker: hash each path of a batch with one reused buffer, reply with hashes or errno codes. */
 function hashWorker(require: NodeJS.Require): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const fs = require('node:fs') as typeof import('node:fs');
-  const { algorithm, flags } = workerData as { algorithm: string; flags: number };
+  const { algorithm, flags, split } = workerData as { algorithm: string; flags: number; split: number };
   const buf = Buffer.allocUnsafe(1 << 20);
   parentPort!.on('message', (m: { id: number; paths: (string | Uint8Array)[] }) => {
+    const alone = m.paths.length === 1;
     const results = m.paths.map((p) => {
       let fd = -1;
       try {
         fd = fs.openSync(typeof p === 'string' ? p : Buffer.from(p), flags);
+        const st = fs.fstatSync(fd, { bigint: true });
+        if (!alone && st.size > BigInt(split)) return [null, Number(st.size)];
         const h = createHash(algorithm);
         let bytes = 0;
         for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; bytes += n) h.update(buf.subarray(0, n));
-        return [h.digest('hex'), bytes];
+        return [h.digest('hex'), bytes, st.size, st.mtimeNs, st.ino, st.nlink];
       } catch (e) {
         return [undefined, (e as NodeJS.ErrnoException).code ?? (e as Error).message];
       } finally {
@@ -79,8 +83,8 @@ export class HashPool<T> {
   private readonly inline = new FileHasher();
   private readonly workers: { w: Worker; busy: number }[] = [];
   private readonly order: Batch<T>[] = [];
-  private readonly sent = new Map<number, Batch<T>>();
-  private open: Batch<T> = { items: [], bytes: 0, done: false };
+  private readonly sent = new Map<number, { b: Batch<T>; items: Item<T>[] }>();
+  private open: Batch<T> = { items: [], bytes: 0, done: false, waiting: 0 };
   private nextId = 0;
   private readonly window: number;
   private wake: (() => void) | undefined;
@@ -98,22 +102,30 @@ export class HashPool<T> {
     return this.push({ tag, result: { hash } }, 0);
   }
 
-  /** A file to read and hash (`size` from the walk, to size the batches). */
-  hash(tag: T, path: string | Buffer, size: number): Promise<void> | undefined {
-    if (this.files < INLINE_FILES && this.inlineBytes + size <= INLINE_BYTES && this.workers.length === 0) {
-      this.files++;
-      this.inlineBytes += size;
-      let result: HashResult;
+  /**
+   * A file to read and hash. `size` from the walk sizes the batches; undefined for a file
+   * not statted (its facts come back with the hash, `HashResult.st`): it is opened to learn
+   * its size before it is hashed inline.
+   */
+  hash(tag: T, path: string | Buffer, size: number | undefined): Promise<void> | undefined {
+    if (this.files < INLINE_FILES && this.inlineBytes + (size ?? 0) <= INLINE_BYTES && this.workers.length === 0) {
+      let result: HashResult | undefined;
       try {
-        result = { hash: this.inline.hash(path).hash };
+        const r = this.inline.hash(path, INLINE_BYTES - this.inlineBytes);
+        if (r) {
+          this.inlineBytes += r.bytes;
+          result = { hash: r.hash, st: r.st };
+        }
       } catch (e) {
-        this.files--;
         result = { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
       }
-      return this.push({ tag, result }, 0);
+      if (result) {
+        if (!result.error) this.files++;
+        return this.push({ tag, result }, 0);
+      }
     }
     this.files++;
-    return this.push({ tag, path }, size);
+    return this.push({ tag, path }, size ?? 0);
   }
 
   private push(item: Item<T>, size: number): Promise<void> | undefined {
@@ -133,20 +145,25 @@ export class HashPool<T> {
   private seal(): void {
     const b = this.open;
     if (b.items.length === 0) return;
-    this.open = { items: [], bytes: 0, done: false };
+    this.open = { items: [], bytes: 0, done: false, waiting: 0 };
     this.order.push(b);
-    const paths = b.items.filter((i) => !i.result).map((i) => i.path!);
-    if (paths.length === 0) { b.done = true; this.deliver(); return; }
+    const items = b.items.filter((i) => !i.result);
+    if (items.length === 0) { b.done = true; this.deliver(); return; }
+    b.waiting = items.length;
+    this.send(b, items);
+  }
+
+  private send(b: Batch<T>, items: Item<T>[]): void {
     const id = this.nextId++;
-    this.sent.set(id, b);
+    this.sent.set(id, { b, items });
     const slot = this.worker();
     slot.busy++;
-    slot.w.postMessage({ id, paths });
+    slot.w.postMessage({ id, paths: items.map((i) => i.path!) });
   }
 
   private worker(): { w: Worker; busy: number } {
     if (this.workers.length < this.threads) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithm: HASH_ALGORITHM, flags: OPEN_FLAGS } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithm: HASH_ALGORITHM, flags: OPEN_FLAGS, split: BATCH_BYTES } });
       const slot = { w, busy: 0 };
       w.on('message', (m: Reply) => { slot.busy--; this.finished(m); });
       w.on('error', (e) => this.fail(e));
@@ -158,15 +175,20 @@ export class HashPool<T> {
   }
 
   private finished(m: Reply): void {
-    const b = this.sent.get(m.id)!;
+    const { b, items } = this.sent.get(m.id)!;
     this.sent.delete(m.id);
-    let k = 0;
-    for (const item of b.items) {
-      if (item.result) continue;
-      const [hash, x] = m.results[k++]!;
-      if (hash === undefined) { this.files--; item.result = { error: x }; } else { this.workerBytes += x; item.result = { hash }; }
-    }
-    b.done = true;
+    items.forEach((item, k) => {
+      const r = m.results[k]!;
+      // A large file among others (a file not statted has no size to batch it by): on its
+      // own now, to the least busy thread, so two large files are read at once.
+      if (r[0] === null) { this.send(b, [item]); return; }
+      b.waiting--;
+      if (r[0] === undefined) { this.files--; item.result = { error: r[1] }; } else {
+        this.workerBytes += r[1];
+        item.result = { hash: r[0], st: { size: r[2], mtimeNs: r[3], ino: r[4], nlink: r[5] } };
+      }
+    });
+    if (b.waiting === 0) b.done = true;
     this.deliver();
   }
 

@@ -6,11 +6,14 @@
  * many small files of a backup, a thread-pool round trip per read costs more than the read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, constants } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
 
 export const HASH_ALGORITHM = 'sha256';
 /** O_NOATIME (root only: the kernel refuses it on others' files) spares an inode write per file read. */
 export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | (process.getuid?.() === 0 ? constants.O_NOATIME : 0);
+
+/** What the manifest records of a file besides its hash, from the open file (fstat). */
+export interface OpenFacts { size: bigint; mtimeNs: bigint; ino: bigint; nlink: bigint }
 
 export class FileHasher {
   private readonly buf = Buffer.allocUnsafe(1 << 20);
@@ -18,9 +21,15 @@ export class FileHasher {
   files = 0;
   bytes = 0;
 
-  hash(path: Buffer | string): { hash: string; bytes: number } {
+  /**
+   * The file's hash and its facts from the open file. With `limit`, a file larger than that
+   * is not read: undefined (a caller that did not stat it hands it to a worker instead).
+   */
+  hash(path: Buffer | string, limit?: number): { hash: string; bytes: number; st: OpenFacts } | undefined {
     const fd = openSync(path, OPEN_FLAGS);
     try {
+      const st = fstatSync(fd, { bigint: true });
+      if (limit !== undefined && st.size > BigInt(limit)) return undefined;
       const h = createHash(HASH_ALGORITHM);
       let total = 0;
       for (;;) {
@@ -31,7 +40,7 @@ export class FileHasher {
       }
       this.files++;
       this.bytes += total;
-      return { hash: h.digest('hex'), bytes: total };
+      return { hash: h.digest('hex'), bytes: total, st: { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, nlink: st.nlink } };
     } finally {
       closeSync(fd);
     }

@@ -36,6 +36,12 @@ export interface WalkedFile {
    * directory met by a readdir, already counted.
    */
   pending?: 'listed' | 'read';
+  /**
+   * Not statted by the walk (option `lazy`): a regular file by its directory entry's type.
+   * The caller stats it when it needs the facts first, or has the hash pool read them from
+   * the open file (hash-pool.ts), and tells the observer.
+   */
+  lazy?: true;
 }
 
 /**
@@ -65,7 +71,7 @@ export const relBytes = (rel: string | Buffer): Buffer => (typeof rel === 'strin
 const SLASH = Buffer.from('/');
 const byBytes = (a: { name: Buffer }, b: { name: Buffer }): number => Buffer.compare(a.name, b.name);
 export const lstat = (abs: string | Buffer): BigIntStats => { beforeManifestStat(abs); return lstatSync(abs, { bigint: true }); };
-export function lstatIfThere(abs: string): BigIntStats | undefined {
+export function lstatIfThere(abs: string | Buffer): BigIntStats | undefined {
   try {
     return lstat(abs);
   } catch (e) {
@@ -90,8 +96,8 @@ type Frame =
  * and the files' `rel` and `dir` are given as in that walk.
  */
 export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], observer?: WalkObserver, coverage?: Coverage,
-  opts: { deferral?: WalkDeferral; base?: { rel: string; plain: boolean } } = {}): Generator<WalkedFile> {
-  const { deferral } = opts;
+  opts: { deferral?: WalkDeferral; base?: { rel: string; plain: boolean }; lazy?: boolean } = {}): Generator<WalkedFile> {
+  const { deferral, lazy } = opts;
   const stack: Frame[] = [];
   const seen = (f: WalkedFile): WalkedFile => { if (f.st) observer?.file(f.dir, f.rel, f.st); return f; };
   const atRoot = <T>(rel: string | Buffer, items: T[], name: (x: T) => string): T[] =>
@@ -125,7 +131,7 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
       const childAbs = Buffer.concat([f.abs, SLASH, d.name]);
       const childRel = f.rel.length === 0 ? d.name : Buffer.concat([f.rel, SLASH, d.name]);
       if (d.isDirectory()) openBytes(childAbs, childRel);
-      else if (d.isFile()) yield seen({ rel: childRel, abs: childAbs, dir: f.dir, st: lstat(childAbs), plain: false });
+      else if (d.isFile()) yield lazy ? { rel: childRel, abs: childAbs, dir: f.dir, plain: false, lazy } : seen({ rel: childRel, abs: childAbs, dir: f.dir, st: lstat(childAbs), plain: false });
       continue;
     }
     const item = f.items[f.i++]!;
@@ -137,7 +143,7 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
       const d = item as Dirent;
       if (deferral?.active && deferral.inFlight(childRel) && (d.isDirectory() ? coverage?.listing(childRel) === undefined : d.isFile())) yield { rel: childRel, abs: childAbs, dir: f.rel, plain, pending: 'read' };
       else if (d.isDirectory()) openText(childAbs, childRel, plain);
-      else if (d.isFile()) yield seen({ rel: childRel, abs: childAbs, dir: f.rel, st: lstat(childAbs), plain });
+      else if (d.isFile()) yield lazy ? { rel: childRel, abs: childAbs, dir: f.rel, plain, lazy } : seen({ rel: childRel, abs: childAbs, dir: f.rel, st: lstat(childAbs), plain });
       continue;
     }
     // From a listing: what the pass linked is PREV's inode (not statted); the rest is looked at.

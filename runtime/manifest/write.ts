@@ -56,7 +56,9 @@ export const AHEAD_LINES = 100_000;
 
 /** Previous lines copied whole, in order; compressed already when merged ahead (`packed`, gzip-members.ts). */
 interface Segment { segment: string; lines: number; packed?: Promise<Buffer> }
-type Tag = Omit<ManifestEntry, 'hash'> | ManifestLine | Segment;
+/** A file the walk did not stat (`lazy`): its facts come back from the pool with its hash. */
+interface Unstatted { unstatted: WalkedFile }
+type Tag = Omit<ManifestEntry, 'hash'> | ManifestLine | Segment | Unstatted;
 /** What a merge ahead of rsync holds, in order. */
 type Held =
   | Segment
@@ -107,7 +109,7 @@ export class ManifestWriter {
 
   private constructor(private readonly started: number, private readonly snapshotDir: string, private readonly usable: AsyncGenerator<ManifestLine[]> | undefined,
     private readonly observer: WalkObserver | undefined, coverage: Coverage | undefined, private readonly deferral: WalkDeferral | undefined) {
-    this.walk = walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined, { deferral });
+    this.walk = walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined, { deferral, lazy: true });
     this.coverage = usable ? coverage : undefined;
   }
 
@@ -205,7 +207,7 @@ export class ManifestWriter {
           seal();
           this.held.push({ later: f, lines });
           this.heldLines += lines.length + 1;
-        } else if (!f.st && atLine) {
+        } else if (!f.st && !f.lazy && atLine) {
           // Linked by the pre-link pass: PREV's inode, final before rsync started.
           this.observer?.file(f.dir, f.rel, undefined);
           this.inherited++;
@@ -290,9 +292,20 @@ export class ManifestWriter {
    */
   private pool(): HashPool<Tag> {
     return this.hasher ??= new HashPool<Tag>((e, r) => {
+      if ('unstatted' in e) {
+        const f = e.unstatted;
+        // Counted for the census whatever came of the read (an unreadable file is still there).
+        const st = (r.error === undefined ? r.st : undefined) ?? lstatIfThere(f.abs);
+        if (st) this.observer?.file(f.dir, f.rel, st);
+        if (r.error === undefined) {
+          this.chunk += entryLine({ hash: r.hash, size: r.st!.size, mtimeNs: r.st!.mtimeNs, ino: r.st!.ino, path: relBytes(f.rel) });
+          this.files++;
+          return;
+        }
+      }
       // Not root, and a file the source had without read permission: left out, said once.
       if (r.error !== undefined) {
-        const name = 'text' in e ? e.key : 'path' in e ? encodePath(e.path) : '';
+        const name = 'unstatted' in e ? encodePath(relBytes(e.unstatted.rel)) : 'text' in e ? e.key : 'path' in e ? encodePath(e.path) : '';
         if (this.unreadable++ === 0) this.firstUnreadable = `${name} (${r.error})`;
         if (this.leftOut.length < LEFT_OUT_NAMED) this.leftOut.push(name);
         return;
@@ -309,7 +322,7 @@ export class ManifestWriter {
         this.out!.addPacked(e.packed);
         return;
       }
-      this.chunk += 'text' in e ? `${e.text}\n` : entryLine({ ...e, hash: r.hash });
+      this.chunk += 'text' in e ? `${e.text}\n` : entryLine({ ...(e as Omit<ManifestEntry, 'hash'>), hash: r.hash });
       this.files++;
     });
   }
@@ -331,6 +344,12 @@ export class ManifestWriter {
   /** One walked file, with the previous line at its path if there is one. */
   private take(f: WalkedFile, line: ManifestLine | undefined): Promise<void> | undefined {
     const hasher = this.hasher!;
+    if (f.lazy) {
+      // Nothing to compare with: read, hashed and statted in one go, on a worker past the first files.
+      if (!line) return hasher.hash({ unstatted: f }, f.abs, undefined);
+      f.st = lstat(f.abs);
+      this.observer?.file(f.dir, f.rel, f.st);
+    }
     if (!f.st) {
       // Linked by the pre-link pass: PREV's inode, which PREV's line describes.
       if (line) {
@@ -356,7 +375,7 @@ export class ManifestWriter {
 
   /** What the merge ahead left for after rsync: `f` and all beneath it, against PREV's `lines` at and under its path. */
   private async later(f: WalkedFile, lines: ManifestLine[]): Promise<void> {
-    const st = lstatIfThere(f.abs as string);
+    const st = lstatIfThere(f.abs);
     if (!st) return;
     if (f.pending === 'listed') this.observer?.dir(f.dir, 1);
     if (st.isFile()) {
@@ -368,7 +387,7 @@ export class ManifestWriter {
     }
     if (!st.isDirectory()) return;
     let k = 0;
-    for (const g of walkFiles(f.abs as string, [], this.observer, this.coverage, { base: { rel: f.rel as string, plain: f.plain } })) {
+    for (const g of walkFiles(f.abs as string, [], this.observer, this.coverage, { base: { rel: f.rel as string, plain: f.plain }, lazy: true })) {
       const order = orderOf(g);
       let c = k < lines.length ? order(lines[k]!) : 1;
       while (c < 0) c = ++k < lines.length ? order(lines[k]!) : 1;

@@ -72,7 +72,7 @@ export async function deepVerify(o: DeepVerifyOptions): Promise<DeepVerifyReport
     let h = read.get(ino);
     if (h === undefined) {
       try {
-        h = hasher.hash(file).hash;
+        h = hasher.hash(file)!.hash;
       } catch (e) {
         h = `unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
       }
@@ -135,7 +135,7 @@ async function traceMismatches(o: DeepVerifyOptions, bad: (Mismatch & { raw: Buf
       const listed = expectedIn.get(snap)!.get(b.raw.toString('hex'));
       if (listed === undefined || b.intactCopy) continue;
       let h: string;
-      try { h = hasher.hash(file).hash; } catch { continue; }
+      try { h = hasher.hash(file)!.hash; } catch { continue; }
       if (h !== listed) continue;
       if (listed === b.expected) b.intactCopy = { snapshot: snap, file: join(o.setDir, snap, b.path), sameContent: true };
       else older ??= { snapshot: snap, file: join(o.setDir, snap, b.path), sameContent: false };

@@ -8,7 +8,7 @@
  *   the manifest lists every regular file of the copy, in walk order, with sha256sum's hash.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -35,7 +35,9 @@ function sha256sums(dir: string): Map<string, string> {
 }
 
 describe('the hash pool', () => {
-  test('gives every entry back in the order added, hashes as sha256sum, an unopenable file in its place, in bounded memory', async () => {
+  // `size` 1: files the walk statted (batched by bytes); undefined: files it did not (hash-pool.ts:
+  // facts from the open file, and a large file in a batch of several sent again on its own).
+  test.each([['statted', 1], ['not statted', undefined]] as const)('gives every entry back in the order added, hashes as sha256sum, an unopenable file in its place, in bounded memory (files %s)', async (_, size) => {
     const dir = mkdtempSync(join(tmpdir(), 'linkdest-pool-'));
     try {
       const n = INLINE_FILES * 3;
@@ -44,8 +46,8 @@ describe('the hash pool', () => {
         const name = `f${i}`;
         if (i % 7 === 3) { added.push({ name, known: `known-${i}` }); continue; }
         if (i % 101 === 50) { symlinkSync('/etc/hostname', join(dir, name)); added.push({ name, bad: true }); continue; }
-        // Some files span several of the worker's 1 MiB reads.
-        writeFileSync(join(dir, name), i % 250 === 0 ? Buffer.alloc((3 << 20) + i, i % 256) : `content of ${i}\n`.repeat(i % 40));
+        // Some files span several of the worker's 1 MiB reads; some pass its 4 MiB batch size.
+        writeFileSync(join(dir, name), i % 250 === 0 ? Buffer.alloc((i % 500 === 0 ? 5 << 20 : 3 << 20) + i, i % 256) : `content of ${i}\n`.repeat(i % 40));
         added.push({ name });
       }
       const got: [string, HashResult][] = [];
@@ -55,7 +57,7 @@ describe('the hash pool', () => {
         for (const a of added) {
           waiting++;
           maxWaiting = Math.max(maxWaiting, waiting);
-          const full = a.known ? pool.known(a.name, a.known) : pool.hash(a.name, join(dir, a.name), 1);
+          const full = a.known ? pool.known(a.name, a.known) : pool.hash(a.name, join(dir, a.name), size);
           if (full) await full;
         }
         await pool.drain();
@@ -68,7 +70,10 @@ describe('the hash pool', () => {
         const a = added[i]!;
         if (a.known) expect(r).toEqual({ hash: a.known });
         else if (a.bad) expect(r).toEqual({ error: 'ELOOP' });
-        else expect(r, a.name).toEqual({ hash: sums.get(a.name) });
+        else {
+          const st = lstatSync(join(dir, a.name), { bigint: true });
+          expect(r, a.name).toEqual({ hash: sums.get(a.name), st: { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, nlink: st.nlink } });
+        }
       }
       expect(pool.files).toBe(added.filter((a) => !a.known && !a.bad).length);
       // The caller that waits when told to never has more than a few batches outstanding.

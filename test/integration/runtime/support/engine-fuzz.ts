@@ -408,6 +408,11 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
     sameAsBare('the first snapshot', join(work, 'ref0'), prevSnap);
     rmSync(join(work, 'ref0'), { recursive: true, force: true });
   }
+  // I5/I6 for the first snapshot: every file read, hashed and statted by the hash pool (hash-pool.ts).
+  const firstManifest = await manifestProblem(prevSnap);
+  if (firstManifest) throw new Error(`I5: the first snapshot: ${firstManifest}`);
+  const firstCensus = await censusProblem(prevSnap, sources.map((x) => x.path));
+  if (firstCensus) throw new Error(`I6: the first snapshot: ${firstCensus}`);
   const vanish = mutate(src, c.mutations);
   // The inner source must stay a directory (a missing source fails the run by design).
   for (const x of remote ? [] : sources.slice(1)) {
