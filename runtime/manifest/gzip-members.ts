@@ -37,7 +37,9 @@ const gzipText = (text: string): Promise<Buffer> => gzipAsync(text, { level: 1, 
 export class Packer {
   pack(text: string): Promise<Buffer> {
     try {
-      return Promise.resolve(zlib.gzipSync(text, { level: 1 }));
+      // Copied out: gzipSync's result can be a slice of its 16 KiB output buffer, which a
+      // held member of 3 KiB would keep whole (measured on a million files: RSS).
+      return Promise.resolve(Buffer.from(zlib.gzipSync(text, { level: 1 })));
     } catch (e) {
       return Promise.reject(e as Error);
     }

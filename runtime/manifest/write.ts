@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { SNAPSHOT_OWN_FILES } from '../layout.ts';
 import type { Logger } from '../logger.ts';
 import { mergeAheadLines, mergeAheadStopped } from '../test-points.ts';
-import { comparePaths, comparePathTexts, encodePath, entryLine, headerLine, linePath, MANIFEST_FILE, parseEntry, type ManifestEntry, type ManifestLine } from './format.ts';
+import { comparePaths, comparePathTexts, encodePath, entryLine, headerLine, linePath, MANIFEST_FILE, parseEntry, parseLine, type ManifestEntry, type ManifestLine } from './format.ts';
 import { BLOCK, GzipMembers, Packer, STORED } from './gzip-members.ts';
 import { HASH_ALGORITHM } from './hash.ts';
 import { HashPool } from './hash-pool.ts';
@@ -51,8 +51,12 @@ export interface ManifestSummary {
 const CHUNK = 256 << 10;
 /** Left-out files named in the metadata: enough to act on, bounded for a tree of unreadable files. */
 export const LEFT_OUT_NAMED = 100;
-/** Lines a merge ahead of rsync may hold (about 130 bytes each): bounded for a million files. */
-export const AHEAD_LINES = 100_000;
+/**
+ * Lines a merge ahead of rsync may hold. Measured on a million files: each 1,000 merged ahead
+ * added about 0.5 MB to the run's peak RSS (the pre-link pass's lists are alive beside it);
+ * 100,000 took it over 256 MB, 50,000 gives about 226 MB.
+ */
+export const AHEAD_LINES = 50_000;
 
 /** Previous lines copied whole, in order; compressed already when merged ahead (`packed`, gzip-members.ts). */
 interface Segment { segment: string; lines: number; packed?: Promise<Buffer> }
@@ -85,6 +89,12 @@ function atOrUnder(l: ManifestLine, f: WalkedFile): boolean {
 }
 
 const tick = (): Promise<void> => new Promise(setImmediate);
+
+/**
+ * A previous line held past its batch: its text copied out of the 64 KiB decompressed chunk
+ * it was cut from (V8 keeps a whole chunk alive for one slice of it).
+ */
+const detached = (l: ManifestLine): ManifestLine => parseLine(Buffer.from(l.text).toString());
 
 export class ManifestWriter {
   private files = 0;
@@ -176,8 +186,8 @@ export class ManifestWriter {
     const t0 = Date.now();
     const d = this.deferral!;
     d.active = true;
-    // Runs of merged lines are compressed now, on one thread of the pool, while rsync runs:
-    // after it, they only need writing (gzip-members.ts).
+    // Runs of merged lines are compressed now, while rsync runs: after it, they only need
+    // writing (gzip-members.ts `Packer`).
     const packer = new Packer();
     let open: Segment | undefined;
     const seal = (): void => {
@@ -201,7 +211,7 @@ export class ManifestWriter {
           // It and everything the previous snapshot held beneath it, for `finish`.
           const lines: ManifestLine[] = [];
           while (this.p && atOrUnder(this.p, f)) {
-            lines.push(this.p);
+            lines.push(detached(this.p));
             this.p = await this.advance();
           }
           seal();
@@ -220,7 +230,7 @@ export class ManifestWriter {
           this.alongsideLines++;
         } else {
           seal();
-          this.held.push({ look: f, line: atLine ? this.p : undefined });
+          this.held.push({ look: f, line: atLine ? detached(this.p!) : undefined });
           this.heldLines++;
         }
         this.walked++;
@@ -244,10 +254,12 @@ export class ManifestWriter {
     this.out = await GzipMembers.create(join(this.snapshotDir, MANIFEST_FILE));
     const hasher = this.pool();
     try {
-      const held = this.held;
+      const held: (Held | undefined)[] = this.held;
       this.held = [];
       for (let i = 0; i < held.length; i++) {
         const h = held[i]!;
+        // Let each go once written: a million-file run goes on to merge the rest after these.
+        held[i] = undefined;
         const w = 'segment' in h ? hasher.known(h, '') : 'look' in h ? this.take(h.look, h.line) : this.later(h.later, h.lines);
         if (w) await w;
         if (this.chunk.length >= CHUNK) await this.flush();
