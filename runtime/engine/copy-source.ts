@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { lstat, mkdtemp, rm, stat } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { cores } from '../cores.ts';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
 import { prelink, type PrelinkResult } from './prelink.ts';
@@ -185,8 +186,6 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   }
   return out;
 }
-
-const cores = (): number => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length);
 
 /** Why one rsync run fails the copy (thrown), or undefined when its exit is ok or a warning. */
 function failure(r: RsyncRun, req: CopyRequest): Error | undefined {

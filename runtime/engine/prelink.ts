@@ -17,7 +17,7 @@
  * threads take subtrees until none are left.
  */
 import { lstatSync, mkdirSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { cores } from '../cores.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { emptyWalkResult, mergeWalkResults, walkDir, type WalkContext, type WalkResult } from './walk-dir.ts';
 import { CONTROL_CELLS, NEXT, STOP, startWalkWorker } from './walk-worker.ts';
@@ -48,8 +48,6 @@ export interface PrelinkResult extends Omit<WalkResult, 'vanishedDirs'> {
 const SHARE = 64;
 /** Directories the main thread walks between two turns of the event loop (signals, the worker's messages). */
 const PER_TURN = 64;
-
-const cores = (): number => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length);
 
 /**
  * Synchronous syscalls on purpose: measured here, the thread-pool round trip per lstat/link

@@ -22,7 +22,7 @@
  * a self-contained function whose source is handed to `new Worker(..., { eval: true })`:
  * it must use nothing but what it `require`s itself.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { cores } from '../cores.ts';
 import { Worker } from 'node:worker_threads';
 import { FileHasher, HASH_ALGORITHM, OPEN_FLAGS, type OpenFacts } from './hash.ts';
 
@@ -69,9 +69,6 @@ function hashWorker(require: NodeJS.Require): void {
   });
 }
 const WORKER_SOURCE = `(${hashWorker.toString()})(require)`;
-
-// availableParallelism (Node >= 18.14) asks the scheduler; cpus() parses /proc/cpuinfo, about 10 ms.
-const cores = (): number => Math.max(1, typeof availableParallelism === 'function' ? availableParallelism() : cpus().length);
 
 export class HashPool<T> {
   /** Files read and hashed so far, on any thread, and their bytes (the manifest's cost). */
