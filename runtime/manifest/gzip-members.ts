@@ -7,7 +7,7 @@
  *   main thread makes the next (gzip -1 of a 50,000-line manifest, 6.6 MB, is about 80 ms of
  *   one core);
  * - a merge beside rsync (write.ts) compresses what it merged ahead while rsync still runs
- *   (`Packer`), and hands the members over in their place (`addPacked`);
+ *   (`packMember`), and hands the members over in their place (`addPacked`);
  * - a few lines between two such members become a stored member (no compression, no thread:
  *   the lines of the files rsync wrote, between runs of lines merged ahead).
  * At most WINDOW compressions wait at a time, so memory stays bounded.
@@ -31,19 +31,14 @@ const WRITE = 1 << 20;
 const gzipText = (text: string): Promise<Buffer> => gzipAsync(text, { level: 1, chunkSize: BLOCK });
 
 /**
- * Compresses merged-ahead runs as they close, on the main thread: it is otherwise waiting
- * for rsync, and a thread-pool round trip per run (a few KiB each) cost more than the run.
+ * A member for a merged-ahead run, compressed as the run closes, on the main thread: it is
+ * otherwise waiting for rsync, and a thread-pool round trip per run (a few KiB each) cost
+ * more than the run.
  */
-export class Packer {
-  pack(text: string): Promise<Buffer> {
-    try {
-      // Copied out: gzipSync's result can be a slice of its 16 KiB output buffer, which a
-      // held member of 3 KiB would keep whole (measured on a million files: RSS).
-      return Promise.resolve(Buffer.from(zlib.gzipSync(text, { level: 1 })));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
-  }
+export function packMember(text: string): Buffer {
+  // Copied out: gzipSync's result can be a slice of its 16 KiB output buffer, which a held
+  // member of 3 KiB would keep whole (measured on a million files: RSS).
+  return Buffer.from(zlib.gzipSync(text, { level: 1 }));
 }
 
 /** One entry of the output, in file order: its bytes once known. */
@@ -82,11 +77,11 @@ export class GzipMembers {
     return this.jobs >= WINDOW ? new Promise<void>((r) => this.waiters.push(r)) : undefined;
   }
 
-  /** A member compressed elsewhere (`Packer`), after the text added so far. */
-  addPacked(member: Promise<Buffer>): void {
+  /** A member compressed ahead (`packMember`), after the text added so far. */
+  addPacked(member: Buffer): void {
     if (this.failure) throw this.failure;
     this.sealText();
-    this.enqueue(member);
+    this.push({ bytes: member });
   }
 
   private sealText(): void {
@@ -99,15 +94,11 @@ export class GzipMembers {
 
   private compress(block: string): void {
     this.jobs++;
-    this.enqueue(gzipText(block).finally(() => {
+    const m: Member = {};
+    m.ready = gzipText(block).then((b) => { m.bytes = b; }, (e: Error) => { this.failure ??= e; }).finally(() => {
       this.jobs--;
       if (this.jobs < WINDOW) for (const w of this.waiters.splice(0)) w();
-    }));
-  }
-
-  private enqueue(p: Promise<Buffer>): void {
-    const m: Member = {};
-    m.ready = p.then((b) => { m.bytes = b; }, (e: Error) => { this.failure ??= e; });
+    });
     this.push(m);
   }
 

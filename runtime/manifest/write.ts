@@ -18,7 +18,7 @@ import { SNAPSHOT_OWN_FILES } from '../layout.ts';
 import type { Logger } from '../logger.ts';
 import { mergeAheadLines, mergeAheadStopped } from '../test-points.ts';
 import { comparePaths, comparePathTexts, encodePath, entryLine, headerLine, linePath, MANIFEST_FILE, parseEntry, parseLine, type ManifestEntry, type ManifestLine } from './format.ts';
-import { BLOCK, GzipMembers, Packer, STORED } from './gzip-members.ts';
+import { BLOCK, GzipMembers, packMember, STORED } from './gzip-members.ts';
 import { HASH_ALGORITHM } from './hash.ts';
 import { HashPool } from './hash-pool.ts';
 import { openManifest } from './read.ts';
@@ -59,7 +59,7 @@ export const LEFT_OUT_NAMED = 100;
 export const AHEAD_LINES = 50_000;
 
 /** Previous lines copied whole, in order; compressed already when merged ahead (`packed`, gzip-members.ts). */
-interface Segment { segment: string; lines: number; packed?: Promise<Buffer> }
+interface Segment { segment: string; lines: number; packed?: Buffer }
 /** A file the walk did not stat (`lazy`): its facts come back from the pool with its hash. */
 interface Unstatted { unstatted: WalkedFile }
 type Tag = Omit<ManifestEntry, 'hash'> | ManifestLine | Segment | Unstatted;
@@ -187,12 +187,11 @@ export class ManifestWriter {
     const d = this.deferral!;
     d.active = true;
     // Runs of merged lines are compressed now, while rsync runs: after it, they only need
-    // writing (gzip-members.ts `Packer`).
-    const packer = new Packer();
+    // writing (gzip-members.ts `packMember`).
     let open: Segment | undefined;
     const seal = (): void => {
       if (open && open.segment.length >= STORED) {
-        open.packed = packer.pack(open.segment);
+        open.packed = packMember(open.segment);
         open.segment = '';
       }
       open = undefined;
