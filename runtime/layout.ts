@@ -56,6 +56,11 @@ export function sourceSubdir(source: string): string {
   return rel;
 }
 
+/** `rel` is the directory `dir` or lies beneath it (paths relative to a snapshot; '' = its root, which holds everything). */
+export function atOrUnder(rel: string, dir: string): boolean {
+  return dir === '' || rel === dir || rel.startsWith(`${dir}/`);
+}
+
 export function isRemoteSource(source: string): boolean {
   return !source.startsWith('/');
 }

@@ -8,6 +8,7 @@
  * the outer source, their entries in their own. Names are bytes, as on disk.
  */
 import { relBytes, walkFiles, type FileFacts, type WalkObserver } from './manifest/walk.ts';
+import { atOrUnder } from './layout.ts';
 
 export interface Census {
   /** Entries, the source's own directory included (comparable with rsync's "Number of files"). */
@@ -44,7 +45,7 @@ export class CensusTally implements WalkObserver {
   private ownerOf(dir: string): Owner | undefined {
     if (dir === this.lastDir) return this.lastOwner;
     this.lastDir = dir;
-    this.lastOwner = this.owners.find((o) => o.sub === '' || dir === o.sub || dir.startsWith(`${o.sub}/`));
+    this.lastOwner = this.owners.find((o) => atOrUnder(dir, o.sub));
     return this.lastOwner;
   }
 

@@ -121,7 +121,8 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     sub: sourceSubdir(s.path), samplePct: copies.some((c) => c.source === s.path) ? censusSamplePct(cfg) : 0,
   })));
   // One source, pre-linked: the manifest merges what the pass linked while rsync copies the rest (manifest/ahead.ts).
-  let ahead: MergeAhead<CensusTally> | undefined;
+  // Typed by `as`: set in a callback, which TypeScript's narrowing does not see.
+  let ahead = undefined as MergeAhead<CensusTally> | undefined;
   const onListed = prevName && cfg.sources.length === 1
     ? (dest: string, listings: DirListing[]): void => {
       ahead ??= new MergeAhead(partial, join(dir, prevName), subOf(dest), listings, tallyFor(cfg.sources.map((s) => ({ source: s.path }))), log, opts.signal);
@@ -132,7 +133,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     nanoseconds: precision.nanoseconds, secludedArgs: secluded.ok, signal: opts.signal, onDiskFull: opts.onDiskFull,
     engineKey: (i, f) => engineKey(cfg, i, f), onListed,
   }, log).catch(async (e: Error) => {
-    await (ahead as MergeAhead<CensusTally> | undefined)?.stop(undefined);
+    await ahead?.stop(undefined);
     throw e;
   });
   const { warnings, keys, results, copies } = copied;
@@ -149,7 +150,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   // The merge ahead is kept when the copy used the listings it started from, linked from prevName.
   const only = copies.length === 1 ? copies[0]! : undefined;
   const listed = only?.coverage && prevName && only.coverage.prev === join(dir, prevName, subOf(only.dest)) ? only.coverage.listings : undefined;
-  const writer = await (ahead as MergeAhead<CensusTally> | undefined)?.stop(listed);
+  const writer = await ahead?.stop(listed);
   const tally = writer ? ahead!.observer : tallyFor(copies);
   // What the pre-link passes linked from prevName (manifest/coverage.ts): those files are not statted.
   const coverage = prevName ? new Coverage(copies.flatMap((c) => (c.coverage?.prev === join(dir, prevName, subOf(c.dest)) ? [{ sub: subOf(c.dest), ...c.coverage }] : []))) : undefined;

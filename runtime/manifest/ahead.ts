@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../logger.ts';
 import type { DirListing } from '../engine/dir-listing.ts';
+import { atOrUnder } from '../layout.ts';
 import { Coverage } from './coverage.ts';
 import type { WalkObserver } from './walk.ts';
 import { ManifestWriter } from './write.ts';
@@ -22,7 +23,6 @@ export class MergeAhead<O extends WalkObserver = WalkObserver> {
    */
   constructor(partial: string, prevDir: string, sub: string, readonly listings: DirListing[], readonly observer: O, log: Logger, signal?: AbortSignal) {
     const coverage = new Coverage([{ sub, listings }]);
-    const inFlight = (rel: string): boolean => sub === '' || rel === sub || (rel.startsWith(sub) && rel.charCodeAt(sub.length) === 0x2f);
     // The copy's top must have a listing: else every entry of it is rsync's, nothing to merge ahead.
     if (coverage.listing(sub) === undefined) {
       this.running = Promise.resolve();
@@ -30,7 +30,7 @@ export class MergeAhead<O extends WalkObserver = WalkObserver> {
     }
     const quiet: Logger = { ...log, info: () => undefined };
     this.running = (async () => {
-      const w = await ManifestWriter.open(partial, prevDir, quiet, observer, coverage, { active: false, inFlight });
+      const w = await ManifestWriter.open(partial, prevDir, quiet, observer, coverage, { active: false, inFlight: (rel) => atOrUnder(rel, sub) });
       this.writer = w;
       await w.speculate(() => this.copyDone, signal);
     })().catch(async () => {

@@ -14,7 +14,7 @@
  * nearly all of the merge under rsync; the run then waits only for the changed files.
  */
 import { join } from 'node:path';
-import { SNAPSHOT_OWN_FILES } from '../layout.ts';
+import { atOrUnder, SNAPSHOT_OWN_FILES } from '../layout.ts';
 import type { Logger } from '../logger.ts';
 import { mergeAheadLines, mergeAheadStopped } from '../test-points.ts';
 import { comparePaths, comparePathTexts, encodePath, entryLine, headerLine, linePath, MANIFEST_FILE, parseEntry, parseLine, type ManifestEntry, type ManifestLine } from './format.ts';
@@ -82,8 +82,8 @@ function orderOf(f: WalkedFile): (l: ManifestLine) => number {
 }
 
 /** `l` is the line of `f`'s path or of a path beneath it. */
-function atOrUnder(l: ManifestLine, f: WalkedFile): boolean {
-  if (f.plain && l.plain) return l.key === f.rel || (l.key.startsWith(f.rel as string) && l.key.charCodeAt(f.rel.length) === 0x2f);
+function lineAtOrUnder(l: ManifestLine, f: WalkedFile): boolean {
+  if (f.plain && l.plain) return atOrUnder(l.key, f.rel as string);
   const a = linePath(l), b = relBytes(f.rel);
   return a.subarray(0, b.length).equals(b) && (a.length === b.length || a[b.length] === 0x2f);
 }
@@ -117,13 +117,11 @@ export class ManifestWriter {
   private hasher: HashPool<Tag> | undefined;
   private out: GzipMembers | undefined;
 
+  /** `coverage` only with a usable previous manifest: a linked file takes its line from there. */
   private constructor(private readonly started: number, private readonly snapshotDir: string, private readonly usable: AsyncGenerator<ManifestLine[]> | undefined,
-    private readonly observer: WalkObserver | undefined, coverage: Coverage | undefined, private readonly deferral: WalkDeferral | undefined) {
-    this.walk = walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, usable ? coverage : undefined, { deferral, lazy: true });
-    this.coverage = usable ? coverage : undefined;
+    private readonly observer: WalkObserver | undefined, private readonly coverage: Coverage | undefined, private readonly deferral: WalkDeferral | undefined) {
+    this.walk = walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, coverage, { deferral, lazy: true });
   }
-
-  private readonly coverage: Coverage | undefined;
 
   /**
    * `coverage`: what the pre-link passes linked from `prevDir` (absent: every file is statted).
@@ -138,7 +136,7 @@ export class ManifestWriter {
       log.info(`the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`);
       await prev.lines.return(undefined);
     }
-    const w = new ManifestWriter(started, snapshotDir, usable, observer, coverage, deferral);
+    const w = new ManifestWriter(started, snapshotDir, usable, observer, usable ? coverage : undefined, deferral);
     w.p = await w.advance();
     return w;
   }
@@ -209,7 +207,7 @@ export class ManifestWriter {
         if (f.pending) {
           // It and everything the previous snapshot held beneath it, for `finish`.
           const lines: ManifestLine[] = [];
-          while (this.p && atOrUnder(this.p, f)) {
+          while (this.p && lineAtOrUnder(this.p, f)) {
             lines.push(detached(this.p));
             this.p = await this.advance();
           }

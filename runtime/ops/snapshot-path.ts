@@ -4,7 +4,7 @@
  * (layout.ts sourceSubdir), so restore can never disagree with how the snapshot was made.
  */
 import { LinkdestError, EXIT } from '../errors.ts';
-import { isRemoteSource, sourceSubdir } from '../layout.ts';
+import { atOrUnder, isRemoteSource, sourceSubdir } from '../layout.ts';
 
 export interface SnapshotLocation {
   /** The source (as configured) the path belongs to. */
@@ -47,7 +47,7 @@ export function locateInSnapshot(path: string, sources: readonly string[]): Snap
     if (isRemoteSource(source) !== isRemoteSource(original)) continue;
     if (isRemoteSource(source) && remoteHost(source) !== remoteHost(original)) continue;
     const sub = sourceSubdir(source);
-    const inside = sub === '' || want === sub || want.startsWith(`${sub}/`);
+    const inside = atOrUnder(want, sub);
     if (inside && (!best || sub.length > best.len)) best = { source, len: sub.length };
   }
   if (!best) return undefined;
