@@ -3,7 +3,8 @@
  * decision over what blkid saw and what the host remembers of each disk:
  * - an enrolled disk is attached when its filesystem UUID (or, encrypted, its LUKS UUID) is seen;
  * - one attached: that one; several: the one whose newest snapshot is older (a disk never
- *   used counts as oldest), ties by id, so the disk that has the most to catch up gets it;
+ *   used counts as oldest), so the disk that has the most to catch up gets it; snapshot names
+ *   have whole seconds, so equal names go to the disk written less recently (last_used), then by id;
  * - filesystems that are neither enrolled nor mounted are "unknown": named in the report,
  *   never written to.
  */
@@ -55,7 +56,8 @@ export function chooseDisk(
     return { reason: `no enrolled disk attached (enrolled: ${ids})${extra}`, attached, unknown };
   }
   const newest = (d: RotationDisk): string => records[d.id]?.newest_snapshot ?? '';
-  const sorted = [...attachedDisks].sort((a, b) => newest(a).localeCompare(newest(b)) || a.id.localeCompare(b.id));
+  const lastUsed = (d: RotationDisk): string => records[d.id]?.last_used ?? '';
+  const sorted = [...attachedDisks].sort((a, b) => newest(a).localeCompare(newest(b)) || lastUsed(a).localeCompare(lastUsed(b)) || a.id.localeCompare(b.id));
   const chosen = sorted[0]!;
   const label = (d: RotationDisk): string => `${d.id} (newest snapshot ${newest(d) || 'none'})`;
   const reason = sorted.length === 1

@@ -14,6 +14,11 @@ export interface DiskRecord {
   last_seen?: string;
   /** Newest complete snapshot on the disk when last seen (a snapshot name, sortable). */
   newest_snapshot?: string;
+  /**
+   * ISO time (ms) of the last run that wrote to the disk. Snapshot names have whole seconds,
+   * so two disks can hold the same newest name; this says which of them was written last.
+   */
+  last_used?: string;
   /** Oldest complete snapshot on the disk when last seen: restore and history name the span each disk holds. */
   oldest_snapshot?: string;
   free_bytes?: number;
@@ -64,6 +69,7 @@ export function updateRecords(records: DiskRecords, enrolledIds: readonly string
     const r: DiskRecord = { ...(records[id] ?? { known_since: at }) };
     if (attached.includes(id)) r.last_seen = at;
     if (used?.id === id) {
+      r.last_used = at;
       if (used.newest_snapshot !== undefined) r.newest_snapshot = used.newest_snapshot;
       if (used.oldest_snapshot !== undefined) r.oldest_snapshot = used.oldest_snapshot;
       if (used.free_bytes !== undefined) r.free_bytes = used.free_bytes;

@@ -21,6 +21,10 @@ describe('chooseDisk', () => {
     ['both: B older', [fs('/dev/sdc1', UA), fs('/dev/sdd1', UB)], { A: rec('2026-12-02_03-00-00'), B: rec('2026-11-25_03-00-00') }, 'B', ['A', 'B']],
     ['both: A older', [fs('/dev/sdc1', UA), fs('/dev/sdd1', UB)], { A: rec('2026-11-20_03-00-00'), B: rec('2026-11-25_03-00-00') }, 'A', ['A', 'B']],
     ['both: B never used counts as oldest', [fs('/dev/sdc1', UA), fs('/dev/sdd1', UB)], { A: rec('2026-11-20_03-00-00') }, 'B', ['A', 'B']],
+    // Runs seconds apart (the e2e rotation test's) give both disks the same newest name.
+    ['same newest name: the disk written less recently', [fs('/dev/sdc1', UA), fs('/dev/sdd1', UB)], {
+      A: { ...rec('2026-12-04_19-09-12'), last_used: '2026-12-04T19:09:12.900Z' }, B: { ...rec('2026-12-04_19-09-12'), last_used: '2026-12-04T19:09:12.100Z' },
+    }, 'B', ['A', 'B']],
     ['both never used: by id', [fs('/dev/sdd1', UB), fs('/dev/sdc1', UA)], {}, 'A', ['A', 'B']],
     ['encrypted disk seen by its LUKS uuid while closed', [fs('/dev/sde1', LUKS, 'crypto_LUKS', '')], {}, 'E', ['E']],
     ['an unknown disk alone is not used', [fs('/dev/sdf1', '99999999-2222-4333-8444-555555555555')], {}, undefined, []],

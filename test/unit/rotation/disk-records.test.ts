@@ -14,7 +14,7 @@ describe('updateRecords', () => {
     const before: DiskRecords = { A: { known_since: '2026-11-01T00:00:00.000Z', last_seen: '2026-11-20T03:00:00.000Z', newest_snapshot: 'x' }, OLD: { known_since: '2026-01-01T00:00:00.000Z' } };
     const after = updateRecords(before, ['A', 'B'], ['A'], { id: 'A', newest_snapshot: '2026-12-01_03-00-00', free_bytes: 5 }, T0);
     expect(after).toEqual({
-      A: { known_since: '2026-11-01T00:00:00.000Z', last_seen: T0.toISOString(), newest_snapshot: '2026-12-01_03-00-00', free_bytes: 5 },
+      A: { known_since: '2026-11-01T00:00:00.000Z', last_seen: T0.toISOString(), last_used: T0.toISOString(), newest_snapshot: '2026-12-01_03-00-00', free_bytes: 5 },
       B: { known_since: T0.toISOString() },
     });
   });
