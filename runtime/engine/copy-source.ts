@@ -22,6 +22,7 @@ import { beforeRsync, testPoint } from '../test-points.ts';
 import { detachShared } from './detach-shared.ts';
 import type { DirListing } from './dir-listing.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
+import { topListingHolds } from './remote-top-listing.ts';
 import { splitFirstPasses } from './split-passes.ts';
 
 export interface CopyRequest {
@@ -149,8 +150,12 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   } else {
     stages.push([fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined)]);
   }
-  if (pre && !remote) {
-    req.onListed?.(pre.listings);
+  // The listings the manifest may merge ahead with while rsync runs: a remote source's with
+  // its top directory's, which then must be found as listed (remote-top-listing.ts).
+  const top = remotePass && 'listed' in remotePass ? remotePass.top : undefined;
+  const aheadListings = pre && (!remote || top) ? (top ? [...pre.listings, top] : pre.listings) : undefined;
+  if (aheadListings) {
+    req.onListed?.(aheadListings);
     await beforeRsync();
   }
   try {
@@ -173,7 +178,9 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     }
     if (!out.filesCounted) out.files = 0;
     if (pre) {
-      out.coverage = { prev: req.prev!, listings: pre.listings };
+      // The merge ahead is kept only when the coverage is the very listings it started from.
+      const holds = !top || topListingHolds(req.dest, req.prev!, top);
+      out.coverage = { prev: req.prev!, listings: holds && aheadListings ? aheadListings : pre.listings };
     }
     if (remotePass && 'listed' in remotePass) {
       // Counted by the pre-link pass already, and again by rsync (remote-prelink.ts `topCountedTwice`).

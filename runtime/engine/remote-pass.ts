@@ -13,6 +13,7 @@ import { remoteStartNs, streamListing } from './remote-listing.ts';
 import { RemotePrelinker } from './remote-prelink.ts';
 import { remoteRestPass } from './fast-path.ts';
 import type { PrelinkResult } from './prelink.ts';
+import type { DirListing } from './dir-listing.ts';
 
 export interface RemotePassRequest {
   source: string;
@@ -26,8 +27,11 @@ export interface RemotePassRequest {
 }
 
 export type RemotePass =
-  /** rsync gets the lists, as after a local source's pre-link walk. */
-  | { listed: PrelinkResult; topCountedTwice: { files: number; bytes: number } }
+  /**
+   * rsync gets the lists, as after a local source's pre-link walk; `top`: the top directory's
+   * listing, which holds only if found so after rsync (remote-top-listing.ts).
+   */
+  | { listed: PrelinkResult; topCountedTwice: { files: number; bytes: number }; top: DirListing | undefined }
   /** rsync gets the whole tree with --ignore-existing. */
   | { wholeTree: string[]; filesLinked: number; bytesLinked: number };
 
@@ -50,7 +54,7 @@ export async function remotePrelinkPass(req: RemotePassRequest, log: Logger): Pr
     // rsync writes only what is listed: the manifest may take the listings (dir-listing.ts).
     pre.finish();
     log.info(`${req.source}: pre-linked ${r.filesLinked} unchanged files of ${listing.entries} listed; rsync checks ${r.others.length + r.multiLinked.length} entries, ${r.dirs.length} directories, ${r.newDirs.length} new directories`);
-    return { listed: r, topCountedTwice: pre.topCountedTwice };
+    return { listed: r, topCountedTwice: pre.topCountedTwice, top: pre.top };
   }
   log.info(`${req.source}: pre-linked ${r.filesLinked} unchanged files of ${listing.entries} listed; rsync checks the rest of the tree (${rest.reason}${listing.problem ? `: ${listing.problem}` : ''})`);
   return { wholeTree: afterRemotePrelinkArgs(req.flags, req.srcArg, req.dest, req.prev), filesLinked: r.filesLinked, bytesLinked: r.bytesLinked };

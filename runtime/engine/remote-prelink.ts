@@ -18,7 +18,7 @@ import { lstatSync, mkdirSync, type BigIntStats } from 'node:fs';
 import { unchanged, type FileFacts } from './fast-path.ts';
 import type { ListedEntry } from './remote-listing.ts';
 import { linkUnchanged } from './walk-dir.ts';
-import { LINKED, LOOK, sortByBytes } from './dir-listing.ts';
+import { LINKED, LOOK, sortByBytes, type DirListing } from './dir-listing.ts';
 import type { ListedPath, PrelinkResult } from './prelink.ts';
 
 export interface RemotePrelinkInput {
@@ -56,12 +56,18 @@ export class RemotePrelinker {
   /** Directories descended into (their entries are decided here), by their bytes as latin1. */
   private readonly descended = new Set<string>(['']);
   /**
-   * The names met in each descended directory but the top one, tagged as the local walk's
-   * listings are (dir-listing.ts), for the manifest's walk (`finish`); null for a directory
-   * holding a name that is not UTF-8. Not the top one: listed as ".", rsync copies any of
-   * its children the listing did not have (dot-dir semantics).
+   * The names met in each descended directory, tagged as the local walk's listings are
+   * (dir-listing.ts), for the manifest's walk (`finish`); null for a directory holding a name
+   * that is not UTF-8.
    */
   private readonly names = new Map<string, string[] | null>();
+  /**
+   * The top directory's listing (`finish`), undefined when it holds a name that is not UTF-8.
+   * Kept apart: listed as ".", rsync copies any of its children the listing did not have
+   * (dot-dir semantics), and may delete one the source lost since; so it holds only when
+   * the copy's top is found as listed once rsync has run (remote-top-listing.ts).
+   */
+  top: DirListing | undefined;
   private readonly skip: Set<string>;
   /** The previous snapshot's start on the source host's clock (remote-listing.ts `remoteStartNs`); set before the first entry. */
   startNs = 0n;
@@ -80,8 +86,7 @@ export class RemotePrelinker {
     // Bytes that are not UTF-8 decode to U+FFFD; only a name holding one is checked byte by byte.
     const utf8 = !rel.includes('\uFFFD') || Buffer.from(rel).equals(e.rel);
     const linked = this.decide(e, rel, key, slash, utf8);
-    if (slash < 0) return;
-    const parent = key.slice(0, slash);
+    const parent = slash < 0 ? '' : key.slice(0, slash);
     const names = this.names.get(parent);
     if (names === null) return;
     // As the local walk: a directory with a name holding U+FFFD is read by its bytes, unlisted.
@@ -90,12 +95,18 @@ export class RemotePrelinker {
     if (names) names.push(tagged); else this.names.set(parent, [tagged]);
   }
 
-  /** After the last entry: the listings of the directories descended into (but the top one). */
+  /**
+   * After the last entry: the listings of the directories descended into but the top one,
+   * and the top one's apart (`top`): it holds only once rsync has run (remote-top-listing.ts).
+   */
   finish(): void {
     for (const [key, names] of this.names) {
+      if (!names) continue;
       // Keys are latin1 views of UTF-8 bytes (this directory's name is UTF-8: it was descended into).
-      if (names) this.result.listings.push({ dir: Buffer.from(key, 'latin1').toString(), names: sortByBytes(names.map((n) => ({ name: n.slice(1), n }))).map((x) => x.n).join('/') });
+      const listing = { dir: key === '' ? '.' : Buffer.from(key, 'latin1').toString(), names: sortByBytes(names.map((n) => ({ name: n.slice(1), n }))).map((x) => x.n).join('/') };
+      if (key === '') this.top = listing; else this.result.listings.push(listing);
     }
+    if (!this.names.has('')) this.top = { dir: '.', names: '' };
     this.names.clear();
   }
 

@@ -25,9 +25,12 @@ describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('setfacl') || !has
 
     test(`${CASES} generated cases over an unrestricted key, seed ${SEED}: I1-I4 hold`, async () => {
       const before = fuzzCounts.remotePrelinked;
+      const aheadBefore = fuzzCounts.mergedAhead;
       await fc.assert(engineProperty({ via: 'process', remote: remoteHost(sshd, false) }), { numRuns: CASES, seed: SEED, endOnFailure: false });
       // Not all mirrored (many generated settings force the mirror): files were pre-linked from the listing.
       expect(fuzzCounts.remotePrelinked - before).toBeGreaterThanOrEqual(2);
+      // And the manifest merged beside rsync with the listings, the top directory's included (I5, I6 checked it).
+      expect(fuzzCounts.mergedAhead - aheadBefore).toBeGreaterThanOrEqual(1);
     }, 1_800_000);
 
     test(`${CASES} generated cases through the pull key's forced command, seed ${SEED + 2}: I1-I4 hold`, async () => {
