@@ -5,6 +5,7 @@
  */
 import { LinkdestError, EXIT } from '../errors.ts';
 import { atOrUnder, isRemoteSource, sourceSubdir } from '../layout.ts';
+import { splitRemoteSpec } from '../engine/remote-listing.ts';
 
 export interface SnapshotLocation {
   /** The source (as configured) the path belongs to. */
@@ -30,10 +31,8 @@ export function normalizePath(input: string): string {
   return remote ? `${remote[1]}:${abs}` : abs;
 }
 
-/** Host part of a pulled source, without the user (`root@web:/srv` -> `web`). */
-function remoteHost(spec: string): string | undefined {
-  return /^(?:[^\s/:@]+@)?([^\s/:@]+):\//.exec(spec)?.[1];
-}
+/** Host part of a pulled source, without the user (`root@web:/srv` -> `web`), as rsync's remote shell is given it. */
+const remoteHost = (spec: string): string | undefined => splitRemoteSpec(spec)?.hostArgs.at(-1);
 
 /**
  * Which source `path` belongs to (the longest matching one) and where it is in a snapshot.
