@@ -7,16 +7,15 @@
  * dropped and the manifest made after the copy. Either way the manifest and the census equal
  * a fresh walk of the snapshot.
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { backup } from '../../../runtime/backup.ts';
 import { readMetadata } from '../../../runtime/layout.ts';
 import { setMergeAheadHooks } from '../../../runtime/test-points.ts';
 import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 import { memoryLogger } from '../runtime-periphery/support/memory-logger.ts';
-import { startLoopbackSshd, type LoopbackSshd } from '../transport/loopback-sshd.ts';
+import { sshdBed } from './support/sshd-bed.ts';
 import { censusProblem, manifestProblem } from './support/engine-fuzz.ts';
 import { loopbackRsh } from './support/remote-host.ts';
 import { runConfig } from './support/run-config.ts';
@@ -24,22 +23,13 @@ import { runConfig } from './support/run-config.ts';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('find'))(`the manifest merged beside rsync, remote source${rootNote()}`, () => {
-  let sshd: LoopbackSshd;
-  let work: string;
+  const bed = sshdBed('linkdest-ahead-remote-');
   let n = 0;
-  beforeAll(async () => {
-    sshd = await startLoopbackSshd();
-    work = mkdtempSync(join(tmpdir(), 'linkdest-ahead-remote-'));
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
   afterEach(() => setMergeAheadHooks(undefined));
 
   /** Two runs; `meanwhile` changes the source after the listing, before rsync starts. */
   async function twoRuns(meanwhile?: (src: string) => void) {
-    const dir = join(work, `case${++n}`);
+    const dir = join(bed.work, `case${++n}`);
     const src = join(dir, 'src');
     mkdirSync(join(src, 'sub/deeper'), { recursive: true });
     for (let i = 0; i < 12; i++) writeFileSync(join(src, `top${i}.txt`), `top ${i}\n`);
@@ -47,8 +37,8 @@ describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('find'))(`the mani
     for (let i = 0; i < 5; i++) writeFileSync(join(src, 'sub/deeper', `d${i}`), `d ${i}\n`);
     mkdirSync(join(dir, 'dest'));
     writeFileSync(join(dir, 'dest/.linkdest-backup'), '');
-    const spec = `root@${sshd.address}:${src}`;
-    const cfg = runConfig(dir, join(dir, 'dest'), [spec], { rsync: { rsh: loopbackRsh(sshd), acls: false, xattrs: false, extra_args: [] } });
+    const spec = `root@${bed.sshd.address}:${src}`;
+    const cfg = runConfig(dir, join(dir, 'dest'), [spec], { rsync: { rsh: loopbackRsh(bed.sshd), acls: false, xattrs: false, extra_args: [] } });
     // Older than the ctime test's allowance for the source host's whole-second clock.
     await sleep(2100);
     expect((await backup(cfg, memoryLogger())).errors).toEqual([]);
@@ -67,7 +57,7 @@ describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('find'))(`the mani
     const log = memoryLogger();
     const second = await backup(cfg, log);
     expect(second.errors).toEqual([]);
-    return { snap: second.snapshot!, spec, stopped, log: log.text(), copy: join(second.snapshot!, sshd.address, src.slice(1)) };
+    return { snap: second.snapshot!, spec, stopped, log: log.text(), copy: join(second.snapshot!, bed.sshd.address, src.slice(1)) };
   }
 
   test('nothing changes after the listing: the merge ahead is kept, only what rsync wrote is hashed', async () => {

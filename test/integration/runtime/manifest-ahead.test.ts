@@ -8,30 +8,25 @@
  * way, a name with "%", and a directory holding a name that is not UTF-8. The manifest and the
  * census must still equal a walk of the snapshot with fresh hashes. Real runs, real rsync.
  */
-import { afterEach, expect, test } from 'vitest';
-import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { appendFileSync, chmodSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backup } from '../../../runtime/backup.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import { readMetadata } from '../../../runtime/layout.ts';
 import { setManifestStatHook, setMergeAheadHooks } from '../../../runtime/test-points.ts';
-import { censusProblem, manifestProblem, workBase } from './support/engine-fuzz.ts';
+import { censusProblem, manifestProblem } from './support/engine-fuzz.ts';
 import { runConfig } from './support/run-config.ts';
+import { ManifestTestWork } from './support/manifest-test-work.ts';
 import { hasCommand } from '../../support/needs.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-let work: string | undefined;
-afterEach(() => {
-  setMergeAheadHooks(undefined);
-  setManifestStatHook(undefined);
-  if (work) rmSync(work, { recursive: true, force: true });
-  work = undefined;
-});
+const work = new ManifestTestWork();
 
 async function scenario(limit?: number): Promise<{ snap: string; src: string; stopped: string[]; statsBeforeRsync: number; log: string }> {
-  work = mkdtempSync(join(workBase(), 'linkdest-ahead-'));
-  const src = join(work, 'src');
-  const dest = join(work, 'dest');
+  const dir = work.fresh('linkdest-ahead-');
+  const src = join(dir, 'src');
+  const dest = join(dir, 'dest');
   for (const d of ['a/b', 'gone', 'becomes-file', 'keep']) mkdirSync(join(src, d), { recursive: true });
   mkdirSync(dest);
   writeFileSync(join(dest, '.linkdest-backup'), '');
@@ -44,7 +39,7 @@ async function scenario(limit?: number): Promise<{ snap: string; src: string; st
   writeFileSync(join(src, 'becomes-file/x'), 'x');
   writeFileSync(join(src, 'hl1'), 'linked twice');
   linkSync(join(src, 'hl1'), join(src, 'hl2'));
-  const cfg = runConfig(work, dest, [src], { rsync: { acls: false, xattrs: false } });
+  const cfg = runConfig(dir, dest, [src], { rsync: { acls: false, xattrs: false } });
   const log = createLogger({ stdout: false });
   expect((await backup(cfg, log)).errors).toEqual([]);
   await sleep(1100);

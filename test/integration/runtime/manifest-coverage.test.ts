@@ -7,16 +7,17 @@
  * snapshot with a fresh sha256 of every file (`manifestProblem`, the fuzzer's I5). Real runs
  * (`backup()`, the nightly run's code), real rsync, real files.
  */
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import fc from 'fast-check';
-import { appendFileSync, chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backup } from '../../../runtime/backup.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import { readMetadata } from '../../../runtime/layout.ts';
 import { setManifestStatHook, setMergeAheadHooks } from '../../../runtime/test-points.ts';
-import { censusProblem, manifestProblem, workBase } from './support/engine-fuzz.ts';
+import { censusProblem, manifestProblem } from './support/engine-fuzz.ts';
 import { runConfig } from './support/run-config.ts';
+import { ManifestTestWork } from './support/manifest-test-work.ts';
 import { hasCommand } from '../../support/needs.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -33,13 +34,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   nested: fc.boolean(),
 });
 
-let work: string | undefined;
-afterEach(() => {
-  setManifestStatHook(undefined);
-  setMergeAheadHooks(undefined);
-  if (work) rmSync(work, { recursive: true, force: true });
-  work = undefined;
-});
+const work = new ManifestTestWork();
 
 function listFiles(root: string): string[] {
   const out: string[] = [];
@@ -73,15 +68,15 @@ function applyChange(src: string, c: Change, n: number): void {
 }
 
 async function twoSnapshots(c: Case, beforeSecond?: () => void): Promise<{ snap: string; prev: string; linked: number }> {
-  work = mkdtempSync(join(workBase(), 'linkdest-mcov-'));
-  const src = join(work, 'src');
-  const dest = join(work, 'dest');
+  const dir = work.fresh('linkdest-mcov-');
+  const src = join(dir, 'src');
+  const dest = join(dir, 'dest');
   mkdirSync(dest);
   writeFileSync(join(dest, '.linkdest-backup'), '');
   for (const dir of DIRS) mkdirSync(join(src, dir), { recursive: true });
   c.files.forEach((f, i) => writeFileSync(join(src, DIRS[f.dir] ?? '', `f${i}`), Buffer.alloc(f.size, i)));
   const sources = c.nested ? [src, join(src, 'inner')] : [src];
-  const cfg = runConfig(work, dest, sources, { rsync: { acls: false, xattrs: false } });
+  const cfg = runConfig(dir, dest, sources, { rsync: { acls: false, xattrs: false } });
   const log = createLogger({ stdout: false });
   const first = await backup(cfg, log);
   expect(first.errors).toEqual([]);
@@ -102,8 +97,7 @@ test.skipIf(!hasCommand('rsync'))('over generated trees and changes, the manifes
       if (linked > 0) linkedRuns++;
       expect(await manifestProblem(snap)).toBeUndefined();
     } finally {
-      if (work) rmSync(work, { recursive: true, force: true });
-      work = undefined;
+      work.clear();
     }
   }), { numRuns: Number(process.env.LINKDEST_MCOV_CASES ?? 12), seed: 2126 });
   // The property proved something only if the pre-linked path was taken.
@@ -122,11 +116,9 @@ test.skipIf(!hasCommand('rsync'))('over generated trees and changes, a manifest 
       }));
       setMergeAheadHooks(undefined);
       expect(await manifestProblem(snap)).toBeUndefined();
-      expect(await censusProblem(snap, [join(work!, 'src')])).toBeUndefined();
+      expect(await censusProblem(snap, [join(work.dir, 'src')])).toBeUndefined();
     } finally {
-      setMergeAheadHooks(undefined);
-      if (work) rmSync(work, { recursive: true, force: true });
-      work = undefined;
+      work.clear();
     }
   }), { numRuns: Number(process.env.LINKDEST_MCOV_CASES ?? 12), seed: 2127 });
   // Both ends were met: merges that walked the whole tree ahead, and merges stopped at the cap.
@@ -156,14 +148,14 @@ test.skipIf(!hasCommand('rsync'))('the manifest stats no file the pre-link pass 
 test.skipIf(!hasCommand('rsync'))('an entry the pre-link pass listed but rsync never wrote (an exclude) is in neither the manifest nor the counts', async () => {
   // The manifest's walk takes a walked directory's names from the pass's listing instead of
   // reading it: a listed name rsync filtered out must not become a manifest line or an entry.
-  work = mkdtempSync(join(workBase(), 'linkdest-mcov-'));
-  const src = join(work, 'src');
-  const dest = join(work, 'dest');
+  const dir = work.fresh('linkdest-mcov-');
+  const src = join(dir, 'src');
+  const dest = join(dir, 'dest');
   mkdirSync(join(src, 'a', 'b'), { recursive: true });
   mkdirSync(dest);
   writeFileSync(join(dest, '.linkdest-backup'), '');
   for (let i = 0; i < 20; i++) writeFileSync(join(src, 'a', i % 2 ? 'b' : '', `f${i}`), `file ${i}`);
-  const cfg = runConfig(work, dest, [src], { rsync: { acls: false, xattrs: false }, exclude: ['*.skip'] });
+  const cfg = runConfig(dir, dest, [src], { rsync: { acls: false, xattrs: false }, exclude: ['*.skip'] });
   const log = createLogger({ stdout: false });
   expect((await backup(cfg, log)).errors).toEqual([]);
   await sleep(1100);

@@ -6,43 +6,33 @@
  * then checks the whole tree, skipping what was linked); and a source host whose forced command
  * predates the listing (it refuses it) is mirrored whole, with the reason in the log.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { backup } from '../../../runtime/backup.ts';
 import { CHECK_SCRIPT } from '../../../provision/pull/check-script.ts';
 import { hasCommand, isRoot, rootNote } from '../../support/needs.ts';
 import { memoryLogger } from '../runtime-periphery/support/memory-logger.ts';
-import { startLoopbackSshd, type LoopbackSshd } from '../transport/loopback-sshd.ts';
+import { sshdBed } from './support/sshd-bed.ts';
 import { loopbackRsh } from './support/remote-host.ts';
 import { runConfig } from './support/run-config.ts';
 
 describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('find'))(`remote source pre-linked from a listing${rootNote()}`, () => {
-  let sshd: LoopbackSshd;
-  let work: string;
+  const bed = sshdBed('linkdest-rpre-');
   let n = 0;
-  beforeAll(async () => {
-    sshd = await startLoopbackSshd();
-    work = mkdtempSync(join(tmpdir(), 'linkdest-rpre-'));
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
 
   /** Two runs with changes between them; returns the second run's log and both copies. */
   async function twoRuns(forced?: string) {
-    const dir = join(work, `case${++n}`);
+    const dir = join(bed.work, `case${++n}`);
     const src = join(dir, 'src');
     mkdirSync(join(src, 'sub'), { recursive: true });
     for (const f of ['keep.txt', 'sub/keep2.txt', 'grow.txt', 'gone.txt']) writeFileSync(join(src, f), `${f}\n`);
     mkdirSync(join(dir, 'dest'));
     writeFileSync(join(dir, 'dest/.linkdest-backup'), '');
-    if (forced) writeFileSync(join(sshd.dir, 'authorized_keys'), `restrict,command="${forced} /usr/bin/rsync ${src}" ${readFileSync(`${sshd.clientKey}.pub`, 'utf8')}`);
-    else writeFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${sshd.clientKey}.pub`));
-    const spec = `root@${sshd.address}:${src}`;
-    const cfg = runConfig(dir, join(dir, 'dest'), [forced ? { path: spec, rsh: loopbackRsh(sshd) } : spec], { rsync: { rsh: loopbackRsh(sshd), acls: true, xattrs: true, extra_args: [] } });
+    if (forced) writeFileSync(join(bed.sshd.dir, 'authorized_keys'), `restrict,command="${forced} /usr/bin/rsync ${src}" ${readFileSync(`${bed.sshd.clientKey}.pub`, 'utf8')}`);
+    else writeFileSync(join(bed.sshd.dir, 'authorized_keys'), readFileSync(`${bed.sshd.clientKey}.pub`));
+    const spec = `root@${bed.sshd.address}:${src}`;
+    const cfg = runConfig(dir, join(dir, 'dest'), [forced ? { path: spec, rsh: loopbackRsh(bed.sshd) } : spec], { rsync: { rsh: loopbackRsh(bed.sshd), acls: true, xattrs: true, extra_args: [] } });
     // Older than the ctime test's allowance for the source host's whole-second clock.
     await new Promise((r) => setTimeout(r, 2100));
     const first = await backup(cfg, memoryLogger());
@@ -52,11 +42,11 @@ describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('find'))(`remote s
     unlinkSync(join(src, 'gone.txt'));
     writeFileSync(join(src, 'sub/new.txt'), 'new\n');
     const log = memoryLogger();
-    const before = await sshd.acceptedConnections();
+    const before = await bed.sshd.acceptedConnections();
     const second = await backup(cfg, log);
     expect(second.errors).toEqual([]);
-    const at = (o: typeof first, f: string): string => join(o.snapshot!, sshd.address, src.slice(1), f);
-    return { log, connections: (await sshd.acceptedConnections()) - before, at: (f: string) => [at(first, f), at(second, f)] as const, second };
+    const at = (o: typeof first, f: string): string => join(o.snapshot!, bed.sshd.address, src.slice(1), f);
+    return { log, connections: (await bed.sshd.acceptedConnections()) - before, at: (f: string) => [at(first, f), at(second, f)] as const, second };
   }
 
   function expectSameAsBareRsync(r: Awaited<ReturnType<typeof twoRuns>>): void {
@@ -86,7 +76,7 @@ describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('find'))(`remote s
   });
 
   test('the pull key\'s forced command allows the listing: the same', async () => {
-    const script = join(work, 'pull-check');
+    const script = join(bed.work, 'pull-check');
     writeFileSync(script, CHECK_SCRIPT, { mode: 0o755 });
     const r = await twoRuns(script);
     // Its forced command refuses a names list (--files-from): the whole tree, skipping what was linked.
@@ -97,7 +87,7 @@ describe.skipIf(!isRoot || !hasCommand('sshd') || !hasCommand('find'))(`remote s
   });
 
   test('a forced command that refuses the listing (an older pull key): mirrored whole, the reason logged, the same result', async () => {
-    const script = join(work, 'old-pull-check');
+    const script = join(bed.work, 'old-pull-check');
     // The check as it was before the listing: everything but rsync --server --sender refused.
     writeFileSync(script, CHECK_SCRIPT.replace(/case \$cmd in\n {2}'date \+%s && find '\*\)[\s\S]*?;;\nesac\n/, ''), { mode: 0o755 });
     expect(readFileSync(script, 'utf8')).not.toContain('date +%s');
