@@ -64,8 +64,8 @@ export class RemotePrelinker {
   /**
    * The top directory's listing (`finish`), undefined when it holds a name that is not UTF-8.
    * Kept apart: listed as ".", rsync copies any of its children the listing did not have
-   * (dot-dir semantics), and may delete one the source lost since; so it holds only when
-   * the copy's top is found as listed once rsync has run (remote-top-listing.ts).
+   * (dot-dir semantics); so it holds only when the copy's top is found as listed once rsync
+   * has run (remote-top-listing.ts).
    */
   top: DirListing | undefined;
   private readonly skip: Set<string>;

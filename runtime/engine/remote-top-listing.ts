@@ -2,9 +2,9 @@
  * Whether a remote source's top-directory listing (remote-prelink.ts `top`) describes the
  * copy's top once rsync has run. rsync is given that directory as "." (dot-dir semantics:
  * all its children, with --ignore-existing), so it may add a child the listing never had (made
- * on the source host after find read the directory) or delete one the source lost since
- * (--delete), where every deeper directory is given by name, --no-r, and holds exactly
- * its listing. The listing holds when every name in the copy's top is in it and every name
+ * on the source host after find read the directory), where every deeper directory is given
+ * by name, --no-r, and holds exactly its listing. (A child the source lost since stays, as
+ * linked: rsync 3.5 was seen not to delete it; the check below would catch it if one did.) The listing holds when every name in the copy's top is in it and every name
  * it says was linked is still PREV's inode there. Then the manifest may take it (its merge
  * beside rsync, manifest/ahead.ts, included); otherwise the top is read as in a full walk.
  */
