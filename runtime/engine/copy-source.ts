@@ -153,9 +153,9 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   // The listings the manifest may merge ahead with while rsync runs: a remote source's with
   // its top directory's, which then must be found as listed (remote-top-listing.ts).
   const top = remotePass && 'listed' in remotePass ? remotePass.top : undefined;
-  const aheadListings = pre && (!remote || top) ? (top ? [...pre.listings, top] : pre.listings) : undefined;
-  if (aheadListings) {
-    req.onListed?.(aheadListings);
+  const listings = pre && top ? [...pre.listings, top] : pre?.listings;
+  if (listings && (!remote || top)) {
+    req.onListed?.(listings);
     await beforeRsync();
   }
   try {
@@ -179,8 +179,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     if (!out.filesCounted) out.files = 0;
     if (pre) {
       // The merge ahead is kept only when the coverage is the very listings it started from.
-      const holds = !top || topListingHolds(req.dest, req.prev!, top);
-      out.coverage = { prev: req.prev!, listings: holds && aheadListings ? aheadListings : pre.listings };
+      out.coverage = { prev: req.prev!, listings: top && !topListingHolds(req.dest, req.prev!, top) ? pre.listings : listings! };
     }
     if (remotePass && 'listed' in remotePass) {
       // Counted by the pre-link pass already, and again by rsync (remote-prelink.ts `topCountedTwice`).

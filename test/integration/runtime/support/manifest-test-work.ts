@@ -15,9 +15,9 @@ export class ManifestTestWork {
     afterEach(() => this.clear());
   }
 
-  /** A new directory (the previous one removed); its path. */
+  /** A new directory (the previous one removed; the test hooks are left as the test set them); its path. */
   fresh(prefix: string): string {
-    this.clear();
+    if (this.current) rmSync(this.current, { recursive: true, force: true });
     this.current = mkdtempSync(join(workBase(), prefix));
     return this.current;
   }
