@@ -42,10 +42,20 @@ export interface CopySourcesRequest {
   secludedArgs: boolean;
   signal?: AbortSignal;
   onDiskFull?: (protect: string[]) => Promise<boolean>;
-  /** The only source's pre-link pass is done, rsync starts (copy-source.ts `onListed`); not called on a retry. */
-  onListed?: (dest: string, listings: DirListing[]) => void;
+  /** Each source's progress, for the manifest's merge beside rsync (manifest/ahead-gate.ts). */
+  progress?: CopyProgress;
   /** Engine key of source i for the flags it was copied with (snapshot.ts). */
   engineKey: (i: number, f: Pick<RsyncFlags, 'acls' | 'xattrs'>) => string;
+}
+
+/** Told of each source `i` (its index in the config) and its copy directory `dest`. */
+export interface CopyProgress {
+  /** Its pre-link pass is done and rsync starts on what it left (copy-source.ts `onListed`); only on the first attempt. */
+  listed(i: number, dest: string, listings: DirListing[]): void;
+  /** Copied; `coverage` when a pre-link pass made the copy. */
+  copied(i: number, dest: string, coverage: CopyOutcome['coverage']): void;
+  /** An attempt failed: the source is retried or, failed, carried over. */
+  failed(i: number): void;
 }
 
 export type CopyStats = Omit<SnapshotStats, 'bytesUsed'>;
@@ -135,19 +145,21 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
           source: source.path, flags: rsyncFlags, dest, destDirty, signal: stop.signal,
           prev: prevName ? (sub ? join(dir, prevName, sub) : join(dir, prevName)) : undefined,
           prevStartedMs: samePrev ? req.prevMeta?.startedMs : undefined,
-          onListed: paths.length === 1 && attempt === 0 && req.onListed ? (l) => req.onListed!(dest, l) : undefined,
+          onListed: attempt === 0 && req.progress ? (l) => req.progress!.listed(i, dest, l) : undefined,
         }, log);
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);
         out.keys[source.path] = key;
         out.copies.push({ source: source.path, dest, flags: rsyncFlags, bytesTotal: r.bytesTotal, ...(r.filesCounted ? { files: r.files } : {}), ...(r.coverage ? { coverage: r.coverage } : {}) });
         log.info(`${source.path}: copied`);
+        req.progress?.copied(i, dest, r.coverage);
         results[i] = r.warnings.length > 0
           ? { source: source.path, status: 'warning', reason: sourceFailureReason(source.path, r.warnings[0]!) }
           : { source: source.path, status: 'ok' };
         return;
       } catch (e) {
         destDirty = true;
+        req.progress?.failed(i);
         if (e instanceof AclXattrUnsupportedError && attempt < 2) {
           const w = `${e.message}: copying without them (rsync.acls/xattrs dropped for this run)`;
           if (flags.acls || flags.xattrs) { out.warnings.push(w); log.warn(w); }

@@ -18,14 +18,14 @@ import { mtimePrecision } from './engine/mtime-precision.ts';
 import { localSecludedArgs } from './engine/remote-args.ts';
 import { testPoint } from './test-points.ts';
 import { innerSources } from './nested-sources.ts';
-import { copySources } from './copy-sources.ts';
+import { copySources, type CopyProgress } from './copy-sources.ts';
 import { fsyncDir, syncFilesystem } from './flush.ts';
 import { censusSamplePct, checkSnapshot } from './snapshot-checks.ts';
 import { CensusTally, type Census } from './snapshot-census.ts';
 import { newestGood } from './suspect.ts';
 import { writeManifest } from './manifest/write.ts';
 import { MergeAhead } from './manifest/ahead.ts';
-import type { DirListing } from './engine/dir-listing.ts';
+import { AheadGate } from './manifest/ahead-gate.ts';
 import { Coverage } from './manifest/coverage.ts';
 import { LinkdestError } from './errors.ts';
 
@@ -120,18 +120,25 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const tallyFor = (copies: { source: string }[]): CensusTally => new CensusTally(cfg.sources.map((s) => ({
     sub: sourceSubdir(s.path), samplePct: copies.some((c) => c.source === s.path) ? censusSamplePct(cfg) : 0,
   })));
-  // One source, pre-linked: the manifest merges what the pass linked while rsync copies the rest (manifest/ahead.ts).
+  // Pre-linked copies: the manifest merges what their passes linked while rsync copies the
+  // rest, once every source is copied or running (manifest/ahead-gate.ts, ahead.ts).
   // Typed by `as`: set in a callback, which TypeScript's narrowing does not see.
   let ahead = undefined as MergeAhead<CensusTally> | undefined;
-  const onListed = prevName && cfg.sources.length === 1
-    ? (dest: string, listings: DirListing[]): void => {
-      ahead ??= new MergeAhead(partial, join(dir, prevName), subOf(dest), listings, tallyFor(cfg.sources.map((s) => ({ source: s.path }))), log, opts.signal);
-    }
+  const linkedFrom = (dest: string): string => join(dir, prevName!, subOf(dest));
+  const gate = prevName
+    ? new AheadGate(cfg.sources.length, (coverage, inFlight) => {
+      ahead = new MergeAhead(partial, join(dir, prevName), coverage, inFlight, tallyFor(cfg.sources.map((s) => ({ source: s.path }))), log, opts.signal);
+    })
     : undefined;
+  const progress: CopyProgress | undefined = gate && {
+    listed: (i, dest, listings) => gate.listed(i, { sub: subOf(dest), listings }),
+    copied: (i, dest, c) => gate.copied(i, c?.prev === linkedFrom(dest) ? { sub: subOf(dest), listings: c.listings } : undefined),
+    failed: (i) => gate.failed(i),
+  };
   const copied = await copySources({
     cfg, dir, partial, name, prevName, prevMeta, resumed: Boolean(resumeFrom),
     nanoseconds: precision.nanoseconds, secludedArgs: secluded.ok, signal: opts.signal, onDiskFull: opts.onDiskFull,
-    engineKey: (i, f) => engineKey(cfg, i, f), onListed,
+    engineKey: (i, f) => engineKey(cfg, i, f), progress,
   }, log).catch(async (e: Error) => {
     await ahead?.stop(undefined);
     throw e;
@@ -147,13 +154,12 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const manifestLog: Logger = { info: (m) => log.info(m), warn: (m) => { log.warn(m); warnings.push(m); }, error: (m) => log.error(m), text: () => log.text() };
   // One walk of the new snapshot for the manifest and the census of the checks: every
   // source's subtree is an owner, so a nested source's files never count for the outer one.
-  // The merge ahead is kept when the copy used the listings it started from, linked from prevName.
-  const only = copies.length === 1 ? copies[0]! : undefined;
-  const listed = only?.coverage && prevName && only.coverage.prev === join(dir, prevName, subOf(only.dest)) ? only.coverage.listings : undefined;
-  const writer = await ahead?.stop(listed);
-  const tally = writer ? ahead!.observer : tallyFor(copies);
   // What the pre-link passes linked from prevName (manifest/coverage.ts): those files are not statted.
-  const coverage = prevName ? new Coverage(copies.flatMap((c) => (c.coverage?.prev === join(dir, prevName, subOf(c.dest)) ? [{ sub: subOf(c.dest), ...c.coverage }] : []))) : undefined;
+  const linked = prevName ? copies.flatMap((c) => (c.coverage?.prev === linkedFrom(c.dest) ? [{ sub: subOf(c.dest), listings: c.coverage.listings }] : [])) : [];
+  // The merge ahead is kept when every copy it took listings from used those very listings.
+  const writer = await ahead?.stop(gate?.spoiled ? undefined : linked);
+  const tally = writer ? ahead!.observer : tallyFor(copies);
+  const coverage = prevName ? new Coverage(linked) : undefined;
   const manifest = await (writer ? writer.finish(manifestLog, opts.signal) : writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally, coverage)).catch((e: Error) => {
     throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
   });

@@ -46,9 +46,10 @@ export interface WalkedFile {
 
 /**
  * While `active`, the walk yields what rsync may still be writing as `pending` instead of
- * looking at it: every entry a pre-link listing left to rsync, and every directory without a
- * listing `inFlight` (the copy's own tree). write.ts's merge runs ahead this way while rsync
- * runs, and looks at those entries once it has exited.
+ * looking at it: every entry a pre-link listing left to rsync and every directory without a
+ * listing, both `inFlight` (in a copy whose rsync runs; one already copied is looked at).
+ * write.ts's merge runs ahead this way while rsync runs, and looks at those entries once it
+ * has exited.
  */
 export interface WalkDeferral {
   active: boolean;
@@ -95,8 +96,8 @@ type Frame =
  * `base`: `root` is this directory of a larger walk (its path relative to that walk's root),
  * and the files' `rel` and `dir` are given as in that walk.
  */
-export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], observer?: WalkObserver, coverage?: Coverage,
-  opts: { deferral?: WalkDeferral; base?: { rel: string; plain: boolean }; lazy?: boolean } = {}): Generator<WalkedFile> {
+export function* walkFiles(root: string | Buffer, skipAtRoot: readonly string[] = [], observer?: WalkObserver, coverage?: Coverage,
+  opts: { deferral?: WalkDeferral; base?: { rel: string | Buffer; plain: boolean }; lazy?: boolean } = {}): Generator<WalkedFile> {
   const { deferral, lazy } = opts;
   const stack: Frame[] = [];
   const seen = (f: WalkedFile): WalkedFile => { if (f.st) observer?.file(f.dir, f.rel, f.st); return f; };
@@ -118,7 +119,10 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
     const sorted = atRoot(rel, names, (d) => d.name).map((d) => ({ d, name: Buffer.from(d.name) })).sort(byBytes).map((x) => x.d);
     stack.push({ kind: 'text', abs, rel, plain, items: sorted, i: 0, entries: 0 });
   };
-  openText(root, opts.base?.rel ?? '', opts.base?.plain ?? true);
+  const base = opts.base?.rel ?? '';
+  // A directory met in one read as bytes (write.ts `later`) is read as bytes, as all beneath such a one.
+  if (typeof root === 'string' && typeof base === 'string') openText(root, base, opts.base?.plain ?? true);
+  else openBytes(Buffer.from(root), Buffer.from(base));
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     if (f.i >= f.items.length) {
@@ -130,7 +134,9 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
       const d = f.items[f.i++]!;
       const childAbs = Buffer.concat([f.abs, SLASH, d.name]);
       const childRel = f.rel.length === 0 ? d.name : Buffer.concat([f.rel, SLASH, d.name]);
-      if (d.isDirectory()) openBytes(childAbs, childRel);
+      // In flight under a directory read as bytes (another copy's, done, holds such a name): as for text.
+      if (deferral?.active && (d.isDirectory() || d.isFile()) && deferral.inFlight(childRel.toString())) yield { rel: childRel, abs: childAbs, dir: f.dir, plain: false, pending: 'read' };
+      else if (d.isDirectory()) openBytes(childAbs, childRel);
       else if (d.isFile()) yield lazy ? { rel: childRel, abs: childAbs, dir: f.dir, plain: false, lazy } : seen({ rel: childRel, abs: childAbs, dir: f.dir, st: lstat(childAbs), plain: false });
       continue;
     }
@@ -150,7 +156,7 @@ export function* walkFiles(root: string, skipAtRoot: readonly string[] = [], obs
     f.entries++;
     if ((item as string)[0] === LINKED) { yield { rel: childRel, abs: childAbs, dir: f.rel, plain }; continue; }
     if (coverage!.listing(childRel) !== undefined) { openText(childAbs, childRel, plain); continue; }
-    if (deferral?.active) { f.entries--; yield { rel: childRel, abs: childAbs, dir: f.rel, plain, pending: 'listed' }; continue; }
+    if (deferral?.active && deferral.inFlight(childRel)) { f.entries--; yield { rel: childRel, abs: childAbs, dir: f.rel, plain, pending: 'listed' }; continue; }
     // Listed for rsync: a filter rule or a vanished source file may have kept it out.
     const st = lstatIfThere(childAbs);
     if (!st) f.entries--;

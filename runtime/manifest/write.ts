@@ -396,7 +396,7 @@ export class ManifestWriter {
     }
     if (!st.isDirectory()) return;
     let k = 0;
-    for (const g of walkFiles(f.abs as string, [], this.observer, this.coverage, { base: { rel: f.rel as string, plain: f.plain }, lazy: true })) {
+    for (const g of walkFiles(f.abs, [], this.observer, this.coverage, { base: { rel: f.rel, plain: f.plain }, lazy: true })) {
       const order = orderOf(g);
       let c = k < lines.length ? order(lines[k]!) : 1;
       while (c < 0) c = ++k < lines.length ? order(lines[k]!) : 1;

@@ -2,7 +2,8 @@
  * Every case the engine's differential fuzzer (support/engine-fuzz.ts) ever failed on, as
  * fast-check shrank it, replayed by name. The first two were found by re-introducing
  * issue 11's defects 3 and 1 into the fixed engine (a check that the fuzzer can see them);
- * the third broke the fuzzer's own tree builder (a name that is not UTF-8).
+ * the third broke the fuzzer's own tree builder (a name that is not UTF-8); the fourth, the
+ * manifest's merge beside rsync once it ran for several sources (manifest/ahead-gate.ts).
  */
 import { describe, test } from 'vitest';
 import { runCase, type FuzzCase } from './support/engine-fuzz.ts';
@@ -20,6 +21,10 @@ const cases: [string, FuzzCase][] = [
   }],
   ['seed 1: a file whose name is not UTF-8, with an xattr', {
     tree: { ...empty, files: [{ parent: 0, name: 14, size: 0, mode: 0o644, fill: 0, xattr: true, acl: false, owner: 0 }] }, mutations: [], settings: quiet,
+  }],
+  ['seed 20261203: the merge beside the inner source\'s rsync met its copy under a top read as bytes (a name not UTF-8) and read it ahead, counting 1 entry of 2', {
+    tree: { ...empty, dirs: [{ parent: 0, name: 0, mode: 0o755 }, { parent: 0, name: 14, mode: 0o755 }], symlinks: [{ parent: 352, name: 0, target: 0 }] },
+    mutations: [], settings: { ...quiet, nested: [] },
   }],
 ];
 

@@ -105,25 +105,33 @@ test.skipIf(!hasCommand('rsync'))('over generated trees and changes, the manifes
 }, 600_000);
 
 test.skipIf(!hasCommand('rsync'))('over generated trees and changes, a manifest merged beside rsync (to its end, or to a cap) equals a full walk, and so does the census', async () => {
-  // One source (the merge ahead's case, manifest/ahead.ts), rsync held until that merge stops.
+  // One source, or two (the inner one's rsync last: the merge starts with it, manifest/ahead-gate.ts);
+  // the last rsync held until that merge stops.
   const stopped: string[] = [];
+  let nestedMerged = 0;
   await fc.assert(fc.asyncProperty(caseArb, fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }), async (c, limit) => {
     try {
       let done!: () => void;
       const ran = new Promise<void>((r) => { done = r; });
-      const { snap } = await twoSnapshots({ ...c, nested: false }, () => setMergeAheadHooks({
-        limit, stopped: (why) => { stopped.push(why); done(); }, beforeRsync: () => Promise.race([ran, sleep(20_000)]),
+      let rsyncs = 0;
+      const { snap } = await twoSnapshots(c, () => setMergeAheadHooks({
+        limit, stopped: (why) => { stopped.push(why); done(); },
+        beforeRsync: async () => { if (++rsyncs === (c.nested ? 2 : 1)) await Promise.race([ran, sleep(20_000)]); },
       }));
       setMergeAheadHooks(undefined);
+      if (c.nested && (await readMetadata(snap))?.manifest?.alongsideLines) nestedMerged++;
+      const src = join(work.dir, 'src');
       expect(await manifestProblem(snap)).toBeUndefined();
-      expect(await censusProblem(snap, [join(work.dir, 'src')])).toBeUndefined();
+      expect(await censusProblem(snap, c.nested ? [src, join(src, 'inner')] : [src])).toBeUndefined();
     } finally {
       work.clear();
     }
   }), { numRuns: Number(process.env.LINKDEST_MCOV_CASES ?? 12), seed: 2127 });
-  // Both ends were met: merges that walked the whole tree ahead, and merges stopped at the cap.
+  // Both ends were met: merges that walked the whole tree ahead, and merges stopped at the cap;
+  // and some ran beside the inner source's rsync.
   expect(stopped).toContain('walked');
   expect(stopped).toContain('held');
+  expect(nestedMerged).toBeGreaterThan(0);
 }, 600_000);
 
 test.skipIf(!hasCommand('rsync'))('the manifest stats no file the pre-link pass linked: only what rsync wrote', async () => {
