@@ -182,6 +182,7 @@ describe('spot check against the source', () => {
       writeFileSync(join(src, 'cache', 'skip.tmp'), 'excluded\n');
       mkdirSync(join(src, 'inner'));
       writeFileSync(join(src, 'inner', 'own.txt'), 'the inner source copies this\n');
+      const written = Date.now();
       const dest = join(work, 'dest');
       mkdirSync(dest);
       writeFileSync(join(dest, '.linkdest-backup'), '');
@@ -210,6 +211,10 @@ describe('spot check against the source', () => {
       writeFileSync(victim, bytes);
       await must(['touch', '-r', ref, victim]);
 
+      // The tree must be older than the second run's start by the spot check's slack
+      // (spot-rules.ts `changedDuringRun`): else every file counts as changed during the run
+      // and is skipped, f7 too (a fast machine ran both runs within 1.6 s and exited 0).
+      await new Promise((r) => setTimeout(r, Math.max(0, written + 2100 - Date.now())));
       // Paused after the copy: a source file rewritten now (same size) differs from its copy,
       // but it changed during the run, so it is skipped, not reported.
       const pause = join(work, 'pause');
