@@ -12,23 +12,20 @@
  * removed, so every round links against the same previous snapshot.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { makeSmallExt4 } from '../../test/integration/runtime/support/small-ext4.ts';
 import { startLoopbackSshd } from '../../test/integration/transport/loopback-sshd.ts';
 import { loopbackRsh } from '../../test/integration/runtime/support/remote-host.ts';
 import { runConfigInput } from '../../test/integration/runtime/support/run-config.ts';
 import { shellQuoteArgv } from '../../runtime/engine/shell-quote.ts';
 import { generate, median, mutate } from '../snapshot/tree.ts';
+import { builtRuntime } from '../built-runtime.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const root = join(import.meta.dirname, '../..');
-execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
-const work = mkdtempSync(join(tmpdir(), 'linkdest-bench-remote-'));
-const bundle = join(work, 'linkdest-runtime.mjs');
-writeFileSync(bundle, readFileSync(join(root, 'dist/linkdest-runtime.mjs')));
+const { work, bundle } = builtRuntime('linkdest-bench-remote-');
 const disk = await makeSmallExt4({ mib: Math.max(1024, Math.ceil(FILES / 50_000) * 3072), inodes: Math.max(200_000, FILES * 8) });
 const sshd = await startLoopbackSshd();
 const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');

@@ -14,9 +14,9 @@
  * removed, so every run links against the same previous snapshot.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { makeSmallExt4 } from '../../test/integration/runtime/support/small-ext4.ts';
 import { startLoopbackSshd } from '../../test/integration/transport/loopback-sshd.ts';
 import { loopbackRsh } from '../../test/integration/runtime/support/remote-host.ts';
@@ -24,14 +24,11 @@ import { runConfigInput } from '../../test/integration/runtime/support/run-confi
 import { shellQuoteArgv } from '../../runtime/engine/shell-quote.ts';
 import { sourceSubdir, switchLatest } from '../../runtime/layout.ts';
 import { generate, median, mutate } from '../snapshot/tree.ts';
+import { builtRuntime } from '../built-runtime.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 30_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const root = join(import.meta.dirname, '../..');
-execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
-const work = mkdtempSync(join(tmpdir(), 'linkdest-bench-seed-'));
-const bundle = join(work, 'linkdest-runtime.mjs');
-writeFileSync(bundle, readFileSync(join(root, 'dist/linkdest-runtime.mjs')));
+const { work, bundle } = builtRuntime('linkdest-bench-seed-');
 const other = process.env.BENCH_RUNTIME_B;
 const disk = await makeSmallExt4({ mib: Math.max(2048, Math.ceil(FILES / 30_000) * 4096), inodes: Math.max(200_000, FILES * 16) });
 const sshd = await startLoopbackSshd();
