@@ -40,7 +40,7 @@ export function aheadStart(count: number, progress: ReadonlyMap<number, SourcePr
 
 export class AheadGate {
   private readonly progress = new Map<number, SourceProgress>();
-  private spoiledBy: number | undefined;
+  private anyFailed = false;
   private started = false;
 
   /** `start` is called once, with the coverage to merge with and whether a path is still rsync's. */
@@ -59,13 +59,13 @@ export class AheadGate {
   }
 
   /** An attempt of source `i` failed: it is retried or carried over, either rewrites its subtree. */
-  failed(i: number): void {
-    this.spoiledBy ??= i;
+  failed(_i: number): void {
+    this.anyFailed = true;
   }
 
   /** True when some attempt failed: a merge already running must be dropped. */
   get spoiled(): boolean {
-    return this.spoiledBy !== undefined;
+    return this.anyFailed;
   }
 
   /** A path of the snapshot (relative) that a running source's rsync may still be writing. */
