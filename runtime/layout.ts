@@ -45,12 +45,22 @@ export function setDir(cfg: Pick<RuntimeConfig, 'name' | 'destination'>): string
 }
 
 /**
+ * A pulled source's parts as a config writes it, `[user@]host:/path`: `login` is
+ * `[user@]host`; undefined for anything else (a local path). Where a source lands
+ * (`sourceSubdir`) and restore's paths (ops/snapshot-path.ts) read it here, so the two agree.
+ */
+export function remoteSourceParts(source: string): { login: string; host: string; path: string } | undefined {
+  const m = /^((?:[^\s/:@]+@)?([^\s/:@]+)):(\/.*)$/.exec(source);
+  return m ? { login: m[1]!, host: m[2]!, path: m[3]! } : undefined;
+}
+
+/**
  * Where a source lands inside a snapshot: `/Apps` -> `Apps`, `host:/srv/x` and
  * `user@host:/srv/x` -> `host/srv/x` (the host name keeps two hosts' /etc apart).
  */
 export function sourceSubdir(source: string): string {
-  const remote = /^(?:[^\s/:@]+@)?([^\s/:@]+):(\/.*)$/.exec(source);
-  const path = remote ? `${remote[1]}${remote[2]}` : source;
+  const remote = remoteSourceParts(source);
+  const path = remote ? `${remote.host}${remote.path}` : source;
   const rel = path.split('/').filter((p) => p !== '' && p !== '.').join('/');
   if (rel.split('/').includes('..')) throw new Error(`source ${source}: ".." is not allowed`);
   return rel;

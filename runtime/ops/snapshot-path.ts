@@ -4,7 +4,7 @@
  * (layout.ts sourceSubdir), so restore can never disagree with how the snapshot was made.
  */
 import { LinkdestError, EXIT } from '../errors.ts';
-import { atOrUnder, isRemoteSource, sourceSubdir } from '../layout.ts';
+import { atOrUnder, isRemoteSource, remoteSourceParts, sourceSubdir } from '../layout.ts';
 import { splitRemoteSpec } from '../engine/remote-listing.ts';
 
 export interface SnapshotLocation {
@@ -21,14 +21,14 @@ const usage = (message: string): LinkdestError => new LinkdestError(message, { s
 
 /** `/Apps//x/./y/` -> `/Apps/x/y`; rejects relative paths and `..`, which could leave the source. */
 export function normalizePath(input: string): string {
-  const remote = /^((?:[^\s/:@]+@)?[^\s/:@]+):(\/.*)$/.exec(input);
-  const path = remote ? remote[2]! : input;
+  const remote = remoteSourceParts(input);
+  const path = remote ? remote.path : input;
   if (!path.startsWith('/')) throw usage(`${JSON.stringify(input)}: expected an absolute path as it is on the host, like /Apps/file`);
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw usage(`${JSON.stringify(input)}: ".." is not allowed; give the path without it`);
   if (/[\0]/.test(path)) throw usage('a path cannot contain a NUL byte');
   const abs = `/${parts.join('/')}`;
-  return remote ? `${remote[1]}:${abs}` : abs;
+  return remote ? `${remote.login}:${abs}` : abs;
 }
 
 /** Host part of a pulled source, without the user (`root@web:/srv` -> `web`), as rsync's remote shell is given it. */

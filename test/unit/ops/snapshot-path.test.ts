@@ -33,4 +33,15 @@ describe('normalizePath', () => {
   ])('rejects %j', (input, message) => {
     expect(() => normalizePath(input)).toThrow(message);
   });
+
+  test.each([
+    ['/Apps//a/./b/', '/Apps/a/b'],
+    ['root@web://srv/./www/', 'root@web:/srv/www'],
+    ['web:/srv//www/x', 'web:/srv/www/x'],
+    // Not `[user@]host:/path` as a config writes it: a local path that must be absolute.
+    ['we b:/srv', /absolute path/],
+  ])('%j -> %j', (input, out) => {
+    if (typeof out === 'string') expect(normalizePath(input)).toBe(out);
+    else expect(() => normalizePath(input)).toThrow(out);
+  });
 });
