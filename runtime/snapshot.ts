@@ -26,7 +26,8 @@ import { newestGood } from './suspect.ts';
 import { writeManifest } from './manifest/write.ts';
 import { MergeAhead } from './manifest/ahead.ts';
 import { AheadGate } from './manifest/ahead-gate.ts';
-import { Coverage } from './manifest/coverage.ts';
+import { Coverage, type SourceCoverage } from './manifest/coverage.ts';
+import type { CopyOutcome } from './engine/copy-source.ts';
 import { LinkdestError } from './errors.ts';
 
 export interface SnapshotOptions {
@@ -124,7 +125,9 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   // rest, once every source is copied or running (manifest/ahead-gate.ts, ahead.ts).
   // Typed by `as`: set in a callback, which TypeScript's narrowing does not see.
   let ahead = undefined as MergeAhead<CensusTally> | undefined;
-  const linkedFrom = (dest: string): string => join(dir, prevName!, subOf(dest));
+  // A copy's coverage (manifest/coverage.ts) when its pre-link pass linked from prevName; else none.
+  const linkedCoverage = (dest: string, c: CopyOutcome['coverage']): SourceCoverage | undefined =>
+    (c?.prev === join(dir, prevName!, subOf(dest)) ? { sub: subOf(dest), listings: c.listings } : undefined);
   const gate = prevName
     ? new AheadGate(cfg.sources.length, (coverage, inFlight) => {
       ahead = new MergeAhead(partial, join(dir, prevName), coverage, inFlight, tallyFor(cfg.sources.map((s) => ({ source: s.path }))), log, opts.signal);
@@ -132,8 +135,8 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     : undefined;
   const progress: CopyProgress | undefined = gate && {
     listed: (i, dest, listings) => gate.listed(i, { sub: subOf(dest), listings }),
-    copied: (i, dest, c) => gate.copied(i, c?.prev === linkedFrom(dest) ? { sub: subOf(dest), listings: c.listings } : undefined),
-    failed: (i) => gate.failed(i),
+    copied: (i, dest, c) => gate.copied(i, linkedCoverage(dest, c)),
+    failed: () => gate.failed(),
   };
   const copied = await copySources({
     cfg, dir, partial, name, prevName, prevMeta, resumed: Boolean(resumeFrom),
@@ -155,7 +158,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   // One walk of the new snapshot for the manifest and the census of the checks: every
   // source's subtree is an owner, so a nested source's files never count for the outer one.
   // What the pre-link passes linked from prevName (manifest/coverage.ts): those files are not statted.
-  const linked = prevName ? copies.flatMap((c) => (c.coverage?.prev === linkedFrom(c.dest) ? [{ sub: subOf(c.dest), listings: c.coverage.listings }] : [])) : [];
+  const linked = prevName ? copies.flatMap((c) => linkedCoverage(c.dest, c.coverage) ?? []) : [];
   // The merge ahead is kept when every copy it took listings from used those very listings.
   const writer = await ahead?.stop(gate?.spoiled ? undefined : linked);
   const tally = writer ? ahead!.observer : tallyFor(copies);

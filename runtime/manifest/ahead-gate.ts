@@ -58,8 +58,8 @@ export class AheadGate {
     this.check();
   }
 
-  /** An attempt of source `i` failed: it is retried or carried over, either rewrites its subtree. */
-  failed(_i: number): void {
+  /** An attempt of some source failed: it is retried or carried over, either rewrites its subtree. */
+  failed(): void {
     this.anyFailed = true;
   }
 

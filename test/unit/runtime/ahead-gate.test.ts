@@ -37,14 +37,14 @@ describe('when the manifest merges beside rsync (runtime/manifest/ahead-gate.ts)
     expect(inFlight('m/Apps/z')).toBe(false);
     expect(starts).toHaveLength(1);
     expect(gate.spoiled).toBe(false);
-    gate.failed(1);
+    gate.failed();
     expect(gate.spoiled).toBe(true);
   });
 
   test('a failure before the start keeps it from starting', () => {
     let started = 0;
     const gate = new AheadGate(2, () => { started++; });
-    gate.failed(0);
+    gate.failed();
     gate.copied(0, undefined);
     gate.listed(1, cov('h/b'));
     expect(started).toBe(0);
