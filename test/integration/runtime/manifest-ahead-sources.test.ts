@@ -17,7 +17,7 @@ import { setManifestStatHook, setMergeAheadHooks } from '../../../runtime/test-p
 import { censusProblem, manifestProblem } from './support/engine-fuzz.ts';
 import { runConfig } from './support/run-config.ts';
 import { ManifestTestWork } from './support/manifest-test-work.ts';
-import { hasCommand } from '../../support/needs.ts';
+import { commandNote, hasCommand } from '../../support/needs.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const work = new ManifestTestWork();
@@ -66,7 +66,7 @@ async function scenario(rsyncOfTwo: (two: string) => void = () => undefined): Pr
   return { snap: second.snapshot!, one, two, stopped, before, log: log.text(), warnings: second.warnings };
 }
 
-test.skipIf(!hasCommand('rsync'))('two sources: the merge runs beside the second rsync, looks at the first copy at once, holds the second', async () => {
+test.skipIf(!hasCommand('rsync'))(`two sources: the merge runs beside the second rsync, looks at the first copy at once, holds the second${commandNote('rsync')}`, async () => {
   const { snap, one, two, stopped, before, log } = await scenario();
   expect(stopped).toEqual(['walked']);
   const meta = (await readMetadata(snap))!;
@@ -81,7 +81,7 @@ test.skipIf(!hasCommand('rsync'))('two sources: the merge runs beside the second
   expect(await censusProblem(snap, [one, two])).toBeUndefined();
 }, 120_000);
 
-test.skipIf(!hasCommand('rsync'))('the second source fails after its listing: its previous copy is carried over, the merge ahead is dropped, and the manifest has every file', async () => {
+test.skipIf(!hasCommand('rsync'))(`the second source fails after its listing: its previous copy is carried over, the merge ahead is dropped, and the manifest has every file${commandNote('rsync')}`, async () => {
   const { snap, two, stopped, log, warnings } = await scenario((src) => rmSync(src, { recursive: true }));
   expect(stopped).toEqual(['walked']);
   expect(warnings.join('\n')).toMatch(/kept in this snapshot/);

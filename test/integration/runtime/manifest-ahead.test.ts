@@ -18,7 +18,7 @@ import { setManifestStatHook, setMergeAheadHooks } from '../../../runtime/test-p
 import { censusProblem, manifestProblem } from './support/engine-fuzz.ts';
 import { runConfig } from './support/run-config.ts';
 import { ManifestTestWork } from './support/manifest-test-work.ts';
-import { hasCommand } from '../../support/needs.ts';
+import { commandNote, hasCommand } from '../../support/needs.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const work = new ManifestTestWork();
@@ -79,7 +79,7 @@ async function scenario(limit?: number): Promise<{ snap: string; src: string; st
   return { snap: second.snapshot!, src, stopped, statsBeforeRsync, log: log.text() };
 }
 
-test.skipIf(!hasCommand('rsync'))('merged to its end before rsync starts, the manifest and the census equal a walk of the snapshot', async () => {
+test.skipIf(!hasCommand('rsync'))(`merged to its end before rsync starts, the manifest and the census equal a walk of the snapshot${commandNote('rsync')}`, async () => {
   const { snap, src, stopped, statsBeforeRsync, log } = await scenario();
   expect(stopped).toEqual(['walked']);
   // Nothing of the new tree was statted before rsync ran: the merge ahead looked only at what the pass linked.
@@ -96,7 +96,7 @@ test.skipIf(!hasCommand('rsync'))('merged to its end before rsync starts, the ma
   expect(await censusProblem(snap, [src])).toBeUndefined();
 }, 120_000);
 
-test.skipIf(!hasCommand('rsync'))('a merge ahead stopped at its cap goes on after the copy, and the manifest is the same', async () => {
+test.skipIf(!hasCommand('rsync'))(`a merge ahead stopped at its cap goes on after the copy, and the manifest is the same${commandNote('rsync')}`, async () => {
   const { snap, src, stopped } = await scenario(5);
   expect(stopped).toEqual(['held']);
   const meta = (await readMetadata(snap))!;

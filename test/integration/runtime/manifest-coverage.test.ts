@@ -18,7 +18,7 @@ import { setManifestStatHook, setMergeAheadHooks } from '../../../runtime/test-p
 import { censusProblem, manifestProblem } from './support/engine-fuzz.ts';
 import { runConfig } from './support/run-config.ts';
 import { ManifestTestWork } from './support/manifest-test-work.ts';
-import { hasCommand } from '../../support/needs.ts';
+import { commandNote, hasCommand } from '../../support/needs.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const DIRS = ['a', 'a/b', 'a/b/c', 'inner', 'inner/d', 'e', 'e/f'];
@@ -89,7 +89,7 @@ async function twoSnapshots(c: Case, beforeSecond?: () => void): Promise<{ snap:
   return { snap: second.snapshot!, prev: first.snapshot!, linked: meta?.manifest?.linked ?? 0 };
 }
 
-test.skipIf(!hasCommand('rsync'))('over generated trees and changes, the manifest with coverage equals a full walk with fresh hashes', async () => {
+test.skipIf(!hasCommand('rsync'))(`over generated trees and changes, the manifest with coverage equals a full walk with fresh hashes${commandNote('rsync')}`, async () => {
   let linkedRuns = 0;
   await fc.assert(fc.asyncProperty(caseArb, async (c) => {
     try {
@@ -104,7 +104,7 @@ test.skipIf(!hasCommand('rsync'))('over generated trees and changes, the manifes
   expect(linkedRuns).toBeGreaterThan(0);
 }, 600_000);
 
-test.skipIf(!hasCommand('rsync'))('over generated trees and changes, a manifest merged beside rsync (to its end, or to a cap) equals a full walk, and so does the census', async () => {
+test.skipIf(!hasCommand('rsync'))(`over generated trees and changes, a manifest merged beside rsync (to its end, or to a cap) equals a full walk, and so does the census${commandNote('rsync')}`, async () => {
   // One source, or two (the inner one's rsync last: the merge starts with it, manifest/ahead-gate.ts);
   // the last rsync held until that merge stops.
   const stopped: string[] = [];
@@ -134,7 +134,7 @@ test.skipIf(!hasCommand('rsync'))('over generated trees and changes, a manifest 
   expect(nestedMerged).toBeGreaterThan(0);
 }, 600_000);
 
-test.skipIf(!hasCommand('rsync'))('the manifest stats no file the pre-link pass linked: only what rsync wrote', async () => {
+test.skipIf(!hasCommand('rsync'))(`the manifest stats no file the pre-link pass linked: only what rsync wrote${commandNote('rsync')}`, async () => {
   const c: Case = {
     files: Array.from({ length: 120 }, (_, i) => ({ dir: i % (DIRS.length + 1), size: 100 })),
     changes: [{ op: 'rewrite', file: 3, dir: 0 }, { op: 'newFile', file: 0, dir: 2 }, { op: 'append', file: 50, dir: 0 }],
@@ -153,7 +153,7 @@ test.skipIf(!hasCommand('rsync'))('the manifest stats no file the pre-link pass 
   expect(await manifestProblem(snap)).toBeUndefined();
 }, 120_000);
 
-test.skipIf(!hasCommand('rsync'))('an entry the pre-link pass listed but rsync never wrote (an exclude) is in neither the manifest nor the counts', async () => {
+test.skipIf(!hasCommand('rsync'))(`an entry the pre-link pass listed but rsync never wrote (an exclude) is in neither the manifest nor the counts${commandNote('rsync')}`, async () => {
   // The manifest's walk takes a walked directory's names from the pass's listing instead of
   // reading it: a listed name rsync filtered out must not become a manifest line or an entry.
   const dir = work.fresh('linkdest-mcov-');
