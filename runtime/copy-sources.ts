@@ -11,7 +11,7 @@
  * against as if the files were deleted. Fatal for the whole snapshot (thrown): a disk full
  * that pruning cannot cure, an interruption, and every source failed.
  */
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { RuntimeConfig } from './config.ts';
@@ -23,6 +23,7 @@ import { isRemoteSource, PARTIAL_SUFFIX, sourceSubdir } from './layout.ts';
 import { AclXattrUnsupportedError, copySource, DiskFullError, type CopyOutcome } from './engine/copy-source.ts';
 import { carryOverArgs, type RsyncFlags } from './engine/rsync-args.ts';
 import { runRsync } from './engine/run-rsync.ts';
+import { sumsAllowed, type TransferSums } from './engine/transfer-sums.ts';
 import type { DirListing } from './engine/dir-listing.ts';
 import { innerSources } from './nested-sources.ts';
 import { sourcesToStart } from './pull-schedule.ts';
@@ -46,6 +47,8 @@ export interface CopySourcesRequest {
   progress?: CopyProgress;
   /** Engine key of source i for the flags it was copied with (snapshot.ts). */
   engineKey: (i: number, f: Pick<RsyncFlags, 'acls' | 'xattrs'>) => string;
+  /** The hashes rsync prints of what it writes, for the manifest; only when this host's rsync has xxh128 (engine/transfer-sums.ts). */
+  sums?: TransferSums;
 }
 
 /** Told of each source `i` (its index in the config) and its copy directory `dest`. */
@@ -128,12 +131,16 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
     log.info(`${source.path}: copying`);
     await mkdir(dirname(dest), { recursive: true });
     let destDirty = req.resumed;
+    const remote = isRemoteSource(source.path);
+    const sums = req.sums && sumsAllowed({ remote, rsyncHasXxh128: true, extraArgs: cfg.rsync.extra_args }) ? req.sums : undefined;
     for (let attempt = 0; ; attempt++) {
+      // Only the last attempt's hashes stand.
+      sums?.forget(i);
       const used = { ...flags };
       const rsyncFlags: RsyncFlags = {
         ...used, oneFileSystem: source.one_file_system, excludes: [...cfg.exclude, ...source.exclude],
-        extraArgs: cfg.rsync.extra_args, rsh: source.rsh ?? cfg.rsync.rsh, remote: isRemoteSource(source.path),
-        nanoseconds: req.nanoseconds,
+        extraArgs: cfg.rsync.extra_args, rsh: source.rsh ?? cfg.rsync.rsh, remote,
+        nanoseconds: req.nanoseconds, sums: sums !== undefined,
         // A source pulled with linkdest's restricted key goes without -s: the forced command on
         // the source host must see the paths to check them (docs/pull.md).
         secludedArgs: req.secludedArgs && source.rsh === undefined, innerSources: innerSources(paths, i),
@@ -146,6 +153,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
           prev: prevName ? (sub ? join(dir, prevName, sub) : join(dir, prevName)) : undefined,
           prevStartedMs: samePrev ? req.prevMeta?.startedMs : undefined,
           onListed: attempt === 0 && req.progress ? (l) => req.progress!.listed(i, dest, l) : undefined,
+          sums: sums && (() => sums.sink(i, relative(partial, dest))),
         }, log);
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);
@@ -159,6 +167,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
         return;
       } catch (e) {
         destDirty = true;
+        sums?.forget(i);
         req.progress?.failed(i);
         if (e instanceof AclXattrUnsupportedError && attempt < 2) {
           const w = `${e.message}: copying without them (rsync.acls/xattrs dropped for this run)`;
@@ -230,6 +239,7 @@ async function carryOver(req: CopySourcesRequest, r: SourceResult, log: Logger):
   const before = req.prevMeta?.sourceResults?.find((x) => x.source === r.source);
   const kept = !prevHas ? undefined : before === undefined || before.status !== 'failed' ? req.prevName : before.kept;
   const empty = prevHas ? undefined : await mkdtemp(join(tmpdir(), 'linkdest-empty-'));
+  req.sums?.forget(i);
   try {
     await mkdir(dest, { recursive: true });
     const args = carryOverArgs({ acls: req.cfg.rsync.acls, xattrs: req.cfg.rsync.xattrs, innerSources: innerSources(paths, i) }, prev && prevHas ? prev : empty!, dest);

@@ -15,6 +15,7 @@ import type { RsyncFlags } from './engine/rsync-args.ts';
 import { deleteSnapshot, finishInterruptedDeletes, removeTree } from './prune.ts';
 import { spaceOf } from './space.ts';
 import { mtimePrecision } from './engine/mtime-precision.ts';
+import { localRsyncHasXxh128, TransferSums } from './engine/transfer-sums.ts';
 import { localSecludedArgs } from './engine/remote-args.ts';
 import { testPoint } from './test-points.ts';
 import { innerSources } from './nested-sources.ts';
@@ -114,6 +115,8 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   if (!precision.nanoseconds) {
     log.info(`${precision.reason}: rsync compares whole seconds, so a file rewritten with the same size within the second of its previous copy is linked to that copy`);
   }
+  // rsync's own hash of each file it writes, for the manifest (engine/transfer-sums.ts).
+  const sums = await localRsyncHasXxh128() ? new TransferSums() : undefined;
   const secluded = cfg.sources.some((s) => isRemoteSource(s.path)) ? await localSecludedArgs() : { ok: true };
   if (!secluded.ok) log.warn(`${secluded.reason}: paths of remote sources go through the source host's shell unprotected (no -s)`);
   const before = await spaceOf(dir);
@@ -130,7 +133,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
     (c?.prev === join(dir, prevName!, subOf(dest)) ? { sub: subOf(dest), listings: c.listings } : undefined);
   const gate = prevName
     ? new AheadGate(cfg.sources.length, (coverage, inFlight) => {
-      ahead = new MergeAhead(partial, join(dir, prevName), coverage, inFlight, tallyFor(cfg.sources.map((s) => ({ source: s.path }))), log, opts.signal);
+      ahead = new MergeAhead(partial, join(dir, prevName), coverage, inFlight, tallyFor(cfg.sources.map((s) => ({ source: s.path }))), log, opts.signal, sums);
     })
     : undefined;
   const progress: CopyProgress | undefined = gate && {
@@ -141,7 +144,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const copied = await copySources({
     cfg, dir, partial, name, prevName, prevMeta, resumed: Boolean(resumeFrom),
     nanoseconds: precision.nanoseconds, secludedArgs: secluded.ok, signal: opts.signal, onDiskFull: opts.onDiskFull,
-    engineKey: (i, f) => engineKey(cfg, i, f), progress,
+    engineKey: (i, f) => engineKey(cfg, i, f), progress, sums,
   }, log).catch(async (e: Error) => {
     await ahead?.stop(undefined);
     throw e;
@@ -163,7 +166,7 @@ export async function takeSnapshot(cfg: RuntimeConfig, log: Logger, opts: Snapsh
   const writer = await ahead?.stop(gate?.spoiled ? undefined : linked);
   const tally = writer ? ahead!.observer : tallyFor(copies);
   const coverage = prevName ? new Coverage(linked) : undefined;
-  const manifest = await (writer ? writer.finish(manifestLog, opts.signal) : writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally, coverage)).catch((e: Error) => {
+  const manifest = await (writer ? writer.finish(manifestLog, opts.signal) : writeManifest(partial, prevName ? join(dir, prevName) : undefined, manifestLog, opts.signal, tally, coverage, sums)).catch((e: Error) => {
     throw new LinkdestError(`cannot write the checksum manifest: ${e.message}; the partial ${name}${PARTIAL_SUFFIX} is kept and the next run resumes it`, { step: 'manifest', cause: e });
   });
   const after = await spaceOf(dir);

@@ -44,5 +44,5 @@ if (r.failed) {
   console.log(String((r.errorInstance as Error | undefined)?.message ?? r.errorInstance));
   process.exitCode = 1;
 } else {
-  console.log(`fuzz:engine: ${r.numRuns} cases passed, seed ${seed}, via ${values.via}, ${((Date.now() - started) / 1000).toFixed(0)} s${values.via === 'process' ? `; ${fuzzCounts.manifestLinked} manifests took pre-linked files' lines unstatted (${fuzzCounts.mergedAhead} merged while rsync ran), ${fuzzCounts.firstSplit} first copies ran as concurrent passes${values.remote ? `, ${fuzzCounts.remotePrelinked} remote copies pre-linked from the listing` : ''}` : ''}`);
+  console.log(`fuzz:engine: ${r.numRuns} cases passed, seed ${seed}, via ${values.via}, ${((Date.now() - started) / 1000).toFixed(0)} s${values.via === 'process' ? `; ${fuzzCounts.manifestLinked} manifests took pre-linked files' lines unstatted (${fuzzCounts.mergedAhead} merged while rsync ran), ${fuzzCounts.firstSplit} first copies ran as concurrent passes, ${fuzzCounts.hashedByRsync} manifests took rsync's hashes${values.remote ? `, ${fuzzCounts.remotePrelinked} remote copies pre-linked from the listing` : ''}` : ''}`);
 }

@@ -24,6 +24,7 @@ import type { DirListing } from './dir-listing.ts';
 import { remotePrelinkPass } from './remote-pass.ts';
 import { topListingHolds } from './remote-top-listing.ts';
 import { splitFirstPasses } from './split-passes.ts';
+import type { RunSums } from './transfer-sums.ts';
 
 export interface CopyRequest {
   /** `/Apps` or `host:/path` as configured. */
@@ -39,6 +40,8 @@ export interface CopyRequest {
   signal?: AbortSignal;
   /** A local pre-link pass is done and rsync starts on what it left: its listings (the manifest may merge ahead, manifest/ahead.ts). */
   onListed?: (listings: DirListing[]) => void;
+  /** With `flags.sums`: where each rsync run's hash lines go (transfer-sums.ts). */
+  sums?: () => RunSums;
 }
 
 /** One source's share of the snapshot's statistics (space used is measured for the whole snapshot). */
@@ -163,6 +166,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       for (const run of await runStage(stage, req, log)) {
         // A split pass's subtree gone since the survey: bare rsync's "vanished" (rsync-output.ts).
         const r = out.mode === 'split' ? { ...run, ...listedGoneAsVanished(run.code, run.stderr) } : run;
+        run.sums?.done(r.code, r.stderr);
         const verdict = judgeRsyncExit(r.code, r.stderr, req.source);
         if (verdict.kind === 'warning') out.warnings.push(verdict.message);
         const s = parseRsyncStats(r.stdout);
@@ -208,17 +212,18 @@ function failure(r: RsyncRun, req: CopyRequest): Error | undefined {
  * exited before this returns or throws: a retry (after pruning, without ACLs) never meets a
  * pass still writing.
  */
-async function runStage(stage: string[][], req: CopyRequest, log: Logger): Promise<RsyncRun[]> {
+async function runStage(stage: string[][], req: CopyRequest, log: Logger): Promise<(RsyncRun & { sums?: RunSums })[]> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   req.signal?.addEventListener('abort', onAbort, { once: true });
   let first: Error | undefined;
   try {
     const runs = await Promise.all(stage.map(async (args) => {
-      const r = await runRsync(args, log, stop.signal);
+      const sums = req.flags.sums ? req.sums?.() : undefined;
+      const r = await runRsync(args, log, stop.signal, sums);
       const e = req.signal?.aborted ? new Error(`${req.source}: interrupted`) : failure(r, req);
       if (e && !first) { first = e; stop.abort(); }
-      return r;
+      return { ...r, sums };
     }));
     if (first) throw first;
     return runs;

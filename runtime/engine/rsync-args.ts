@@ -4,6 +4,7 @@
  */
 import { remoteShellArgs } from './remote-args.ts';
 import { innerSourceFilters } from '../nested-sources.ts';
+import { sumsArgs } from './transfer-sums.ts';
 
 export interface RsyncFlags {
   acls: boolean;
@@ -19,11 +20,14 @@ export interface RsyncFlags {
   secludedArgs?: boolean;
   /** Other sources inside this one, relative to it: their directories only (runtime/nested-sources.ts). */
   innerSources?: string[];
+  /** rsync prints the xxh128 of each file it writes, for the manifest (transfer-sums.ts `sumsAllowed`). */
+  sums?: boolean;
 }
 
 export function baseArgs(f: RsyncFlags): string[] {
   return [
     '-aH', ...(f.acls ? ['-A'] : []), ...(f.xattrs ? ['-X'] : []), '--numeric-ids', '--stats',
+    ...(f.sums ? sumsArgs() : []),
     ...(f.nanoseconds ? ['--modify-window=-1'] : []),
     ...(f.oneFileSystem ? ['-x'] : []),
     ...(f.remote ? remoteShellArgs(f.rsh, f.secludedArgs !== false) : []),

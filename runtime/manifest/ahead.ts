@@ -8,7 +8,7 @@
 import type { Logger } from '../logger.ts';
 import { Coverage, type SourceCoverage } from './coverage.ts';
 import type { WalkObserver } from './walk.ts';
-import { ManifestWriter } from './write.ts';
+import { ManifestWriter, type KnownSums } from './write.ts';
 
 export class MergeAhead<O extends WalkObserver = WalkObserver> {
   private copyDone = false;
@@ -21,7 +21,7 @@ export class MergeAhead<O extends WalkObserver = WalkObserver> {
    * (ahead-gate.ts). `observer` sees the walk as `writeManifest`'s would (the census), so it
    * must be the one the run keeps.
    */
-  constructor(partial: string, prevDir: string, readonly sources: readonly SourceCoverage[], inFlight: (rel: string) => boolean, readonly observer: O, log: Logger, signal?: AbortSignal) {
+  constructor(partial: string, prevDir: string, readonly sources: readonly SourceCoverage[], inFlight: (rel: string) => boolean, readonly observer: O, log: Logger, signal?: AbortSignal, sums?: KnownSums) {
     const coverage = new Coverage(sources);
     // A copy's top must have a listing: else every entry of it is rsync's or read as usual, nothing to merge ahead.
     if (!sources.some((s) => coverage.listing(s.sub) !== undefined)) {
@@ -30,7 +30,7 @@ export class MergeAhead<O extends WalkObserver = WalkObserver> {
     }
     const quiet: Logger = { ...log, info: () => undefined };
     this.running = (async () => {
-      const w = await ManifestWriter.open(partial, prevDir, quiet, observer, coverage, { active: false, inFlight });
+      const w = await ManifestWriter.open(partial, prevDir, quiet, observer, coverage, { active: false, inFlight }, sums);
       this.writer = w;
       await w.speculate(() => this.copyDone, signal);
     })().catch(async () => {

@@ -38,8 +38,8 @@ export interface WalkedFile {
   pending?: 'listed' | 'read';
   /**
    * Not statted by the walk (option `lazy`): a regular file by its directory entry's type.
-   * The caller stats it when it needs the facts first, or has the hash pool read them from
-   * the open file (hash-pool.ts), and tells the observer.
+   * The caller stats it when it needs the facts first, or reads them from the open file
+   * with its hash (read-hashes.ts), and tells the observer.
    */
   lazy?: true;
 }

@@ -19,8 +19,8 @@ import type { Logger } from '../logger.ts';
 import { mergeAheadLines, mergeAheadStopped } from '../test-points.ts';
 import { comparePaths, comparePathTexts, encodePath, entryLine, headerLine, linePath, MANIFEST_FILE, parseEntry, parseLine, type ManifestEntry, type ManifestLine } from './format.ts';
 import { BLOCK, GzipMembers, packMember, STORED } from './gzip-members.ts';
-import { HASH_ALGORITHM } from './hash.ts';
-import { HashPool } from './hash-pool.ts';
+import { HASH_ALGORITHM, hashReady } from './hash.ts';
+import { ReadHashes } from './read-hashes.ts';
 import { openManifest } from './read.ts';
 import { lstat, lstatIfThere, relBytes, walkFiles, type WalkDeferral, type WalkedFile, type WalkObserver } from './walk.ts';
 import type { Coverage } from './coverage.ts';
@@ -32,6 +32,8 @@ export interface ManifestSummary {
   hashed: number;
   /** Files whose entry came from the previous manifest unread. */
   inherited: number;
+  /** Files whose hash rsync printed as it wrote them (engine/transfer-sums.ts): statted, not read. */
+  fromRsync?: number;
   /** Of those, files the pre-link pass linked: not even statted. */
   linked?: number;
   /** Files it could not read and so does not list (not root, no read permission): the first LEFT_OUT_NAMED, encoded as in the manifest. */
@@ -45,6 +47,12 @@ export interface ManifestSummary {
   alongsideMs?: number;
   /** Lines merged beside rsync. */
   alongsideLines?: number;
+}
+
+/** Hashes known without reading: rsync's, printed as it wrote each file (engine/transfer-sums.ts). */
+export interface KnownSums {
+  /** The hash of the file at `rel` (relative to the snapshot) if one stands for it at this size. */
+  get(rel: string | Buffer, size: bigint): string | undefined;
 }
 
 /** Text gathered before it goes to the compressor (gzip-members.ts: a block each). */
@@ -100,6 +108,7 @@ export class ManifestWriter {
   private files = 0;
   private walked = 0;
   private inherited = 0;
+  private fromRsync = 0;
   private linked = 0;
   private unreadable = 0;
   private firstUnreadable = '';
@@ -114,29 +123,37 @@ export class ManifestWriter {
   private heldLines = 0;
   private alongsideMs: number | undefined;
   private alongsideLines = 0;
-  private hasher: HashPool<Tag> | undefined;
+  private hasher: ReadHashes<Tag> | undefined;
+  /** Why this manifest hashes every file (no usable previous manifest), for the run's log. */
+  private note: string | undefined;
   private out: GzipMembers | undefined;
 
   /** `coverage` only with a usable previous manifest: a linked file takes its line from there. */
   private constructor(private readonly started: number, private readonly snapshotDir: string, private readonly usable: AsyncGenerator<ManifestLine[]> | undefined,
-    private readonly observer: WalkObserver | undefined, private readonly coverage: Coverage | undefined, private readonly deferral: WalkDeferral | undefined) {
+    private readonly observer: WalkObserver | undefined, private readonly coverage: Coverage | undefined, private readonly deferral: WalkDeferral | undefined,
+    private readonly sums: KnownSums | undefined) {
     this.walk = walkFiles(snapshotDir, SNAPSHOT_OWN_FILES, observer, coverage, { deferral, lazy: true });
   }
 
   /**
    * `coverage`: what the pre-link passes linked from `prevDir` (absent: every file is statted).
-   * `deferral`: for `speculate`, where rsync may still write.
+   * `deferral`: for `speculate`, where rsync may still write. `sums`: hashes rsync printed of
+   * what it wrote (engine/transfer-sums.ts), asked before a file is read.
    */
-  static async open(snapshotDir: string, prevDir: string | undefined, log: Logger, observer?: WalkObserver, coverage?: Coverage, deferral?: WalkDeferral): Promise<ManifestWriter> {
+  static async open(snapshotDir: string, prevDir: string | undefined, log: Logger, observer?: WalkObserver, coverage?: Coverage, deferral?: WalkDeferral, sums?: KnownSums): Promise<ManifestWriter> {
     const started = Date.now();
+    await hashReady(HASH_ALGORITHM);
     const prev = prevDir ? await openManifest(prevDir) : undefined;
-    if (prevDir && !prev) log.info(`the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot`);
+    // Said when the manifest is finished, by the run's logger (a merge ahead opens with a quiet one).
+    let note: string | undefined;
+    if (prevDir && !prev) note = 'the previous snapshot has no checksum manifest (made before manifests existed): hashing every file this once, like a first snapshot';
     const usable = prev?.algorithm === HASH_ALGORITHM ? prev.lines : undefined;
     if (prev && !usable) {
-      log.info(`the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`);
+      note = `the previous manifest uses ${prev.algorithm}, not ${HASH_ALGORITHM}: hashing every file this once`;
       await prev.lines.return(undefined);
     }
-    const w = new ManifestWriter(started, snapshotDir, usable, observer, usable ? coverage : undefined, deferral);
+    const w = new ManifestWriter(started, snapshotDir, usable, observer, usable ? coverage : undefined, deferral, sums);
+    w.note = note;
     w.p = await w.advance();
     return w;
   }
@@ -246,6 +263,7 @@ export class ManifestWriter {
 
   /** Writes the manifest: what `speculate` held, then the rest of the walk. */
   async finish(log: Logger, signal?: AbortSignal): Promise<ManifestSummary> {
+    if (this.note) log.info(this.note);
     // What the run waits for: from here after a merge ahead, else from the open.
     const t0 = this.alongsideMs !== undefined ? Date.now() : this.started;
     this.out = await GzipMembers.create(join(this.snapshotDir, MANIFEST_FILE));
@@ -275,7 +293,6 @@ export class ManifestWriter {
           await tick();
         }
       }
-      await hasher.drain();
       await this.flush();
       await this.out.close();
     } catch (e) {
@@ -286,21 +303,20 @@ export class ManifestWriter {
     }
     const { files, inherited, linked, unreadable } = this;
     if (unreadable > 0) log.warn(`checksum manifest: ${unreadable} file(s) could not be read and are not covered by verify, e.g. ${this.firstUnreadable}`);
-    log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${inherited} unchanged (hash taken from the previous manifest, ${linked} of them linked by the pre-link pass and not statted)${this.alongsideLines > 0 ? `; ${this.alongsideLines} lines merged while rsync ran` : ''}`);
+    log.info(`checksum manifest: ${files} files, ${hasher.files} read and hashed, ${this.fromRsync} hashed by rsync as it copied, ${inherited} unchanged (hash taken from the previous manifest, ${linked} of them linked by the pre-link pass and not statted)${this.alongsideLines > 0 ? `; ${this.alongsideLines} lines merged while rsync ran` : ''}`);
     return {
-      algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - t0,
+      algorithm: HASH_ALGORITHM, files, hashed: hasher.files, inherited, fromRsync: this.fromRsync, linked, bytesHashed: hasher.bytes, durationMs: Date.now() - t0,
       ...(this.alongsideMs !== undefined ? { alongsideMs: this.alongsideMs, alongsideLines: this.alongsideLines } : {}),
       ...(unreadable > 0 ? { leftOut: this.leftOut, leftOutCount: unreadable } : {}),
     };
   }
 
   /**
-   * The hash pool: entries come back from it in walk order, hashed on every core
-   * (hash-pool.ts); inherited lines go through it too, so they keep their place among the
-   * hashed ones.
+   * Where every line goes, in walk order (read-hashes.ts): files read and hashed, and those
+   * whose hash is known (the previous manifest's, rsync's), so they keep their place.
    */
-  private pool(): HashPool<Tag> {
-    return this.hasher ??= new HashPool<Tag>((e, r) => {
+  private pool(): ReadHashes<Tag> {
+    return this.hasher ??= new ReadHashes<Tag>((e, r) => {
       if ('unstatted' in e) {
         const f = e.unstatted;
         // Counted for the census whatever came of the read (an unreadable file is still there).
@@ -340,7 +356,6 @@ export class ManifestWriter {
   async close(): Promise<void> {
     this.held = [];
     this.walk.return(undefined);
-    await this.hasher?.close();
     await this.usable?.return(undefined);
   }
 
@@ -354,8 +369,8 @@ export class ManifestWriter {
   private take(f: WalkedFile, line: ManifestLine | undefined): Promise<void> | undefined {
     const hasher = this.hasher!;
     if (f.lazy) {
-      // Nothing to compare with: read, hashed and statted in one go, on a worker past the first files.
-      if (!line) return hasher.hash({ unstatted: f }, f.abs, undefined);
+      // Nothing to compare with and no hash from rsync: read, hashed and statted from the open file in one go.
+      if (!line && !this.sums) return hasher.hash({ unstatted: f }, f.abs);
       f.st = lstat(f.abs);
       this.observer?.file(f.dir, f.rel, f.st);
     }
@@ -379,7 +394,12 @@ export class ManifestWriter {
       this.inherited++;
       return hasher.known(entry, q.hash);
     }
-    return hasher.hash(entry, f.abs, Number(st.size));
+    const printed = st.isFile() ? this.sums?.get(f.rel, st.size) : undefined;
+    if (printed) {
+      this.fromRsync++;
+      return hasher.known(entry, printed);
+    }
+    return hasher.hash(entry, f.abs);
   }
 
   /** What the merge ahead left for after rsync: `f` and all beneath it, against PREV's `lines` at and under its path. */
@@ -412,7 +432,7 @@ export class ManifestWriter {
  * `observer` sees the walk of the new snapshot too (the census of the snapshot's checks).
  * `coverage`: what the pre-link passes linked from `prevDir` (absent: every file is statted).
  */
-export async function writeManifest(snapshotDir: string, prevDir: string | undefined, log: Logger, signal?: AbortSignal, observer?: WalkObserver, coverage?: Coverage): Promise<ManifestSummary> {
-  const w = await ManifestWriter.open(snapshotDir, prevDir, log, observer, coverage);
+export async function writeManifest(snapshotDir: string, prevDir: string | undefined, log: Logger, signal?: AbortSignal, observer?: WalkObserver, coverage?: Coverage, sums?: KnownSums): Promise<ManifestSummary> {
+  const w = await ManifestWriter.open(snapshotDir, prevDir, log, observer, coverage, undefined, sums);
   return w.finish(log, signal);
 }

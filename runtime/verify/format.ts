@@ -6,7 +6,7 @@ import type { DeepVerifyReport, Mismatch } from './deep.ts';
 
 export function formatMismatch(m: Mismatch): string[] {
   const lines = [`MISMATCH ${m.path} in ${m.snapshot}: ${m.problem}${m.inode ? ` (inode ${m.inode})` : ''}`];
-  if (m.actual) lines.push(`  expected sha256 ${m.expected}, read ${m.actual}`);
+  if (m.actual) lines.push(`  expected ${m.algorithm} ${m.expected}, read ${m.actual}`);
   if (m.sharedBy.length > 0) lines.push(`  the same damaged ${m.inode ? 'inode' : 'entry'} is in ${m.sharedBy.length} snapshot(s): ${m.sharedBy.join(', ')}`);
   if (!m.intactCopy) lines.push('  no intact copy in any snapshot');
   else lines.push(`  restore from ${m.intactCopy.snapshot}: ${m.intactCopy.file} (${m.intactCopy.sameContent ? 'same content, intact' : 'an older version of the file, intact'})`);

@@ -5,14 +5,18 @@
  * name the file, every snapshot sharing the inode and the newest intact copy; restored, 0.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
+import { hashedSplit } from './support/rsync-hashes.ts';
 import { backup } from '../../../runtime/backup.ts';
 import { readMetadata } from '../../../runtime/layout.ts';
 import { openManifest } from '../../../runtime/manifest/read.ts';
+import { entryLine, headerLine, MANIFEST_FILE } from '../../../runtime/manifest/format.ts';
 import { isRoot, rootNote } from '../../support/needs.ts';
 import { memoryLogger } from '../runtime-periphery/support/memory-logger.ts';
 import { runConfig } from './support/run-config.ts';
@@ -60,16 +64,16 @@ describe.skipIf(!isRoot || !existsSync(bundle))(`checksum manifests and verify -
       const total = 203;
 
       const s1 = await snap();
-      expect((await readMetadata(join(set, s1)))?.manifest).toMatchObject({ files: total, hashed: total, inherited: 0 });
+      expect((await readMetadata(join(set, s1)))?.manifest).toMatchObject({ files: total, ...hashedSplit(total), inherited: 0 });
       writeFileSync(join(src, 'doc.txt'), 'version 2\n'.repeat(100));
       writeFileSync(join(src, 'many', 'f7'), 'changed\n');
       const s2 = await snap();
-      // 2 of 203 changed (1 %): exactly those two were read.
-      expect((await readMetadata(join(set, s2)))?.manifest).toMatchObject({ files: total, hashed: 2, inherited: total - 2 });
+      // 2 of 203 changed (1 %): exactly those two were hashed (by rsync as it wrote them).
+      expect((await readMetadata(join(set, s2)))?.manifest).toMatchObject({ files: total, ...hashedSplit(2), inherited: total - 2 });
       // Touched, not changed: copied anew (new inode), same content.
       execFileSync('touch', [join(src, 'same.txt')]);
       const s3 = await snap();
-      expect((await readMetadata(join(set, s3)))?.manifest).toMatchObject({ files: total, hashed: 1, inherited: total - 1 });
+      expect((await readMetadata(join(set, s3)))?.manifest).toMatchObject({ files: total, ...hashedSplit(1), inherited: total - 1 });
       const entries = [];
       for await (const e of (await openManifest(join(set, s3)))!.entries) entries.push(e);
       expect(entries.map((e) => e.path.toString('latin1'))).toContain(`${src.slice(1)}/caf\xe9\nx`);
@@ -110,6 +114,58 @@ describe.skipIf(!isRoot || !existsSync(bundle))(`checksum manifests and verify -
       const after = await verify('--all');
       expect(after.exitCode, after.stdout).toBe(0);
       expect(after.stdout).toContain('no mismatch');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      await disk.remove();
+    }
+  }, 120_000);
+
+  // Snapshots made before xxh128 carry SHA-256 manifests: they stay verifiable beside the new
+  // ones (an inode shared across the two is read once for each hash), and the first run after
+  // one hashes every file once (what rsync wrote, rsync hashed).
+  test('a set whose older snapshot has a SHA-256 manifest: the next run hashes everything once, verify --deep checks both', async () => {
+    const disk = await makeSmallExt4({ mib: 64 });
+    const work = mkdtempSync(join(tmpdir(), 'linkdest-verify-mixed-'));
+    try {
+      const src = join(work, 'src');
+      mkdirSync(join(src, 'many'), { recursive: true });
+      for (let i = 0; i < 50; i++) writeFileSync(join(src, 'many', `f${i}`), `file ${i}\n`.repeat(20 + i));
+      writeFileSync(join(src, 'same.txt'), 'the same content all along\n'.repeat(100));
+      writeFileSync(join(src, 'doc.txt'), 'version 1\n'.repeat(100));
+      const cfg = runConfig(work, disk.mnt, [src]);
+      const cfgFile = join(work, 'linkdest.json');
+      writeFileSync(cfgFile, JSON.stringify(cfg));
+      const set = join(disk.mnt, 'set');
+      const total = 52;
+      const s1 = base((await backup(cfg, memoryLogger())).snapshot!);
+      // s1 as an older linkdest wrote it: the same lines with SHA-256 hashes.
+      const old = [headerLine('sha256')];
+      for await (const e of (await openManifest(join(set, s1)))!.entries) {
+        old.push(entryLine({ ...e, hash: createHash('sha256').update(readFileSync(Buffer.concat([Buffer.from(`${join(set, s1)}/`), e.path]))).digest('hex') }));
+      }
+      writeFileSync(join(set, s1, MANIFEST_FILE), gzipSync(old.join('')));
+
+      await new Promise((r) => setTimeout(r, 1100));
+      writeFileSync(join(src, 'doc.txt'), 'version 2\n'.repeat(100));
+      const log = memoryLogger();
+      const o = await backup(cfg, log);
+      expect(o.errors).toEqual([]);
+      const s2 = base(o.snapshot!);
+      expect(log.text()).toContain('the previous manifest uses sha256, not xxh128: hashing every file this once');
+      expect((await readMetadata(join(set, s2)))?.manifest).toMatchObject({ algorithm: 'xxh128', files: total, ...hashedSplit(1, total - 1), inherited: 0 });
+
+      const verify = (...args: string[]) => execa(process.execPath, [bundle, '--config', cfgFile, 'verify', '--deep', ...args], { reject: false });
+      const clean = JSON.parse((await verify('--all', '--json')).stdout) as { deep: { mismatches: unknown[]; inodesRead: number } };
+      expect(clean.deep.mismatches).toEqual([]);
+      // Every inode of each snapshot read for its own hash: the 51 shared ones twice.
+      expect(clean.deep.inodesRead).toBe(2 * total);
+
+      const rel = src.slice(1);
+      flipByte(join(set, s2, rel, 'same.txt'), 10);
+      const bad = await verify('--all');
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stdout).toContain(`MISMATCH ${rel}/same.txt in ${s2}: content differs from the manifest`);
+      expect(bad.stdout).toContain(`the same damaged inode is in 2 snapshot(s): ${s2}, ${s1}`);
     } finally {
       rmSync(work, { recursive: true, force: true });
       await disk.remove();

@@ -19,7 +19,10 @@ describe.skipIf(!isRoot || !hasCommand('setfacl') || !hasCommand('setfattr'))(`e
   test(`${CASES} generated cases, seed ${SEED}: I1-I6 hold`, async () => {
     const before = fuzzCounts.manifestLinked;
     const aheadBefore = fuzzCounts.mergedAhead;
+    const rsyncBefore = fuzzCounts.hashedByRsync;
     await fc.assert(engineProperty(), { numRuns: CASES, seed: SEED, endOnFailure: false });
+    // And most manifests took the hashes of what rsync wrote from rsync (engine/transfer-sums.ts): I5 checked them against the bytes.
+    expect(fuzzCounts.hashedByRsync - rsyncBefore).toBeGreaterThanOrEqual(Math.ceil(CASES / 4));
     // I5 proved something only if manifests did take lines for pre-linked files unstatted.
     expect(fuzzCounts.manifestLinked - before).toBeGreaterThanOrEqual(Math.ceil(CASES / 40));
     // And some of those merged beside rsync (manifest/ahead.ts): I5 and I6 covered that path too.

@@ -22,6 +22,8 @@ describe('rsync argv per pass', () => {
       ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--delete', '--delete-excluded', '/Apps/', '/b/new/']],
     ['nanosecond mtimes where host and disk allow', fullMirrorArgs(flags({ nanoseconds: true }), '/Apps', '/b/new', '/b/old'),
       ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--modify-window=-1', '--delete', '--delete-excluded', '--link-dest=/b/old', '/Apps/', '/b/new/']],
+    ['rsync prints its xxh128 of each file it writes, before extra_args', fullMirrorArgs(flags({ sums: true, extraArgs: ['-z'] }), '/Apps', '/b/new', undefined),
+      ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--checksum-choice=xxh128', '--out-format=linkdest-sum %C %l %n', '-z', '--delete', '--delete-excluded', '/Apps/', '/b/new/']],
     ['listed, recursive (new directories)', listedArgs(flags({ excludes: ['*.tmp'] }), '/Apps', '/b/new', '/b/old', '/t/new', true),
       ['-aH', '-A', '-X', '--numeric-ids', '--stats', '--exclude=*.tmp', '-r', '--files-from=/t/new', '--from0', '--link-dest=/b/old', '/Apps/', '/b/new/']],
     ['the top directory alone: its children excluded before any user rule', rootDirArgs(flags({ excludes: ['cache/'], extraArgs: ['--include=keep'] }), '/Apps', '/b/new'),

@@ -14,7 +14,8 @@
  *   I5 the new snapshot's checksum manifest, whose lines for pre-linked files come from the
  *      previous manifest unstatted (manifest/coverage.ts), equals line for line what a full
  *      walk of the snapshot finds: every regular file, its size, mtime, inode and a fresh
- *      sha256 of its bytes (issue 13).
+ *      hash of its bytes (issue 13) in the manifest's algorithm: xxh128, which rsync printed
+ *      for the files it wrote (engine/transfer-sums.ts) and hash-wasm computes here.
  * A case runs the engine in this process (`backup()`, fast, and the only way to make a
  * directory vanish in the middle of the walk) or as a user runs it: the built bundle,
  * `linkdest-runtime --config FILE run`, lock, guard and all (`--via bundle`).
@@ -23,6 +24,7 @@
  */
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
+import { createXXHash128 } from 'hash-wasm';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   appendFileSync, chmodSync, copyFileSync, chownSync, closeSync, lchownSync, openSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync,
@@ -277,7 +279,7 @@ const shared = (a: Map<string, Described>, b: Map<string, Described>): string[] 
 const strip = (t: Map<string, Described>): Record<string, Omit<Described, 'ino'>> => Object.fromEntries([...t].map(([k, { ino: _i, ...rest }]) => [k, rest]));
 
 /** How many cases' second run pre-linked at least one file of a remote source from its listing (in this process only). */
-export const fuzzCounts = { remotePrelinked: 0, manifestLinked: 0, firstSplit: 0, mergedAhead: 0 };
+export const fuzzCounts = { remotePrelinked: 0, manifestLinked: 0, firstSplit: 0, mergedAhead: 0, hashedByRsync: 0 };
 const newestSnapshot = (set: string): string => readdirSync(set).filter((n) => /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/.test(n)).sort().pop()!;
 
 export function workBase(): string {
@@ -408,7 +410,7 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
     sameAsBare('the first snapshot', join(work, 'ref0'), prevSnap);
     rmSync(join(work, 'ref0'), { recursive: true, force: true });
   }
-  // I5/I6 for the first snapshot: every file read, hashed and statted by the hash pool (hash-pool.ts).
+  // I5/I6 for the first snapshot: every file hashed by rsync as it wrote it (engine/transfer-sums.ts) or read back.
   const firstManifest = await manifestProblem(prevSnap);
   if (firstManifest) throw new Error(`I5: the first snapshot: ${firstManifest}`);
   const firstCensus = await censusProblem(prevSnap, sources.map((x) => x.path));
@@ -463,6 +465,7 @@ async function runCaseIn(work: string, c: FuzzCase, runner: Runner): Promise<voi
   if (problem) throw new Error(`I5: ${problem}`);
   if (/[1-9]\d* of them linked by the pre-link pass and not statted/.test(runLog.text())) fuzzCounts.manifestLinked++;
   if (/lines merged while rsync ran/.test(runLog.text())) fuzzCounts.mergedAhead++;
+  if (/, [1-9]\d* hashed by rsync as it copied/.test(runLog.text())) fuzzCounts.hashedByRsync++;
   // I6: the census the checks judge by (counted on the manifest's walk, partly while rsync
   // ran: manifest/ahead.ts) equals a walk of its own.
   const problemCensus = await censusProblem(snap, sources.map((x) => x.path));
@@ -489,12 +492,14 @@ export async function censusProblem(snap: string, paths: string[]): Promise<stri
 export async function manifestProblem(snap: string): Promise<string | undefined> {
   const m = await openManifest(snap);
   if (!m) return 'the snapshot has no manifest';
+  if (m.algorithm !== 'xxh128') return `the manifest's hash is ${m.algorithm}, not xxh128`;
+  const xxh = await createXXHash128();
   const written: string[] = [];
   for await (const e of m.entries) written.push(entryLine(e));
   const truth: string[] = [];
   for (const f of walkFiles(snap, SNAPSHOT_OWN_FILES)) {
     const st = f.st!;
-    const hash = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
+    const hash = xxh.init().update(readFileSync(f.abs)).digest('hex');
     truth.push(entryLine({ hash, size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, path: relBytes(f.rel) }));
   }
   for (let i = 0; i < Math.max(written.length, truth.length); i++) {

@@ -1,0 +1,133 @@
+/**
+ * The hashes rsync computes anyway. To check a transfer, rsync hashes every file it writes
+ * (the whole file, as sent and as written: sender and receiver compare) and, asked with
+ * `--out-format`'s `%C`, prints that hash. With `--checksum-choice=xxh128` it is the
+ * manifest's own hash (manifest/hash.ts), so the manifest takes a copied file's line from
+ * here instead of reading the file back: a first snapshot's manifest no longer reads every
+ * byte the copy just wrote.
+ *
+ * Used only where the hash is certainly the file's (`sumsAllowed`): a local source (both ends
+ * are this host's rsync; a source host's rsync may predate xxh128), this host's rsync lists
+ * xxh128, and `rsync.extra_args` does not choose another checksum or output format. A hash
+ * is taken only for a path rsync printed it for, whose size is the size printed, from a run
+ * that ended without errors (rsync prints the line before it renames the file into place, so
+ * a rename that failed, or a transfer that failed its check twice, leaves another file
+ * there: `runLeavesSums`). A source's hashes are forgotten when it is copied again (a retry, a carried
+ * over copy): only the last attempt's stand. At most MAX_SUMS paths are kept (about 150 bytes
+ * each); past that, files are read back as before. A missing hash costs a read, never a
+ * wrong line.
+ */
+/** A line of ours among rsync's stdout (--stats lines never start so). */
+export const SUM_PREFIX = 'linkdest-sum ';
+export const SUM_OUT_FORMAT = `${SUM_PREFIX}%C %l %n`;
+export const MAX_SUMS = 400_000;
+
+/** The options that give the hashes; after baseArgs's own, before extra_args (which sumsAllowed vetted). */
+export const sumsArgs = (): string[] => ['--checksum-choice=xxh128', `--out-format=${SUM_OUT_FORMAT}`];
+
+import { run } from '../exec.ts';
+
+/** This host's rsync, asked once per run. */
+export async function localRsyncHasXxh128(): Promise<boolean> {
+  const v = await run(['rsync', '--version']);
+  return v.code === 0 && rsyncHasXxh128(v.stdout);
+}
+
+/** Does `rsync --version` list xxh128 among its checksums (rsync >= 3.2.0 built with xxhash)? */
+export function rsyncHasXxh128(versionText: string): boolean {
+  const m = /^Checksum list:\s*\n\s*(.+)$/m.exec(versionText);
+  return m !== null && m[1]!.split(/[\s()]+/).includes('xxh128');
+}
+
+/** Options in extra_args after which %C is not the xxh128 of the file, or our lines are not ours. */
+// --8-bit-output: names would come unescaped, in bytes that are not text, on stdout and stderr.
+const FOREIGN = /^(--checksum-choice|--cc|--out-format|--itemize-changes|--checksum-seed|--log-format|--8-bit-output)(=|$)/;
+export function sumsAllowed(o: { remote: boolean; rsyncHasXxh128: boolean; extraArgs: readonly string[] }): boolean {
+  if (o.remote || !o.rsyncHasXxh128) return false;
+  return !o.extraArgs.some((a) => FOREIGN.test(a) || /^-[^-]*[i8]/.test(a));
+}
+
+/** rsync's escape of a byte in printed names: `\#ooo` (octal); every other character is its own byte (latin1). */
+export function unescapeRsyncName(s: string): string {
+  return s.replace(/\\#([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** One of our stdout lines: name (bytes as latin1, relative to the copy's top), hash, size; undefined for lines without a hash (directories, links, deletions). */
+export function parseSumLine(line: string): { name: string; hash: string; size: bigint } | undefined {
+  const m = /^linkdest-sum ([0-9a-f]{32}) ([\d,.]+) (.+)$/.exec(line);
+  if (!m) return undefined;
+  return { name: unescapeRsyncName(m[3]!), hash: m[1]!, size: BigInt(m[2]!.replace(/[,.]/g, '')) };
+}
+
+const latin1 = (rel: string | Buffer): string => (typeof rel === 'string' ? Buffer.from(rel).toString('latin1') : rel.toString('latin1'));
+
+/** The hashes of one run, by path relative to the snapshot (bytes as latin1). */
+export class TransferSums {
+  private readonly sums = new Map<string, { hash: string; size: bigint; source: number; run: number }>();
+  private runs = 0;
+  /** Paths past MAX_SUMS not kept (a figure for the log and the bench). */
+  dropped = 0;
+
+  /** A sink for one rsync run of source `source`, whose copy lies at `sub` in the snapshot ('' = its root). */
+  sink(source: number, sub: string): RunSums {
+    return new RunSums(this, source, this.runs++, sub === '' ? '' : latin1(`${sub}/`));
+  }
+
+  /** Source `source` failed, is copied again, or is carried over: its hashes so far no longer stand. */
+  forget(source: number): void {
+    for (const [k, v] of this.sums) if (v.source === source) this.sums.delete(k);
+  }
+
+  /** @internal RunSums's: a run that ended in errors keeps none. */
+  forgetRun(run: number): void {
+    for (const [k, v] of this.sums) if (v.run === run) this.sums.delete(k);
+  }
+
+  get size(): number { return this.sums.size; }
+
+  /** The manifest's question (manifest/write.ts `KnownSums`): the hash printed for this path of the snapshot, if it stands and the size is the one printed. */
+  get(rel: string | Buffer, size: bigint): string | undefined {
+    const s = this.sums.get(latin1(rel));
+    return s && s.size === size ? s.hash : undefined;
+  }
+
+  /** @internal RunSums's */
+  put(key: string, hash: string, size: bigint, source: number, run: number): void {
+    if (this.sums.size >= MAX_SUMS && !this.sums.has(key)) { this.dropped++; return; }
+    this.sums.set(key, { hash, size, source, run });
+  }
+
+  /** @internal RunSums's */
+  drop(key: string): void {
+    this.sums.delete(key);
+  }
+}
+
+/** A run's stderr that leaves its printed hashes standing: nothing, or only files vanished before they were read. */
+export function runLeavesSums(code: number, stderr: string): boolean {
+  if (code !== 0 && code !== 24) return false;
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.every((l) => /^file has vanished: /.test(l) || /^rsync warning: some files vanished/.test(l) || /^WARNING: .+ failed verification -- update /.test(l));
+}
+
+/**
+ * One rsync run's lines. `done` with its exit: a clean run's hashes stand, but for a file
+ * whose first transfer failed its check (rsync then sent it again and printed a second
+ * line; read back to be sure); a run that ended otherwise keeps none.
+ */
+export class RunSums {
+  constructor(private readonly all: TransferSums, private readonly source: number, private readonly run: number, private readonly prefix: string) {}
+
+  /** A line of stdout: true when it was ours (kept out of the --stats text). */
+  line(l: string): boolean {
+    if (!l.startsWith(SUM_PREFIX)) return false;
+    const s = parseSumLine(l);
+    if (s) this.all.put(this.prefix + s.name, s.hash, s.size, this.source, this.run);
+    return true;
+  }
+
+  done(code: number, stderr: string): void {
+    if (!runLeavesSums(code, stderr)) { this.all.forgetRun(this.run); return; }
+    for (const m of stderr.matchAll(/^WARNING: (.+) failed verification -- update /gm)) this.all.drop(this.prefix + unescapeRsyncName(m[1]!));
+  }
+}
