@@ -13,14 +13,14 @@
  * that ended without errors (rsync prints the line before it renames the file into place, so
  * a rename that failed, or a transfer that failed its check twice, leaves another file
  * there: `runLeavesSums`). A source's hashes are forgotten when it is copied again (a retry, a carried
- * over copy): only the last attempt's stand. At most MAX_SUMS paths are kept (about 150 bytes
+ * over copy): only the last attempt's stand. At most MAX_SUMS paths are kept (about 80 bytes
  * each); past that, files are read back as before. A missing hash costs a read, never a
  * wrong line.
  */
 /** A line of ours among rsync's stdout (--stats lines never start so). */
 export const SUM_PREFIX = 'linkdest-sum ';
 export const SUM_OUT_FORMAT = `${SUM_PREFIX}%C %l %n`;
-export const MAX_SUMS = 400_000;
+export const MAX_SUMS = 500_000;
 
 /** The options that give the hashes; after baseArgs's own, before extra_args (which sumsAllowed vetted). */
 export const sumsArgs = (): string[] => ['--checksum-choice=xxh128', `--out-format=${SUM_OUT_FORMAT}`];
@@ -61,47 +61,88 @@ export function parseSumLine(line: string): { name: string; hash: string; size: 
 
 const latin1 = (rel: string | Buffer): string => (typeof rel === 'string' ? Buffer.from(rel).toString('latin1') : rel.toString('latin1'));
 
-/** The hashes of one run, by path relative to the snapshot (bytes as latin1). */
+/** A record: the hash's 16 bytes, the size (u64), the rsync run (u32); slabs of 32,768. */
+const RECORD = 32;
+const SLAB_RECORDS = 1 << 15;
+
+/** One source's hashes: its copy's place in the snapshot, names under it -> record. */
+interface SourceSums { prefix: string; names: Map<string, number>; slabs: Buffer[]; records: number }
+
+/**
+ * The hashes of one run, per source, by name relative to the source's copy (bytes as
+ * latin1). Compact, since a first snapshot prints a line per file: a name's key and a
+ * 32-byte record, about 80 bytes a file (measured: 78; 317 with an object per file).
+ */
 export class TransferSums {
-  private readonly sums = new Map<string, { hash: string; size: bigint; source: number; run: number }>();
+  private readonly sources = new Map<number, SourceSums>();
   private runs = 0;
+  private records = 0;
   /** Paths past MAX_SUMS not kept (a figure for the log and the bench). */
   dropped = 0;
 
   /** A sink for one rsync run of source `source`, whose copy lies at `sub` in the snapshot ('' = its root). */
   sink(source: number, sub: string): RunSums {
-    return new RunSums(this, source, this.runs++, sub === '' ? '' : latin1(`${sub}/`));
+    const prefix = sub === '' ? '' : latin1(`${sub}/`);
+    if (this.sources.get(source)?.prefix !== prefix) this.sources.set(source, { prefix, names: new Map(), slabs: [], records: 0 });
+    return new RunSums(this, source, this.runs++);
   }
 
   /** Source `source` failed, is copied again, or is carried over: its hashes so far no longer stand. */
   forget(source: number): void {
-    for (const [k, v] of this.sums) if (v.source === source) this.sums.delete(k);
+    const s = this.sources.get(source);
+    if (!s) return;
+    this.records -= s.records;
+    this.sources.delete(source);
   }
 
   /** @internal RunSums's: a run that ended in errors keeps none. */
-  forgetRun(run: number): void {
-    for (const [k, v] of this.sums) if (v.run === run) this.sums.delete(k);
+  forgetRun(source: number, run: number): void {
+    const s = this.sources.get(source);
+    if (!s) return;
+    for (const [k, r] of s.names) if (slabOf(s, r).readUInt32LE(offsetOf(r) + 24) === run) s.names.delete(k);
   }
 
-  get size(): number { return this.sums.size; }
+  get size(): number { let n = 0; for (const s of this.sources.values()) n += s.names.size; return n; }
 
   /** The manifest's question (manifest/write.ts `KnownSums`): the hash printed for this path of the snapshot, if it stands and the size is the one printed. */
   get(rel: string | Buffer, size: bigint): string | undefined {
-    const s = this.sums.get(latin1(rel));
-    return s && s.size === size ? s.hash : undefined;
+    const key = latin1(rel);
+    // The deepest copy holding the path: an inner source's files are not its outer source's.
+    let best: SourceSums | undefined;
+    for (const s of this.sources.values()) if (key.startsWith(s.prefix) && (!best || s.prefix.length > best.prefix.length)) best = s;
+    const r = best?.names.get(key.slice(best.prefix.length));
+    if (r === undefined) return undefined;
+    const slab = slabOf(best!, r);
+    const at = offsetOf(r);
+    return slab.readBigUInt64LE(at + 16) === size ? slab.toString('hex', at, at + 16) : undefined;
   }
 
   /** @internal RunSums's */
-  put(key: string, hash: string, size: bigint, source: number, run: number): void {
-    if (this.sums.size >= MAX_SUMS && !this.sums.has(key)) { this.dropped++; return; }
-    this.sums.set(key, { hash, size, source, run });
+  put(source: number, name: string, hash: string, size: bigint, run: number): void {
+    const s = this.sources.get(source)!;
+    let r = s.names.get(name);
+    if (r === undefined) {
+      if (this.records >= MAX_SUMS) { this.dropped++; return; }
+      r = s.records++;
+      this.records++;
+      if (r % SLAB_RECORDS === 0) s.slabs.push(Buffer.alloc(SLAB_RECORDS * RECORD));
+      s.names.set(name, r);
+    }
+    const slab = slabOf(s, r);
+    const at = offsetOf(r);
+    slab.write(hash, at, 16, 'hex');
+    slab.writeBigUInt64LE(size, at + 16);
+    slab.writeUInt32LE(run, at + 24);
   }
 
   /** @internal RunSums's */
-  drop(key: string): void {
-    this.sums.delete(key);
+  drop(source: number, name: string): void {
+    this.sources.get(source)?.names.delete(name);
   }
 }
+
+const slabOf = (s: SourceSums, r: number): Buffer => s.slabs[Math.floor(r / SLAB_RECORDS)]!;
+const offsetOf = (r: number): number => (r % SLAB_RECORDS) * RECORD;
 
 /** A run's stderr that leaves its printed hashes standing: nothing, or only files vanished before they were read. */
 export function runLeavesSums(code: number, stderr: string): boolean {
@@ -116,18 +157,19 @@ export function runLeavesSums(code: number, stderr: string): boolean {
  * line; read back to be sure); a run that ended otherwise keeps none.
  */
 export class RunSums {
-  constructor(private readonly all: TransferSums, private readonly source: number, private readonly run: number, private readonly prefix: string) {}
+  constructor(private readonly all: TransferSums, private readonly source: number, private readonly run: number) {}
 
   /** A line of stdout: true when it was ours (kept out of the --stats text). */
   line(l: string): boolean {
     if (!l.startsWith(SUM_PREFIX)) return false;
     const s = parseSumLine(l);
-    if (s) this.all.put(this.prefix + s.name, s.hash, s.size, this.source, this.run);
+    // A fresh string: a regexp's capture is a slice that keeps the whole line alive.
+    if (s) this.all.put(this.source, Buffer.from(s.name, 'latin1').toString('latin1'), s.hash, s.size, this.run);
     return true;
   }
 
   done(code: number, stderr: string): void {
-    if (!runLeavesSums(code, stderr)) { this.all.forgetRun(this.run); return; }
-    for (const m of stderr.matchAll(/^WARNING: (.+) failed verification -- update /gm)) this.all.drop(this.prefix + unescapeRsyncName(m[1]!));
+    if (!runLeavesSums(code, stderr)) { this.all.forgetRun(this.source, this.run); return; }
+    for (const m of stderr.matchAll(/^WARNING: (.+) failed verification -- update /gm)) this.all.drop(this.source, unescapeRsyncName(m[1]!));
   }
 }
