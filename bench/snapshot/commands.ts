@@ -15,7 +15,9 @@
  * (the first-snapshot rounds take a comma-separated list; the incremental ones its first).
  * BENCH_ROUNDS=0 runs only the first-snapshot rounds (no incremental setup).
  * BENCH_FULL_ROUNDS (default 3; 0 skips them) for the first-snapshot rows; BENCH_DIR picks where
- * the loop image goes. A run ends with a syncfs before its commit rename; bare rsync does
+ * the loop image goes. BENCH_MEMORY_MB=400 runs every command in a memory cgroup that size,
+ * caches dropped before each, the loop device in direct I/O: a tree larger than memory, where
+ * what a run reads back comes from the disk (memory-cage.ts). A run ends with a syncfs before its commit rename; bare rsync does
  * not, so the `sync --file-system` right after each bare rsync is timed apart, and the
  * ratios are given against bare rsync alone and against bare rsync + that sync.
  */
@@ -27,6 +29,7 @@ import { parseRuntimeConfig } from '../../runtime/config.ts';
 import { switchLatest } from '../../runtime/layout.ts';
 import { generate, median, mutate } from './tree.ts';
 import { mountLoopExt4 } from './loop-fs.ts';
+import { memoryCage } from './memory-cage.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -45,10 +48,12 @@ const runtime = join(root, 'dist/linkdest-runtime.mjs');
 const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'linkdest-bench-cmd-'));
 // Room for the tree, three previous snapshots and the full-copy rounds; small files for 1M.
 const big = FILES > 200_000;
-const fs = mountLoopExt4(work, Math.max(8, Math.ceil(FILES / 50_000) * (big ? 1 : 4) + 4), Math.max(1 << 20, FILES * 6));
+const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? 0);
+const cage = MEMORY_MB > 0 ? memoryCage(MEMORY_MB) : undefined;
+const fs = mountLoopExt4(work, Math.max(8, Math.ceil(FILES / 50_000) * (big ? 1 : 4) + 4), Math.max(1 << 20, FILES * 6), cage !== undefined);
 const mnt = fs.mnt;
 let closed = false;
-const cleanUp = (): void => { if (closed) return; closed = true; fs.close(); rmSync(work, { recursive: true, force: true }); };
+const cleanUp = (): void => { if (closed) return; closed = true; fs.close(); cage?.close(); rmSync(work, { recursive: true, force: true }); };
 process.on('exit', cleanUp);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 const src = join(mnt, 'src');
@@ -70,10 +75,11 @@ function syncTime(dir: string): Timing {
 }
 function timedOnce(argv: string[], okCodes: number[]): Promise<Timing> {
   execFileSync('sync');
+  cage?.coldCache();
   const rssFile = join(work, 'rss');
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...(cage ? cage.wrap(argv) : argv)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
     child.on('close', (code) => {
@@ -178,7 +184,7 @@ if (FULL) {
 }
 
 const med = (k: string): number => median(rows[k]!.map((x) => x.s));
-console.log(`\n${ROUNDS} incremental rounds, ${FULL_ROUNDS} first-snapshot rounds, order rotating; load average during the runs ${Math.min(...load).toFixed(1)}-${Math.max(...load).toFixed(1)} (2 cores, shared)`);
+console.log(`\n${ROUNDS} incremental rounds, ${FULL_ROUNDS} first-snapshot rounds, order rotating; load average during the runs ${Math.min(...load).toFixed(1)}-${Math.max(...load).toFixed(1)} (2 cores, shared)${cage ? `; every command in a ${MEMORY_MB} MiB memory cgroup, caches dropped before it, loop device in direct I/O` : ''}`);
 console.log('| command | median s | runs s | peak RSS MB (median) |\n|---|---|---|---|');
 for (const [k, xs] of Object.entries(rows)) console.log(`| ${k} | ${med(k).toFixed(2)} | ${xs.map((x) => x.s.toFixed(2)).join(', ')} | ${median(xs.map((x) => x.rssMb)).toFixed(0)} |`);
 const ratio = (a: string, b: string): string => `${(med(a) / med(b)).toFixed(2)}x`;
