@@ -13,10 +13,13 @@
  * that ended without errors (rsync prints the line before it renames the file into place, so
  * a rename that failed, or a transfer that failed its check twice, leaves another file
  * there: `runLeavesSums`). A source's hashes are forgotten when it is copied again (a retry, a carried
- * over copy): only the last attempt's stand. At most MAX_SUMS paths are kept (about 80 bytes
- * each); past that, files are read back as before. A missing hash costs a read, never a
+ * over copy): only the last attempt's stand. At most MAX_SUMS paths are kept (about 100 bytes
+ * of peak RSS each); past that, files are read back as before. A missing hash costs a read, never a
  * wrong line.
  */
+import { run } from '../exec.ts';
+import { NameTable } from './name-table.ts';
+
 /** A line of ours among rsync's stdout (--stats lines never start so). */
 export const SUM_PREFIX = 'linkdest-sum ';
 export const SUM_OUT_FORMAT = `${SUM_PREFIX}%C %l %n`;
@@ -24,8 +27,6 @@ export const MAX_SUMS = 500_000;
 
 /** The options that give the hashes; after baseArgs's own, before extra_args (which sumsAllowed vetted). */
 export const sumsArgs = (): string[] => ['--checksum-choice=xxh128', `--out-format=${SUM_OUT_FORMAT}`];
-
-import { run } from '../exec.ts';
 
 /** This host's rsync, asked once per run. */
 export async function localRsyncHasXxh128(): Promise<boolean> {
@@ -66,12 +67,14 @@ const RECORD = 32;
 const SLAB_RECORDS = 1 << 15;
 
 /** One source's hashes: its copy's place in the snapshot, names under it -> record. */
-interface SourceSums { prefix: string; names: Map<string, number>; slabs: Buffer[]; records: number }
+interface SourceSums { prefix: string; names: NameTable; slabs: Buffer[]; records: number }
 
 /**
  * The hashes of one run, per source, by name relative to the source's copy (bytes as
- * latin1). Compact, since a first snapshot prints a line per file: a name's key and a
- * 32-byte record, about 80 bytes a file (measured: 78; 317 with an object per file).
+ * latin1). Off V8's heap, since a first snapshot prints a line per file: the name's bytes
+ * and slot in a NameTable (name-table.ts) and a 32-byte record: about 100 bytes of peak RSS
+ * a file (a million-file first snapshot: 160 MB without them, 211 with 500,000, 261 with
+ * all; 303 with 500,000 in a Map).
  */
 export class TransferSums {
   private readonly sources = new Map<number, SourceSums>();
@@ -83,7 +86,7 @@ export class TransferSums {
   /** A sink for one rsync run of source `source`, whose copy lies at `sub` in the snapshot ('' = its root). */
   sink(source: number, sub: string): RunSums {
     const prefix = sub === '' ? '' : latin1(`${sub}/`);
-    if (this.sources.get(source)?.prefix !== prefix) this.sources.set(source, { prefix, names: new Map(), slabs: [], records: 0 });
+    if (this.sources.get(source)?.prefix !== prefix) this.sources.set(source, { prefix, names: new NameTable(), slabs: [], records: 0 });
     return new RunSums(this, source, this.runs++);
   }
 
@@ -99,7 +102,7 @@ export class TransferSums {
   forgetRun(source: number, run: number): void {
     const s = this.sources.get(source);
     if (!s) return;
-    for (const [k, r] of s.names) if (slabOf(s, r).readUInt32LE(offsetOf(r) + 24) === run) s.names.delete(k);
+    for (const [k, r] of [...s.names.values()]) if (slabOf(s, r).readUInt32LE(offsetOf(r) + 24) === run) s.names.delete(k);
   }
 
   get size(): number { let n = 0; for (const s of this.sources.values()) n += s.names.size; return n; }
@@ -163,8 +166,7 @@ export class RunSums {
   line(l: string): boolean {
     if (!l.startsWith(SUM_PREFIX)) return false;
     const s = parseSumLine(l);
-    // A fresh string: a regexp's capture is a slice that keeps the whole line alive.
-    if (s) this.all.put(this.source, Buffer.from(s.name, 'latin1').toString('latin1'), s.hash, s.size, this.run);
+    if (s) this.all.put(this.source, s.name, s.hash, s.size, this.run);
     return true;
   }
 
