@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../logger.ts';
@@ -17,8 +17,6 @@ export interface RsyncRun {
   stderr: string;
 }
 
-let outputs = 0;
-
 /**
  * `sums`: rsync's stdout holds a hash line per file (transfer-sums.ts); it goes to a private
  * file, read after the run, line by line, so a million lines are never held. Not a pipe:
@@ -27,8 +25,10 @@ let outputs = 0;
  */
 export async function runRsync(args: string[], log: Logger, signal?: AbortSignal, sums?: RunSums): Promise<RsyncRun> {
   if (!sums) return spawnRsync(args, log, signal, undefined);
-  const path = join(tmpdir(), `linkdest-rsync-${process.pid}-${outputs++}.out`);
-  const out = await open(path, 'wx', 0o600);
+  // A directory of its own (mode 0700): no name a killed earlier run left behind can collide.
+  const dir = await mkdtemp(join(tmpdir(), 'linkdest-rsync-'));
+  const path = join(dir, 'stdout');
+  const out = await open(path, 'wx', 0o600).catch(async (e: Error) => { await rm(dir, { recursive: true, force: true }); throw e; });
   try {
     const r = await spawnRsync(args, log, signal, out.fd);
     await out.close();
@@ -43,7 +43,7 @@ export async function runRsync(args: string[], log: Logger, signal?: AbortSignal
     return { ...r, stdout };
   } finally {
     await out.close().catch(() => undefined);
-    await rm(path, { force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
