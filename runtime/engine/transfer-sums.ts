@@ -12,10 +12,10 @@
  * is taken only for a path rsync printed it for, whose size is the size printed, from a run
  * that ended without errors (rsync prints the line before it renames the file into place, so
  * a rename that failed, or a transfer that failed its check twice, leaves another file
- * there: `runLeavesSums`). A source's hashes are forgotten when it is copied again (a retry, a carried
- * over copy): only the last attempt's stand. At most MAX_SUMS paths are kept (about 100 bytes
- * of peak RSS each); past that, files are read back as before. A missing hash costs a read, never a
- * wrong line.
+ * there: `runLeavesSums`). A source's hashes are forgotten when it is copied again (a
+ * retry, a carried-over copy): only the last attempt's stand. At most MAX_SUMS paths are
+ * kept (about 100 bytes of peak RSS each); past that, files are read back as before. A
+ * missing hash costs a read, never a wrong line.
  */
 import { run } from '../exec.ts';
 import { NameTable } from './name-table.ts';
