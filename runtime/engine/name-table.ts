@@ -12,8 +12,8 @@ const GONE = 0xffffffff;
 export class NameTable {
   private bytes: Buffer = Buffer.alloc(1 << 16);
   private used = 0;
-  /** Per entry: offset of its name, its length, its value. */
-  private meta = new Uint32Array(3 * 1024);
+  /** Per entry: offset of its name, its length, its value, its hash (so a rehash reads no name). */
+  private meta = new Uint32Array(4 * 1024);
   private entries = 0;
   /** Entry index + 1, EMPTY or GONE. */
   private slots = new Uint32Array(2048);
@@ -23,31 +23,30 @@ export class NameTable {
   get size(): number { return this.live; }
 
   get(name: string): number | undefined {
-    const s = this.find(name);
-    return s < 0 ? undefined : this.meta[3 * (this.slots[s]! - 1) + 2];
+    const s = this.find(name, hashOf(name));
+    return s < 0 ? undefined : this.meta[4 * (this.slots[s]! - 1) + 2];
   }
 
   set(name: string, value: number): void {
-    const s = this.find(name);
-    if (s >= 0) { this.meta[3 * (this.slots[s]! - 1) + 2] = value; return; }
+    const h = hashOf(name);
+    const s = this.find(name, h);
+    if (s >= 0) { this.meta[4 * (this.slots[s]! - 1) + 2] = value; return; }
     if (2 * (this.taken + 1) > this.slots.length) this.rehash(this.live + 1 > this.slots.length / 4 ? this.slots.length * 2 : this.slots.length);
     while (this.used + name.length > this.bytes.length) this.bytes = grow(this.bytes, this.bytes.length * 2);
-    if (3 * (this.entries + 1) > this.meta.length) { const m = new Uint32Array(this.meta.length * 2); m.set(this.meta); this.meta = m; }
+    if (4 * (this.entries + 1) > this.meta.length) { const m = new Uint32Array(this.meta.length * 2); m.set(this.meta); this.meta = m; }
     this.bytes.write(name, this.used, 'latin1');
     const e = this.entries++;
-    this.meta[3 * e] = this.used;
-    this.meta[3 * e + 1] = name.length;
-    this.meta[3 * e + 2] = value;
+    this.meta[4 * e] = this.used;
+    this.meta[4 * e + 1] = name.length;
+    this.meta[4 * e + 2] = value;
+    this.meta[4 * e + 3] = h;
     this.used += name.length;
-    let s2 = hashOf(name) & (this.slots.length - 1);
-    while (this.slots[s2] !== EMPTY && this.slots[s2] !== GONE) s2 = (s2 + 1) & (this.slots.length - 1);
-    if (this.slots[s2] === EMPTY) this.taken++;
-    this.slots[s2] = e + 1;
+    this.place(e + 1, h);
     this.live++;
   }
 
   delete(name: string): void {
-    const s = this.find(name);
+    const s = this.find(name, hashOf(name));
     if (s < 0) return;
     this.slots[s] = GONE;
     this.live--;
@@ -59,39 +58,41 @@ export class NameTable {
       const v = this.slots[s]!;
       if (v === EMPTY || v === GONE) continue;
       const e = v - 1;
-      yield [this.bytes.toString('latin1', this.meta[3 * e]!, this.meta[3 * e]! + this.meta[3 * e + 1]!), this.meta[3 * e + 2]!];
+      yield [this.bytes.toString('latin1', this.meta[4 * e]!, this.meta[4 * e]! + this.meta[4 * e + 1]!), this.meta[4 * e + 2]!];
     }
   }
 
-  /** The slot holding `name`, or -1. */
-  private find(name: string): number {
+  /** The slot holding `name` (whose hash is `h`), or -1. */
+  private find(name: string, h: number): number {
     const mask = this.slots.length - 1;
-    for (let s = hashOf(name) & mask; ; s = (s + 1) & mask) {
+    for (let s = h & mask; ; s = (s + 1) & mask) {
       const v = this.slots[s]!;
       if (v === EMPTY) return -1;
-      if (v !== GONE && this.equal(v - 1, name)) return s;
+      if (v !== GONE && this.meta[4 * (v - 1) + 3] === h && this.equal(v - 1, name)) return s;
     }
   }
 
   private equal(e: number, name: string): boolean {
-    const off = this.meta[3 * e]!;
-    if (this.meta[3 * e + 1] !== name.length) return false;
+    const off = this.meta[4 * e]!;
+    if (this.meta[4 * e + 1] !== name.length) return false;
     for (let i = 0; i < name.length; i++) if (this.bytes[off + i] !== name.charCodeAt(i)) return false;
     return true;
+  }
+
+  /** Entry `v` (index + 1) into the first free slot from its hash's. */
+  private place(v: number, h: number): void {
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    while (this.slots[s] !== EMPTY && this.slots[s] !== GONE) s = (s + 1) & mask;
+    if (this.slots[s] === EMPTY) this.taken++;
+    this.slots[s] = v;
   }
 
   private rehash(size: number): void {
     const old = this.slots;
     this.slots = new Uint32Array(size);
     this.taken = 0;
-    for (const v of old) {
-      if (v === EMPTY || v === GONE) continue;
-      const e = v - 1;
-      let s = hashOfBytes(this.bytes, this.meta[3 * e]!, this.meta[3 * e + 1]!) & (size - 1);
-      while (this.slots[s] !== EMPTY) s = (s + 1) & (size - 1);
-      this.slots[s] = v;
-      this.taken++;
-    }
+    for (const v of old) if (v !== EMPTY && v !== GONE) this.place(v, this.meta[4 * (v - 1) + 3]!);
   }
 }
 
@@ -105,11 +106,5 @@ function grow(b: Buffer, size: number): Buffer {
 function hashOf(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-function hashOfBytes(b: Buffer, off: number, len: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < len; i++) h = Math.imul(h ^ b[off + i]!, 0x01000193);
   return h >>> 0;
 }

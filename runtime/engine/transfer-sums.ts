@@ -109,15 +109,26 @@ export class TransferSums {
 
   /** The manifest's question (manifest/write.ts `KnownSums`): the hash printed for this path of the snapshot, if it stands and the size is the one printed. */
   get(rel: string | Buffer, size: bigint): string | undefined {
+    const at = this.locate(rel);
+    if (!at) return undefined;
+    const slab = slabOf(at.s, at.r);
+    const off = offsetOf(at.r);
+    return slab.readBigUInt64LE(off + 16) === size ? slab.toString('hex', off, off + 16) : undefined;
+  }
+
+  /** Whether rsync printed a hash for this path at all: the manifest stats a file it has no previous line for only then. */
+  has(rel: string | Buffer): boolean {
+    return this.locate(rel) !== undefined;
+  }
+
+  /** The source holding `rel` (the deepest copy: an inner source's files are not its outer source's) and its record. */
+  private locate(rel: string | Buffer): { s: SourceSums; r: number } | undefined {
+    if (this.sources.size === 0) return undefined;
     const key = latin1(rel);
-    // The deepest copy holding the path: an inner source's files are not its outer source's.
     let best: SourceSums | undefined;
     for (const s of this.sources.values()) if (key.startsWith(s.prefix) && (!best || s.prefix.length > best.prefix.length)) best = s;
     const r = best?.names.get(key.slice(best.prefix.length));
-    if (r === undefined) return undefined;
-    const slab = slabOf(best!, r);
-    const at = offsetOf(r);
-    return slab.readBigUInt64LE(at + 16) === size ? slab.toString('hex', at, at + 16) : undefined;
+    return r === undefined ? undefined : { s: best!, r };
   }
 
   /** @internal RunSums's */

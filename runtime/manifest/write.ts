@@ -53,6 +53,8 @@ export interface ManifestSummary {
 export interface KnownSums {
   /** The hash of the file at `rel` (relative to the snapshot) if one stands for it at this size. */
   get(rel: string | Buffer, size: bigint): string | undefined;
+  /** Whether there is one for `rel` at any size (worth an lstat to learn the size). */
+  has(rel: string | Buffer): boolean;
 }
 
 /** Text gathered before it goes to the compressor (gzip-members.ts: a block each). */
@@ -370,7 +372,7 @@ export class ManifestWriter {
     const hasher = this.hasher!;
     if (f.lazy) {
       // Nothing to compare with and no hash from rsync: read, hashed and statted from the open file in one go.
-      if (!line && !this.sums) return hasher.hash({ unstatted: f }, f.abs);
+      if (!line && !this.sums?.has(f.rel)) return hasher.hash({ unstatted: f }, f.abs);
       f.st = lstat(f.abs);
       this.observer?.file(f.dir, f.rel, f.st);
     }
@@ -394,7 +396,7 @@ export class ManifestWriter {
       this.inherited++;
       return hasher.known(entry, q.hash);
     }
-    const printed = st.isFile() ? this.sums?.get(f.rel, st.size) : undefined;
+    const printed = st.isFile() ? this.sums?.get(entry.path, st.size) : undefined;
     if (printed) {
       this.fromRsync++;
       return hasher.known(entry, printed);
