@@ -132,7 +132,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
     await mkdir(dirname(dest), { recursive: true });
     let destDirty = req.resumed;
     const remote = isRemoteSource(source.path);
-    const sums = req.sums && sumsAllowed({ remote, rsyncHasXxh128: true, extraArgs: cfg.rsync.extra_args }) ? req.sums : undefined;
+    const sums = req.sums && sumsAllowed({ rsyncHasXxh128: true, extraArgs: cfg.rsync.extra_args }) ? req.sums : undefined;
     for (let attempt = 0; ; attempt++) {
       // Only the last attempt's hashes stand.
       sums?.forget(i);
@@ -153,7 +153,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
           prev: prevName ? (sub ? join(dir, prevName, sub) : join(dir, prevName)) : undefined,
           prevStartedMs: samePrev ? req.prevMeta?.startedMs : undefined,
           onListed: attempt === 0 && req.progress ? (l) => req.progress!.listed(i, dest, l) : undefined,
-          sums: sums && (() => sums.sink(i, relative(partial, dest))),
+          sums: sums && (() => sums.sink(i, relative(partial, dest), remote)),
         }, log);
         for (const k of ['files', 'filesTransferred', 'bytesTransferred', 'filesLinked', 'bytesLinked', 'bytesTotal'] as const) out.stats[k] += r[k];
         out.warnings.push(...r.warnings);

@@ -8,8 +8,13 @@
  *   npx tsx bench/remote/run.ts                        (50,000 files, 3 rounds; root)
  *   BENCH_FILES=5000 BENCH_ROUNDS=1 npx tsx bench/remote/run.ts   (quick)
  *   BENCH_LOG=1 ...                                    (prints each linkdest run's log, with times)
+ *   BENCH_FIRST_ROUNDS=3 ...                           (also the first snapshot, before the incremental rounds)
+ *   BENCH_RUNTIME_B=/path/other-runtime.mjs ...        (the first snapshot by another bundle too, e.g. main's)
  * Each round's snapshot is checked against bare rsync's (rsync -n -c lists nothing) and
- * removed, so every round links against the same previous snapshot.
+ * removed, so every round links against the same previous snapshot. First snapshots are
+ * timed beside bare `rsync -aH --numeric-ids --delete -e SSH host:/src/ NEW/`, and beside it
+ * followed by `sync -f` (linkdest's commit waits for the copy to be on disk; bare rsync
+ * leaves that to the kernel).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,11 +30,58 @@ import { builtRuntime } from '../built-runtime.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const FIRST_ROUNDS = Number(process.env.BENCH_FIRST_ROUNDS ?? 0);
+const RUNTIME_B = process.env.BENCH_RUNTIME_B;
 const { work, bundle } = builtRuntime('linkdest-bench-remote-');
 const disk = await makeSmallExt4({ mib: Math.max(1024, Math.ceil(FILES / 50_000) * 3072), inodes: Math.max(200_000, FILES * 8) });
 const sshd = await startLoopbackSshd();
 const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
 const loadBefore = load();
+
+/** First snapshots of the whole tree, each into an empty destination: linkdest (and bundle B) beside bare rsync. */
+function firstSnapshots(o: { src: string; spec: string; rsh: string[] }): void {
+  const bundles: [string, string][] = [['linkdest', bundle], ...(RUNTIME_B ? [['linkdest-B', RUNTIME_B] as [string, string]] : [])];
+  const t: Record<string, number[]> = { bare: [], 'bare+sync': [], ...Object.fromEntries(bundles.map(([n]) => [n, []])) };
+  const from: Record<string, string> = {};
+  const out = join(disk.mnt, 'first');
+  const fresh = (): void => {
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out);
+    writeFileSync(join(out, '.linkdest-backup'), '');
+  };
+  for (let r = 0; r < FIRST_ROUNDS; r++) {
+    const order: [string, () => void][] = [
+      ['bare', () => {
+        const t0 = performance.now();
+        execFileSync('rsync', ['-aH', '--numeric-ids', '--delete', '-e', shellQuoteArgv(o.rsh), `${o.spec}/`, `${out}/copy/`]);
+        t.bare!.push((performance.now() - t0) / 1000);
+        execFileSync('sync', ['-f', out]);
+        t['bare+sync']!.push((performance.now() - t0) / 1000);
+      }],
+      ...bundles.map(([name, b]): [string, () => void] => [name, () => {
+        const cfg = join(work, `first-${name}.json`);
+        writeFileSync(cfg, JSON.stringify(runConfigInput(join(work, `first-${name}`), out, [o.spec], { rsync: { rsh: o.rsh, acls: false, xattrs: false, extra_args: [] } })));
+        const t0 = performance.now();
+        const p = spawnSync(process.execPath, [b, '--config', cfg, 'run'], { encoding: 'utf8' });
+        t[name]!.push((performance.now() - t0) / 1000);
+        if (p.status !== 0) throw new Error(`${name} exited ${p.status}: ${p.stdout}${p.stderr}`);
+        const snap = readdirSync(join(out, 'set')).find((n) => /^\d{4}-/.test(n))!;
+        const m = JSON.parse(readFileSync(join(out, 'set', snap, '.linkdest-snapshot.json'), 'utf8')).manifest;
+        from[name] = `manifest: ${m.fromRsync ?? 0} files hashed by rsync, ${m.hashed} read back`;
+      }]),
+    ];
+    for (const [, f] of r % 2 ? order.reverse() : order) {
+      fresh();
+      execFileSync('sync');
+      f();
+    }
+  }
+  rmSync(out, { recursive: true, force: true });
+  console.log(`first snapshot of ${FILES} files pulled over ssh: rounds ${FIRST_ROUNDS}, order alternating; median seconds [all runs]`);
+  for (const [k, xs] of Object.entries(t)) console.log(`${k.padEnd(13)} ${median(xs).toFixed(2)} s  [${xs.map((x) => x.toFixed(2)).join(', ')}]${from[k] ? `  ${from[k]}` : ''}`);
+  for (const [n] of bundles) console.log(`${n} / bare: ${(median(t[n]!) / median(t.bare!)).toFixed(2)}; ${n} / bare+sync: ${(median(t[n]!) / median(t['bare+sync']!)).toFixed(2)}`);
+}
+
 try {
   const src = join(disk.mnt, 'src');
   const dest = join(disk.mnt, 'dest');
@@ -51,6 +103,7 @@ try {
     }
     return Number(readFileSync(join(work, 'rss'), 'utf8').trim());
   };
+  if (FIRST_ROUNDS > 0) firstSnapshots({ src, spec, rsh });
   // As on any night, the tree is not all a second old when the previous snapshot starts: the
   // source host's clock is read to the second (remote-listing.ts `remoteStartNs`), so a file
   // changed in the second before that start is not trusted and goes to rsync to check.

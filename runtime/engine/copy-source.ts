@@ -12,7 +12,7 @@ import { cores } from '../cores.ts';
 import type { Logger } from '../logger.ts';
 import type { SnapshotStats } from '../run-result.ts';
 import { prelink, type PrelinkResult } from './prelink.ts';
-import { fastPathDecision, firstCopySplit } from './fast-path.ts';
+import { fastPathDecision, firstCopySplit, writeInPlace } from './fast-path.ts';
 import { fullMirrorArgs, type RsyncFlags } from './rsync-args.ts';
 import { listedPasses } from './listed-passes.ts';
 import { remoteSourceArg } from './remote-args.ts';
@@ -119,6 +119,9 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   const stages: string[][][] = [];
   let listDir: string | undefined;
   if (remotePass && 'listed' in remotePass) pre = remotePass.listed;
+  // Only a first copy's runs (split passes, mirror) take it: the rule holds only without a link source.
+  const fresh = writeInPlace({ anyPrevious: req.prev !== undefined, destDirty: req.destDirty, extraArgs: req.flags.extraArgs })
+    ? { ...req.flags, inplace: true } : req.flags;
   const split = firstCopySplit({
     remote, destDirty: req.destDirty, prevIsDir: await isDir(req.prev), extraArgs: req.flags.extraArgs,
     filters: req.flags.excludes.length + (req.flags.innerSources?.length ?? 0), cores: cores(),
@@ -136,7 +139,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
     stages.push([remotePass.wholeTree]);
   } else if (split.split) {
     listDir = await mkdtemp(join(tmpdir(), 'linkdest-list-'));
-    const planned = await splitFirstPasses({ flags: req.flags, srcArg, dest: req.dest, listDir, passes: split.passes, mayExpand: split.mayExpand, signal: req.signal }).catch(async (e: Error) => {
+    const planned = await splitFirstPasses({ flags: fresh, srcArg, dest: req.dest, listDir, passes: split.passes, mayExpand: split.mayExpand, signal: req.signal }).catch(async (e: Error) => {
       await rm(listDir!, { recursive: true, force: true });
       if (req.signal?.aborted) throw new Error(`${req.source}: interrupted`);
       throw e;
@@ -148,10 +151,10 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       stages.push(...planned.stages);
       log.info(`${req.source}: first copy in ${planned.passes} concurrent rsync passes (${planned.units} subtrees)`);
     } else {
-      stages.push([fullMirrorArgs(req.flags, srcArg, req.dest, undefined)]);
+      stages.push([fullMirrorArgs(fresh, srcArg, req.dest, undefined)]);
     }
   } else {
-    stages.push([fullMirrorArgs(req.flags, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined)]);
+    stages.push([fullMirrorArgs(fresh, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined)]);
   }
   // The listings the manifest may merge ahead with while rsync runs: a remote source's with
   // its top directory's, which then must be found as listed (remote-top-listing.ts).

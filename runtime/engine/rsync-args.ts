@@ -22,12 +22,15 @@ export interface RsyncFlags {
   innerSources?: string[];
   /** rsync prints the xxh128 of each file it writes, for the manifest (transfer-sums.ts `sumsAllowed`). */
   sums?: boolean;
+  /** New files written where they end, no temporary file (fast-path.ts `writeInPlace`). */
+  inplace?: boolean;
 }
 
 export function baseArgs(f: RsyncFlags): string[] {
   return [
     '-aH', ...(f.acls ? ['-A'] : []), ...(f.xattrs ? ['-X'] : []), '--numeric-ids', '--stats',
-    ...(f.sums ? sumsArgs() : []),
+    ...(f.sums ? sumsArgs(f.remote) : []),
+    ...(f.inplace ? ['--inplace'] : []),
     ...(f.nanoseconds ? ['--modify-window=-1'] : []),
     ...(f.oneFileSystem ? ['-x'] : []),
     ...(f.remote ? remoteShellArgs(f.rsh, f.secludedArgs !== false) : []),

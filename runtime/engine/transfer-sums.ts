@@ -1,18 +1,23 @@
 /**
  * The hashes rsync computes anyway. To check a transfer, rsync hashes every file it writes
  * (the whole file, as sent and as written: sender and receiver compare) and, asked with
- * `--out-format`'s `%C`, prints that hash. With `--checksum-choice=xxh128` it is the
- * manifest's own hash (manifest/hash.ts), so the manifest takes a copied file's line from
- * here instead of reading the file back: a first snapshot's manifest no longer reads every
- * byte the copy just wrote.
+ * `--out-format`'s `%C`, prints that hash. When it is xxh128, the manifest's own hash
+ * (manifest/hash.ts), the manifest takes a copied file's line from here instead of reading
+ * the file back: a first snapshot's manifest no longer reads every byte the copy just wrote.
  *
- * Used only where the hash is certainly the file's (`sumsAllowed`): a local source (both ends
- * are this host's rsync; a source host's rsync may predate xxh128), this host's rsync lists
- * xxh128, and `rsync.extra_args` does not choose another checksum or output format. A hash
- * is taken only for a path rsync printed it for, whose size is the size printed, from a run
- * that ended without errors (rsync prints the line before it renames the file into place, so
- * a rename that failed, or a transfer that failed its check twice, leaves another file
- * there: `runLeavesSums`). A source's hashes are forgotten when it is copied again (a
+ * Used only where the hash is certainly the file's xxh128:
+ * - this host's rsync lists xxh128, and `rsync.extra_args` chooses no other checksum or
+ *   output format (`sumsAllowed`);
+ * - a local source: both ends are this rsync, told `--checksum-choice=xxh128`;
+ * - a remote source: the source host's rsync may predate xxh128 (3.2.3), and a forced choice
+ *   it does not know would fail the copy. So the two negotiate as they always do (both
+ *   with xxh128 choose it first), `--debug=NSTR` makes this rsync print what they chose, and
+ *   a run's hashes stand only after `Client negotiated checksum: xxh128`. An older source
+ *   host prints no such line: its files are read back, as before.
+ * A hash is taken only for a path rsync printed it for, whose size is the size printed, from
+ * a run that ended without errors (rsync prints the line before it renames the file into
+ * place, so a rename that failed, or a transfer that failed its check twice, leaves another
+ * file there: `runLeavesSums`). A source's hashes are forgotten when it is copied again (a
  * retry, a carried-over copy): only the last attempt's stand. At most MAX_SUMS paths are
  * kept (about 100 bytes of peak RSS each); past that, files are read back as before. A
  * missing hash costs a read, never a wrong line.
@@ -26,7 +31,10 @@ export const SUM_OUT_FORMAT = `${SUM_PREFIX}%C %l %n`;
 export const MAX_SUMS = 500_000;
 
 /** The options that give the hashes; after baseArgs's own, before extra_args (which sumsAllowed vetted). */
-export const sumsArgs = (): string[] => ['--checksum-choice=xxh128', `--out-format=${SUM_OUT_FORMAT}`];
+export const sumsArgs = (remote: boolean): string[] => [remote ? '--debug=NSTR' : '--checksum-choice=xxh128', `--out-format=${SUM_OUT_FORMAT}`];
+
+/** The line `--debug=NSTR` prints for the checksum both ends chose (client side: this rsync). */
+const NEGOTIATED = /^Client negotiated ([a-z]+): (\S+)/;
 
 /** This host's rsync, asked once per run. */
 export async function localRsyncHasXxh128(): Promise<boolean> {
@@ -42,10 +50,12 @@ export function rsyncHasXxh128(versionText: string): boolean {
 
 /** Options in extra_args after which %C is not the xxh128 of the file, or our lines are not ours. */
 // --8-bit-output: names would come unescaped, in bytes that are not text, on stdout and stderr.
-const FOREIGN = /^(--checksum-choice|--cc|--out-format|--itemize-changes|--checksum-seed|--log-format|--8-bit-output)(=|$)/;
-export function sumsAllowed(o: { remote: boolean; rsyncHasXxh128: boolean; extraArgs: readonly string[] }): boolean {
-  if (o.remote || !o.rsyncHasXxh128) return false;
-  return !o.extraArgs.some((a) => FOREIGN.test(a) || /^-[^-]*[i8]/.test(a));
+// -c/--checksum: %C is then the hash of the file list, taken before the transfer (a file
+// changed in between is written as it is then, and printed as it was).
+const FOREIGN = /^(--checksum-choice|--cc|--out-format|--itemize-changes|--checksum-seed|--log-format|--8-bit-output|--checksum)(=|$)/;
+export function sumsAllowed(o: { rsyncHasXxh128: boolean; extraArgs: readonly string[] }): boolean {
+  if (!o.rsyncHasXxh128) return false;
+  return !o.extraArgs.some((a) => FOREIGN.test(a) || /^-[^-]*[i8c]/.test(a));
 }
 
 /** rsync's escape of a byte in printed names: `\#ooo` (octal); every other character is its own byte (latin1). */
@@ -83,11 +93,14 @@ export class TransferSums {
   /** Paths past MAX_SUMS not kept (a figure for the log and the bench). */
   dropped = 0;
 
-  /** A sink for one rsync run of source `source`, whose copy lies at `sub` in the snapshot ('' = its root). */
-  sink(source: number, sub: string): RunSums {
+  /**
+   * A sink for one rsync run of source `source`, whose copy lies at `sub` in the snapshot
+   * ('' = its root); `remote`: its hashes stand only once rsync says it negotiated xxh128.
+   */
+  sink(source: number, sub: string, remote = false): RunSums {
     const prefix = sub === '' ? '' : latin1(`${sub}/`);
     if (this.sources.get(source)?.prefix !== prefix) this.sources.set(source, { prefix, names: new NameTable(), slabs: [], records: 0 });
-    return new RunSums(this, source, this.runs++);
+    return new RunSums(this, source, this.runs++, remote);
   }
 
   /** Source `source` failed, is copied again, or is carried over: its hashes so far no longer stand. */
@@ -168,13 +181,22 @@ export function runLeavesSums(code: number, stderr: string): boolean {
 /**
  * One rsync run's lines. `done` with its exit: a clean run's hashes stand, but for a file
  * whose first transfer failed its check (rsync then sent it again and printed a second
- * line; read back to be sure); a run that ended otherwise keeps none.
+ * line; read back to be sure); a run that ended otherwise keeps none, and so does a remote
+ * run that did not say it negotiated xxh128.
  */
 export class RunSums {
-  constructor(private readonly all: TransferSums, private readonly source: number, private readonly run: number) {}
+  /** The transfer checksum rsync said both ends chose (remote runs: --debug=NSTR). */
+  private negotiated: string | undefined;
+
+  constructor(private readonly all: TransferSums, private readonly source: number, private readonly run: number, private readonly mustNegotiate = false) {}
 
   /** A line of stdout: true when it was ours (kept out of the --stats text). */
   line(l: string): boolean {
+    const n = this.mustNegotiate ? NEGOTIATED.exec(l) : null;
+    if (n) {
+      if (n[1] === 'checksum') this.negotiated = n[2];
+      return true;
+    }
     if (!l.startsWith(SUM_PREFIX)) return false;
     const s = parseSumLine(l);
     if (s) this.all.put(this.source, s.name, s.hash, s.size, this.run);
@@ -182,7 +204,7 @@ export class RunSums {
   }
 
   done(code: number, stderr: string): void {
-    if (!runLeavesSums(code, stderr)) { this.all.forgetRun(this.source, this.run); return; }
+    if (!runLeavesSums(code, stderr) || (this.mustNegotiate && this.negotiated !== 'xxh128')) { this.all.forgetRun(this.source, this.run); return; }
     for (const m of stderr.matchAll(/^WARNING: (.+) failed verification -- update /gm)) this.all.drop(this.source, unescapeRsyncName(m[1]!));
   }
 }

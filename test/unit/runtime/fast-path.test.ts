@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { classifyExtraArgs, fastPathDecision, remoteRestPass } from '../../../runtime/engine/fast-path.ts';
+import { classifyExtraArgs, fastPathDecision, remoteRestPass, writeInPlace } from '../../../runtime/engine/fast-path.ts';
 
 describe('rsync.extra_args and the fast path (runtime/engine/fast-path.ts)', () => {
   test.each([
@@ -45,4 +45,25 @@ describe('what rsync is given after a remote pre-link (fast-path.ts remoteRestPa
     // find could not read or lost a directory: rsync's whole-tree pass finds what it missed.
     [{ listingComplete: false, secludedArgs: true }, { listed: false, reason: 'the listing is incomplete' }],
   ])('%j', (input, out) => { expect(remoteRestPass(input)).toEqual(out); });
+});
+
+describe('when rsync writes files in place (fast-path.ts writeInPlace)', () => {
+  const first = { anyPrevious: false, destDirty: false, extraArgs: [] };
+  test.each([
+    ['the set\'s first snapshot, a clean directory', first, true],
+    ['safe extra_args', { ...first, extraArgs: ['-vz', '--bwlimit', '5m', '--checksum-choice=md5'] }, true],
+    // Pre-linked files and rsync's --link-dest matches are inodes of an older snapshot.
+    ['a previous snapshot exists (even for a source new to the set)', { ...first, anyPrevious: true }, false],
+    // Its files may be links into older snapshots that an earlier run made.
+    ['a resumed partial or a retry', { ...first, destDirty: true }, false],
+    // rsync refuses --inplace beside --partial-dir, --delay-updates; -T is not safe either.
+    ['--delay-updates', { ...first, extraArgs: ['--delay-updates'] }, false],
+    ['--partial-dir', { ...first, extraArgs: ['--partial-dir=.p'] }, false],
+    ['-T DIR', { ...first, extraArgs: ['-T', '/tmp'] }, false],
+    // rsync before 3.1.3 refuses --sparse with --inplace.
+    ['--sparse', { ...first, extraArgs: ['--sparse'] }, false],
+    ['-S in a bundle', { ...first, extraArgs: ['-vS'] }, false],
+  ])('%s', (_name, input, inplace) => {
+    expect(writeInPlace(input)).toBe(inplace);
+  });
 });

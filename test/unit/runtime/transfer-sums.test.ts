@@ -18,17 +18,19 @@ describe('rsyncHasXxh128: the "Checksum list" of rsync --version', () => {
 
 describe('sumsAllowed: only where %C is certainly the xxh128 of the file', () => {
   test.each([
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: [] }, true],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['-z', '--bwlimit=100', '-v', '--info=progress2'] }, true],
-    [{ remote: true, rsyncHasXxh128: true, extraArgs: [] }, false],
-    [{ remote: false, rsyncHasXxh128: false, extraArgs: [] }, false],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['--checksum-choice=md5'] }, false],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['--cc', 'md5'] }, false],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['--out-format=%n'] }, false],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['-vi'] }, false],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['--itemize-changes'] }, false],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['-8'] }, false],
-    [{ remote: false, rsyncHasXxh128: true, extraArgs: ['--8-bit-output'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: [] }, true],
+    [{ rsyncHasXxh128: true, extraArgs: ['-z', '--bwlimit=100', '-v', '--info=progress2'] }, true],
+    [{ rsyncHasXxh128: false, extraArgs: [] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['--checksum-choice=md5'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['--cc', 'md5'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['--out-format=%n'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['-vi'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['--itemize-changes'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['-8'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['--8-bit-output'] }, false],
+    // %C is then the file list's hash, taken before the file was read for the transfer.
+    [{ rsyncHasXxh128: true, extraArgs: ['--checksum'] }, false],
+    [{ rsyncHasXxh128: true, extraArgs: ['-avc'] }, false],
   ])('%j', (o, want) => {
     expect(sumsAllowed(o)).toBe(want);
   });
@@ -123,5 +125,29 @@ describe('TransferSums', () => {
     expect(t.dropped).toBe(1);
     expect(t.get('one-more', 1n)).toBeUndefined();
     expect(t.get('f0', 1n)).toBe(H2);
+  });
+
+  test('a remote run\'s hashes stand only after rsync said both ends chose xxh128', () => {
+    const t = new TransferSums();
+    const chose = (algorithm: string | undefined, name: string): void => {
+      const run = t.sink(0, '', true);
+      if (algorithm) expect(run.line(`Client negotiated checksum: ${algorithm}`)).toBe(true);
+      expect(run.line('Client negotiated compress: zstd (level 3)')).toBe(true);
+      run.line(`linkdest-sum ${H} 5 ${name}`);
+      run.done(0, '');
+    };
+    chose('xxh128', 'new');
+    chose('md5', 'md5');
+    chose('xxh3', 'xxh3');
+    // A source host's rsync older than 3.2 negotiates nothing and prints no such line.
+    chose(undefined, 'old');
+    expect(t.get('new', 5n)).toBe(H);
+    for (const n of ['md5', 'xxh3', 'old']) expect(t.get(n, 5n), n).toBeUndefined();
+    // A local run forces xxh128 (--checksum-choice): no such line needed, and none is ours.
+    const local = t.sink(1, 'local');
+    expect(local.line('Client negotiated checksum: md5')).toBe(false);
+    local.line(`linkdest-sum ${H2} 5 a`);
+    local.done(0, '');
+    expect(t.get('local/a', 5n)).toBe(H2);
   });
 });
