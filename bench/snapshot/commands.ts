@@ -7,6 +7,8 @@
  *     ours (the runtime's previous snapshot: DEST/NAME/STAMP/<source path>) and once shallow
  *   - first snapshot: the same commands into an empty destination beside bare
  *     `rsync -aH --numeric-ids --delete SRC/ NEW/`
+ *   - the CLI gives rsync -A -X (its defaults, ACLs and xattrs kept): its ratios are against
+ *     bare rsync with -aHAX, timed in the same rounds (the runtime's config turns them off)
  * Peak RSS is GNU time's %M: the largest single process of the command (node or its rsync).
  *   npm run build && npx tsx bench/snapshot/commands.ts          (50,000 files, 5 rounds)
  *   BENCH_FILES=5000 BENCH_ROUNDS=1 npx tsx bench/snapshot/commands.ts     (quick)
@@ -105,7 +107,9 @@ function runtimeConfig(dest: string): string {
 }
 const snapshotsIn = (setDir: string): string[] => readdirSync(setDir).filter((n) => /^\d{4}-/.test(n)).sort();
 const node = process.execPath;
-const bare = (linkDest: string | undefined, dest: string): string[] => ['rsync', '-aH', '--numeric-ids', '--delete', ...(linkDest ? [`--link-dest=${linkDest}`] : []), `${src}/`, `${dest}/`];
+const bare = (linkDest: string | undefined, dest: string, flags = '-aH'): string[] => ['rsync', flags, '--numeric-ids', '--delete', ...(linkDest ? [`--link-dest=${linkDest}`] : []), `${src}/`, `${dest}/`];
+/** With the CLI's flags: `linkdest snapshot` keeps ACLs and xattrs (-A -X). */
+const bareAX = (linkDest: string | undefined, dest: string): string[] => bare(linkDest, dest, '-aHAX');
 
 const t0 = performance.now();
 const files = generate(src, FILES, big);
@@ -149,10 +153,11 @@ async function incrementalRounds(): Promise<void> {
     ['bare rsync --link-dest (deep, as ours)', async () => { const t = await timed(bare(deep, join(mnt, 'b1'))); record('sync after bare rsync --link-dest', syncTime(join(mnt, 'b1'))); return t; }, async () => rmSync(join(mnt, 'b1'), { recursive: true })],
     ['bare rsync --link-dest (shallow)', () => timed(bare(shallow, join(mnt, 'b2'))), async () => rmSync(join(mnt, 'b2'), { recursive: true })],
     ['linkdest snapshot', () => timed([node, cli, 'snapshot', '--source', src, '--dest', cliDest, '--name', 'bench']), () => reset(cliDest, cliPrev)],
+    ['bare rsync -AX --link-dest (deep, as the CLI\'s)', async () => { const t = await timed(bareAX(join(cliDest, 'bench', cliPrev, src.slice(1)), join(mnt, 'b3'))); record('sync after bare rsync -AX --link-dest', syncTime(join(mnt, 'b3'))); return t; }, async () => rmSync(join(mnt, 'b3'), { recursive: true })],
     ['linkdest-runtime run', () => timed([node, runtime, '--config', rtCfg, 'run']), () => reset(rtDest, rtPrev)],
   ];
   if (RUNTIME_B) allVariants.push(['linkdest-runtime run (BENCH_RUNTIME_B)', () => timed([node, RUNTIME_B, '--config', rtBCfg, 'run']), () => reset(rtBDest, rtBPrev)]);
-  const variants = allVariants.filter(([k]) => CLI || k !== 'linkdest snapshot');
+  const variants = allVariants.filter(([k]) => CLI || (k !== 'linkdest snapshot' && !k.includes('-AX')));
   for (let r = 0; r < ROUNDS; r++) {
     const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
     for (const [name, run, undo] of order) {
@@ -175,9 +180,10 @@ if (FULL) {
   const fullVariants = ([
     ['first: bare rsync (no link-dest)', async () => { const t = await timed(bare(undefined, join(mnt, 'f1'))); record('first: sync after bare rsync', syncTime(join(mnt, 'f1'))); return t; }, () => rmSync(join(mnt, 'f1'), { recursive: true })],
     ['first: linkdest snapshot', () => timed([node, cli, 'snapshot', '--source', src, '--dest', join(mnt, 'f2'), '--name', 'bench']), () => rmSync(join(mnt, 'f2'), { recursive: true })],
+    ['first: bare rsync -AX (the CLI\'s flags)', async () => { const t = await timed(bareAX(undefined, join(mnt, 'f4'))); record('first: sync after bare rsync -AX', syncTime(join(mnt, 'f4'))); return t; }, () => rmSync(join(mnt, 'f4'), { recursive: true })],
     ['first: linkdest-runtime run', () => timed([node, runtime, '--config', runtimeConfig(join(mnt, 'f3')), 'run']), () => rmSync(join(mnt, 'f3'), { recursive: true })],
     ...FIRST_B.map((b, i): [string, () => Promise<Timing>, () => void] => [`first: linkdest-runtime run (${bLabel(i)})`, () => timed([node, b, '--config', runtimeConfig(join(mnt, `fb${i}`)), 'run']), () => rmSync(join(mnt, `fb${i}`), { recursive: true })]),
-  ] as [string, () => Promise<Timing>, () => void][]).filter(([k]) => CLI || k !== 'first: linkdest snapshot');
+  ] as [string, () => Promise<Timing>, () => void][]).filter(([k]) => CLI || (k !== 'first: linkdest snapshot' && !k.includes('-AX')));
   for (let r = 0; r < FULL_ROUNDS; r++) {
     for (const [name, run, undo] of fullVariants.map((_, i) => fullVariants[(i + r) % fullVariants.length]!)) { record(name, await run()); undo(); }
   }
@@ -192,11 +198,11 @@ const withSync = (k: string, sync: string): number => median(rows[k]!.map((x, i)
 if (ROUNDS > 0) {
 console.log(`linkdest-runtime run / bare (deep): ${ratio('linkdest-runtime run', 'bare rsync --link-dest (deep, as ours)')}; / bare (shallow): ${ratio('linkdest-runtime run', 'bare rsync --link-dest (shallow)')}; / (bare (deep) + sync -f): ${(med('linkdest-runtime run') / withSync('bare rsync --link-dest (deep, as ours)', 'sync after bare rsync --link-dest')).toFixed(2)}x`);
 if (RUNTIME_B) console.log(`linkdest-runtime run (BENCH_RUNTIME_B) / bare (deep): ${ratio('linkdest-runtime run (BENCH_RUNTIME_B)', 'bare rsync --link-dest (deep, as ours)')}; this bundle / B: ${ratio('linkdest-runtime run', 'linkdest-runtime run (BENCH_RUNTIME_B)')}`);
-if (CLI) console.log(`linkdest snapshot / bare (deep): ${ratio('linkdest snapshot', 'bare rsync --link-dest (deep, as ours)')}; / bare (shallow): ${ratio('linkdest snapshot', 'bare rsync --link-dest (shallow)')}`);
+if (CLI) console.log(`linkdest snapshot / bare -AX (deep): ${ratio('linkdest snapshot', 'bare rsync -AX --link-dest (deep, as the CLI\'s)')}, / (bare -AX + sync -f): ${(med('linkdest snapshot') / withSync('bare rsync -AX --link-dest (deep, as the CLI\'s)', 'sync after bare rsync -AX --link-dest')).toFixed(2)}x; / bare -aH (shallow): ${ratio('linkdest snapshot', 'bare rsync --link-dest (shallow)')}`);
 }
 if (FULL) {
   const bareSync = withSync('first: bare rsync (no link-dest)', 'first: sync after bare rsync');
-  if (CLI) console.log(`first: linkdest snapshot / bare: ${ratio('first: linkdest snapshot', 'first: bare rsync (no link-dest)')}, / (bare + sync -f): ${(med('first: linkdest snapshot') / bareSync).toFixed(2)}x`);
+  if (CLI) console.log(`first: linkdest snapshot / bare -AX: ${ratio('first: linkdest snapshot', 'first: bare rsync -AX (the CLI\'s flags)')}, / (bare -AX + sync -f): ${(med('first: linkdest snapshot') / withSync('first: bare rsync -AX (the CLI\'s flags)', 'first: sync after bare rsync -AX')).toFixed(2)}x`);
   console.log(`first: linkdest-runtime run / bare: ${ratio('first: linkdest-runtime run', 'first: bare rsync (no link-dest)')}, / (bare + sync -f): ${(med('first: linkdest-runtime run') / bareSync).toFixed(2)}x`);
   for (const k of FIRST_B.map((_, i) => `first: linkdest-runtime run (${bLabel(i)})`)) console.log(`${k} / bare: ${ratio(k, 'first: bare rsync (no link-dest)')}; this bundle / it: ${ratio('first: linkdest-runtime run', k)}`);
 }
