@@ -6,7 +6,6 @@
  *   - otherwise a prompt asks: @inquirer/prompts on a terminal, or a script in tests.
  * Prompts write to stderr; Ctrl-C surfaces as inquirer's ExitPromptError.
  */
-import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import { EXIT, LinkdestError } from '../../runtime/errors.ts';
 
 export interface Choice {
@@ -120,6 +119,8 @@ export function createAsker(opts: AskerOptions): Asker {
 /** Inquirer on the terminal. Every message says its default (inquirer shows input/confirm ones itself). */
 export function inquirerBackend(context: { output?: NodeJS.WritableStream; input?: NodeJS.ReadableStream } = { output: process.stderr }): PromptBackend {
   return async (q) => {
+    // Loaded when a prompt is shown: every other command starts without inquirer's modules.
+    const { checkbox, confirm, input, password, select } = await import('@inquirer/prompts');
     switch (q.kind) {
       case 'input':
         return input({ message: q.message, ...(q.default !== undefined && { default: q.default }), ...(q.validate && { validate: q.validate }) }, context);

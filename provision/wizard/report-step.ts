@@ -6,7 +6,6 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { Asker } from './ask.ts';
 import type { MailAnswers } from './answers.ts';
 
@@ -14,6 +13,8 @@ export type SendMail = (mail: MailAnswers, password: string | undefined, subject
 
 export const sendWithNodemailer: SendMail = async (mail, password, subject, text) => {
   const s = mail.smtp;
+  // Loaded when a test mail is sent: no other command pays for nodemailer's modules at start.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: s.host, port: s.port, secure: s.security === 'tls', requireTLS: s.security === 'starttls', ignoreTLS: s.security === 'none',
     connectionTimeout: 15_000, greetingTimeout: 15_000,

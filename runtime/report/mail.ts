@@ -4,7 +4,6 @@
  * and never in the config, the log or the spool.
  */
 import { readFile } from 'node:fs/promises';
-import nodemailer from 'nodemailer';
 import type { RuntimeConfig } from '../config.ts';
 
 export type SmtpConfig = NonNullable<RuntimeConfig['report']['mail']>['smtp'];
@@ -61,6 +60,8 @@ export async function deliverMail(mail: OutgoingMail, smtp: SmtpConfig, opts: Ma
     ? { user: smtp.user, pass: smtp.password_file ? await readPassword(smtp.password_file) : '' }
     : undefined;
   const timeout = opts.timeoutMs ?? 15_000;
+  // Loaded when a mail goes out: runs and commands that send none start without nodemailer.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
