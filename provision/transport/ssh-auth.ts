@@ -4,7 +4,6 @@
  * inventory fails with a clear sentence instead of an ssh2 stack.
  */
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
 import type { AuthMethod, ParsedKey } from 'ssh2';
 import type { LinkdestError } from '../../runtime/errors.ts';
 
@@ -43,6 +42,7 @@ export async function authMethods(
       if (id.required) throw fail(`identity file ${id.path}: ${readError(err)}`, err);
       continue;
     }
+    const { default: ssh2 } = await import('ssh2');
     const parsed = ssh2.utils.parseKey(data);
     if (parsed instanceof Error) {
       const encrypted = /encrypt|passphrase/i.test(parsed.message);

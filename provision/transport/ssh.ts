@@ -7,7 +7,6 @@
  * after the target), each hop checked and authenticated like a direct host.
  */
 import { constants } from 'node:os';
-import ssh2 from 'ssh2';
 import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { LinkdestError } from '../../runtime/errors.ts';
 import { ExecTransport, type ExecOptions, type RawResult } from './exec-transport.ts';
@@ -154,6 +153,8 @@ export class SshTransport extends ExecTransport {
     // `linkdest trust` reaches targets, also through jumps, but not the jumps themselves: they get the line to add.
     const direct = this.opts.jumpName === undefined;
     let hostKeyProblem: string | undefined;
+    // ssh2 (and its crypto modules) load with the first connection: local commands start without them.
+    const { default: ssh2 } = await import('ssh2');
     const client = new ssh2.Client();
     client.setMaxListeners(4 * MAX_CHANNELS);
     const config: ConnectConfig = {
