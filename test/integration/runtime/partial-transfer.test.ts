@@ -29,8 +29,9 @@ describe.skipIf(!isRoot)(`rsync exits 24 and 23 in a real run${rootNote()}`, () 
       writeFileSync(join(src, 'd/e/f/a-big'), Buffer.alloc(8 * 1024 * 1024, 1));
       writeFileSync(join(src, 'd/e/f/z-gone'), 'here when listed\n');
       const cfg = runConfig(work, join(work, 'dest'), [src], { rsync: { rsh: ['ssh'], acls: true, xattrs: true, extra_args: ['--bwlimit=2m'] } });
-      // Deterministic: z-gone is deleted once rsync's temp file for a-big exists, i.e. after
-      // the file list was built and before z-gone's turn.
+      // Deterministic: z-gone is deleted once rsync writes a-big (a first snapshot writes it
+      // in place, fast-path.ts writeInPlace; else into a temp file), i.e. after the file list
+      // was built and before z-gone's turn.
       const set = join(work, 'dest/set');
       let deleted = false;
       const watcher = setInterval(() => {
@@ -38,7 +39,7 @@ describe.skipIf(!isRoot)(`rsync exits 24 and 23 in a real run${rootNote()}`, () 
         const partial = existsSync(set) ? readdirSync(set).find((n) => n.endsWith('.partial')) : undefined;
         if (!partial) return;
         const dir = join(set, partial, src.slice(1), 'd/e/f');
-        if (existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('.a-big.'))) {
+        if (existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('.a-big.') || n === 'a-big')) {
           unlinkSync(join(src, 'd/e/f/z-gone'));
           deleted = true;
         }

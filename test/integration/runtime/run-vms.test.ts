@@ -4,7 +4,7 @@
  * SIGTERMed mid-rsync, and when one VM refuses to stop (then nothing is copied at all).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -176,11 +176,14 @@ describe.skipIf(!usable)(`VMs around a full run (libvirt test driver)${rootNote(
     child.stderr.on('data', (c) => { out += c; });
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     const set = join(cfg.destination.path, 'set');
-    // rsync is mid-file once its temp file for big.img exists in the partial.
+    // rsync is mid-file once big.img exists in the partial (a first snapshot writes it in place,
+    // fast-path.ts writeInPlace; else a temp file) and is not whole yet.
     const copying = await pollUntil(async () => {
       const p = existsSync(set) ? readdirSync(set).find((x) => x.endsWith('.partial')) : undefined;
       const dir = p && join(set, p, src.slice(1));
-      return dir && existsSync(dir) && readdirSync(dir).some((x) => x.startsWith('.big.img.')) ? true : undefined;
+      if (!dir || !existsSync(dir)) return undefined;
+      const writing = readdirSync(dir).find((x) => x.startsWith('.big.img.') || x === 'big.img');
+      return writing && statSync(join(dir, writing)).size < 16 * 1024 * 1024 ? true : undefined;
     }, 60_000, 20);
     expect(copying, out).toBe(true);
     expect(await state('mail')).toBe('shut off');
