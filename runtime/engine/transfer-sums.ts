@@ -70,6 +70,12 @@ export function parseSumLine(line: string): { name: string; hash: string; size: 
   return { name: unescapeRsyncName(m[3]!), hash: m[1]!, size: BigInt(m[2]!.replace(/[,.]/g, '')) };
 }
 
+/** What rsync printed for a path: its hash, and the size the file had as rsync wrote it. */
+export interface PrintedSum { hash: string; size: bigint }
+
+/** A printed hash is the file's only at the size printed (a file rewritten since has another). */
+export const hashAtSize = (p: PrintedSum | undefined, size: bigint): string | undefined => (p !== undefined && p.size === size ? p.hash : undefined);
+
 const latin1 = (rel: string | Buffer): string => (typeof rel === 'string' ? Buffer.from(rel).toString('latin1') : rel.toString('latin1'));
 
 /** A record: the hash's 16 bytes, the size (u64), the rsync run (u32); slabs of 32,768. */
@@ -120,18 +126,17 @@ export class TransferSums {
 
   get size(): number { let n = 0; for (const s of this.sources.values()) n += s.names.size; return n; }
 
-  /** The manifest's question (manifest/write.ts `KnownSums`): the hash printed for this path of the snapshot, if it stands and the size is the one printed. */
-  get(rel: string | Buffer, size: bigint): string | undefined {
+  /**
+   * The manifest's question (manifest/write.ts `KnownSums`), asked once per file: what rsync
+   * printed for this path of the snapshot, if it stands. A first snapshot's file is statted
+   * only when there is an answer; `hashAtSize` then says whether it is the file's.
+   */
+  lookup(rel: string | Buffer): PrintedSum | undefined {
     const at = this.locate(rel);
     if (!at) return undefined;
     const slab = slabOf(at.s, at.r);
     const off = offsetOf(at.r);
-    return slab.readBigUInt64LE(off + 16) === size ? slab.toString('hex', off, off + 16) : undefined;
-  }
-
-  /** Whether rsync printed a hash for this path at all: the manifest stats a file it has no previous line for only then. */
-  has(rel: string | Buffer): boolean {
-    return this.locate(rel) !== undefined;
+    return { hash: slab.toString('hex', off, off + 16), size: slab.readBigUInt64LE(off + 16) };
   }
 
   /** The source holding `rel` (the deepest copy: an inner source's files are not its outer source's) and its record. */

@@ -24,6 +24,7 @@ import { ReadHashes } from './read-hashes.ts';
 import { openManifest } from './read.ts';
 import { lstat, lstatIfThere, relBytes, walkFiles, type WalkDeferral, type WalkedFile, type WalkObserver } from './walk.ts';
 import type { Coverage } from './coverage.ts';
+import { hashAtSize, type PrintedSum } from '../engine/transfer-sums.ts';
 
 export interface ManifestSummary {
   algorithm: string;
@@ -51,10 +52,8 @@ export interface ManifestSummary {
 
 /** Hashes known without reading: rsync's, printed as it wrote each file (engine/transfer-sums.ts). */
 export interface KnownSums {
-  /** The hash of the file at `rel` (relative to the snapshot) if one stands for it at this size. */
-  get(rel: string | Buffer, size: bigint): string | undefined;
-  /** Whether there is one for `rel` at any size (worth an lstat to learn the size). */
-  has(rel: string | Buffer): boolean;
+  /** What rsync printed for the file at `rel` (relative to the snapshot), if it stands; the hash is the file's only at its size (`hashAtSize`). */
+  lookup(rel: string | Buffer): PrintedSum | undefined;
 }
 
 /** Text gathered before it goes to the compressor (gzip-members.ts: a block each). */
@@ -370,9 +369,13 @@ export class ManifestWriter {
   /** One walked file, with the previous line at its path if there is one. */
   private take(f: WalkedFile, line: ManifestLine | undefined): Promise<void> | undefined {
     const hasher = this.hasher!;
+    // Met by readdir alone with nothing to compare with (a first snapshot's file): rsync's
+    // hash decides whether it is statted, and is looked up once for that and below.
+    const early = f.lazy && !line;
+    const printedEarly = early ? this.sums?.lookup(f.rel) : undefined;
     if (f.lazy) {
-      // Nothing to compare with and no hash from rsync: read, hashed and statted from the open file in one go.
-      if (!line && !this.sums?.has(f.rel)) return hasher.hash({ unstatted: f }, f.abs);
+      // No hash from rsync either: read, hashed and statted from the open file in one go.
+      if (early && !printedEarly) return hasher.hash({ unstatted: f }, f.abs);
       f.st = lstat(f.abs);
       this.observer?.file(f.dir, f.rel, f.st);
     }
@@ -396,7 +399,7 @@ export class ManifestWriter {
       this.inherited++;
       return hasher.known(entry, q.hash);
     }
-    const printed = st.isFile() ? this.sums?.get(entry.path, st.size) : undefined;
+    const printed = st.isFile() ? hashAtSize(early ? printedEarly : this.sums?.lookup(entry.path), st.size) : undefined;
     if (printed) {
       this.fromRsync++;
       return hasher.known(entry, printed);
