@@ -132,7 +132,7 @@ export async function copySources(req: CopySourcesRequest, log: Logger): Promise
     await mkdir(dirname(dest), { recursive: true });
     let destDirty = req.resumed;
     const remote = isRemoteSource(source.path);
-    const sums = req.sums && sumsAllowed({ rsyncHasXxh128: true, extraArgs: cfg.rsync.extra_args }) ? req.sums : undefined;
+    const sums = req.sums && sumsAllowed(cfg.rsync.extra_args) ? req.sums : undefined;
     for (let attempt = 0; ; attempt++) {
       // Only the last attempt's hashes stand.
       sums?.forget(i);

@@ -6,8 +6,8 @@
  * the file back: a first snapshot's manifest no longer reads every byte the copy just wrote.
  *
  * Used only where the hash is certainly the file's xxh128:
- * - this host's rsync lists xxh128, and `rsync.extra_args` chooses no other checksum or
- *   output format (`sumsAllowed`);
+ * - this host's rsync lists xxh128 (snapshot.ts keeps none otherwise), and
+ *   `rsync.extra_args` chooses no other checksum or output format (`sumsAllowed`);
  * - a local source: both ends are this rsync, told `--checksum-choice=xxh128`;
  * - a remote source: the source host's rsync may predate xxh128 (3.2.3), and a forced choice
  *   it does not know would fail the copy. So the two negotiate as they always do (both
@@ -53,9 +53,8 @@ export function rsyncHasXxh128(versionText: string): boolean {
 // -c/--checksum: %C is then the hash of the file list, taken before the transfer (a file
 // changed in between is written as it is then, and printed as it was).
 const FOREIGN = /^(--checksum-choice|--cc|--out-format|--itemize-changes|--checksum-seed|--log-format|--8-bit-output|--checksum)(=|$)/;
-export function sumsAllowed(o: { rsyncHasXxh128: boolean; extraArgs: readonly string[] }): boolean {
-  if (!o.rsyncHasXxh128) return false;
-  return !o.extraArgs.some((a) => FOREIGN.test(a) || /^-[^-]*[i8c]/.test(a));
+export function sumsAllowed(extraArgs: readonly string[]): boolean {
+  return !extraArgs.some((a) => FOREIGN.test(a) || /^-[^-]*[i8c]/.test(a));
 }
 
 /** rsync's escape of a byte in printed names: `\#ooo` (octal); every other character is its own byte (latin1). */
