@@ -196,14 +196,15 @@ export class RunSums {
 
   /** A line of stdout: true when it was ours (kept out of the --stats text). */
   line(l: string): boolean {
-    const n = this.mustNegotiate ? NEGOTIATED.exec(l) : null;
-    if (n) {
-      if (n[1] === 'checksum') this.negotiated = n[2];
+    if (l.startsWith(SUM_PREFIX)) {
+      const s = parseSumLine(l);
+      if (s) this.all.put(this.source, s.name, s.hash, s.size, this.run);
       return true;
     }
-    if (!l.startsWith(SUM_PREFIX)) return false;
-    const s = parseSumLine(l);
-    if (s) this.all.put(this.source, s.name, s.hash, s.size, this.run);
+    // Not a line per file: a remote run's few --debug=NSTR lines.
+    const n = this.mustNegotiate ? NEGOTIATED.exec(l) : null;
+    if (!n) return false;
+    if (n[1] === 'checksum') this.negotiated = n[2];
     return true;
   }
 
