@@ -14,19 +14,10 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
 import { runConfigInput } from './support/run-config.ts';
+import { pollUntil, sleep } from '../../../runtime/poll.ts';
 
 const bundle = join(import.meta.dirname, '../../../dist/linkdest-runtime.mjs');
 const BIG = 24 << 20;
-
-async function until<T>(what: string, f: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(!existsSync(bundle))(`a first snapshot written in place${existsSync(bundle) ? '' : ' (needs npm run build: skipped)'}`, () => {
   test('killed mid-file, the next run copies the cut file again; the second snapshot leaves the first alone', async () => {
@@ -49,14 +40,17 @@ describe.skipIf(!existsSync(bundle))(`a first snapshot written in place${existsS
       const slow = spawn(process.execPath, [bundle, '--config', config('slow.json', ['--bwlimit=4000']), 'run'], { detached: true, stdio: 'ignore' });
       const exited = new Promise((r) => slow.on('exit', r));
       const set = join(dest, 'set');
-      const cut = await until('rsync to be half-way through big', () => {
+      const found = await pollUntil(() => {
         const partial = existsSync(set) ? readdirSync(set).find((n) => n.endsWith('.partial')) : undefined;
         const file = partial && join(set, partial, src.slice(1), 'big');
         const size = file && existsSync(file) ? lstatSync(file).size : 0;
         return size > 0 && size < BIG ? { partial: partial!, file: file! } : undefined;
-      });
-      process.kill(-slow.pid!, 'SIGKILL');
+      }, 30_000, 20);
+      // Killed in any case (a run that already ended has nothing left to kill), then judged.
+      try { process.kill(-slow.pid!, 'SIGKILL'); } catch { /* exited already */ }
       await exited;
+      expect(found, 'rsync half-way through big, under its own name').toBeDefined();
+      const cut = found!;
       // In place: the cut file is under its own name, and no temporary file stands beside it.
       expect(lstatSync(cut.file).size).toBeLessThan(BIG);
       expect(readdirSync(join(set, cut.partial, src.slice(1))).filter((n) => n.startsWith('.'))).toEqual([]);
@@ -75,7 +69,7 @@ describe.skipIf(!existsSync(bundle))(`a first snapshot written in place${existsS
 
       // The second snapshot: big unchanged is linked, a changed file is written beside, not into, the first's.
       writeFileSync(join(src, 'd', 'f7'), 'changed\n');
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       const second = await execa(process.execPath, [bundle, '--config', cfg, 'run'], { reject: false, all: true });
       expect(second.exitCode, second.all).toBe(0);
       const names = readdirSync(set).filter((n) => /^\d{4}-/.test(n)).sort();
