@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import type { Logger } from './logger.ts';
 import { remoteShellArgs, remoteSourceArg } from './engine/remote-args.ts';
 import { runRsync } from './engine/run-rsync.ts';
+import { optionArg, readExtraArgs } from './engine/extra-args.ts';
 import type { SampleComparison, SpotRequest } from './spot-check.ts';
 import { filterSafe, judgeItemized, parseItemized, sampleRules } from './spot-itemized.ts';
 
-/** Of the source's rsync.extra_args, those that say how to reach and start the source's rsync. */
-const REACH_ARG = /^--(no-s|no-protect-args|no-secluded-args|rsync-path=.*)$/;
+/** Of the source's rsync.extra_args, those that say how to reach and start the source's rsync (long names, extra-args.ts). */
+const REACH = new Set(['--no-s', '--no-protect-args', '--no-secluded-args', '--rsync-path']);
+const reachArgs = (extraArgs: readonly string[]): string[] => readExtraArgs(extraArgs).filter((o) => REACH.has(o.name)).map(optionArg);
 
 export async function compareRemoteSample(req: SpotRequest, log: Logger): Promise<SampleComparison> {
   const out: SampleComparison = { compared: 0, skipped: 0, differ: [] };
@@ -37,7 +39,7 @@ export async function compareRemoteSample(req: SpotRequest, log: Logger): Promis
     const trimmed = req.source.replace(/\/+$/, '') || '/';
     const r = await runRsync([
       '-rlt', '--dry-run', '--checksum', '-ii', ...(f.nanoseconds ? ['--modify-window=-1'] : []),
-      ...remoteShellArgs(f.rsh, secluded), ...f.extraArgs.filter((a) => REACH_ARG.test(a)),
+      ...remoteShellArgs(f.rsh, secluded), ...reachArgs(f.extraArgs),
       `--filter=. ${rules}`, `${remoteSourceArg(trimmed, secluded)}/`, `${req.dest}/`,
     ], log, req.signal);
     // 23/24: some entries vanished or could not be read on the source; the rest is itemized.

@@ -22,36 +22,28 @@
  *   file where it ends (--inplace) instead of a temporary file renamed into place.
  */
 import type { BigIntStats } from 'node:fs';
+import { hasExtraOption, readExtraArgs } from './extra-args.ts';
 
-/** Options that change nothing in the snapshot: output, compression, transfer tuning. */
-const SAFE_LONG = new Set([
+/** Options that change nothing in the snapshot: output, compression, transfer tuning (long names, extra-args.ts). */
+const SAFE = new Set([
   '--verbose', '--quiet', '--human-readable', '--progress', '--stats', '--numeric-ids', '--8-bit-output',
-  '--compress', '--whole-file', '--no-whole-file', '--protect-args', '--secluded-args', '--sparse', '--preallocate',
+  '--compress', '--whole-file', '--no-whole-file', '--secluded-args', '--sparse', '--preallocate',
   '--fsync', '--archive', '--hard-links', '--itemize-changes',
+  '--info', '--debug', '--compress-level', '--compress-choice', '--bwlimit', '--timeout',
+  '--contimeout', '--outbuf', '--checksum-choice', '--out-format', '--log-file', '--log-file-format', '--block-size',
 ]);
-const SAFE_LONG_WITH_VALUE = new Set([
-  '--info', '--debug', '--compress-level', '--compress-choice', '--zc', '--zl', '--bwlimit', '--timeout',
-  '--contimeout', '--outbuf', '--checksum-choice', '--cc', '--out-format', '--log-file', '--log-file-format', '--block-size',
-]);
-/** Letters of the safe options above that may be bundled (`-vz`). */
-const SAFE_SHORT = new Set([...'vqhzWsSaHi8']);
 
 /** Options that make a snapshot no snapshot, even as a bare mirror. */
 const REFUSED: [RegExp, string][] = [
-  [/^(-n|--dry-run|--list-only)$/, 'a dry run would commit an empty snapshot as complete'],
-  [/^(--existing|--ignore-non-existing)$/, 'into a new snapshot directory it copies nothing'],
+  [/^(--dry-run|--list-only)$/, 'a dry run would commit an empty snapshot as complete'],
+  [/^--existing$/, 'into a new snapshot directory it copies nothing'],
   [/^--remove-source-files$/, 'it deletes the source'],
   [/^--(link|compare|copy)-dest$/, 'the engine chooses the link source (the previous snapshot)'],
-  [/^(--files-from|-R|--relative|--no-implied-dirs)$/, 'it changes what the snapshot holds and where'],
+  [/^(--files-from|--relative|--no-implied-dirs)$/, 'it changes what the snapshot holds and where'],
   [/^(--inplace|--append|--append-verify)$/, 'it writes into existing files, which may be shared with older snapshots'],
-  [/^(-b|--backup|--backup-dir|--suffix)$/, 'it writes backup copies into the snapshot'],
+  [/^(--backup|--backup-dir|--suffix)$/, 'it writes backup copies into the snapshot'],
   [/^(--write-batch|--only-write-batch|--read-batch)$/, 'batch mode is not a snapshot'],
 ];
-/** Short letters of the refused options, for bundles such as `-avn`. */
-const REFUSED_SHORT: Record<string, string> = { n: '-n', R: '-R', b: '-b' };
-/** Options that take the next argument as their value when not written `--opt=value`. */
-const TAKES_VALUE = /^--(exclude|include|filter|exclude-from|include-from|files-from|link-dest|compare-dest|copy-dest|backup-dir|suffix|partial-dir|temp-dir|max-delete|max-size|min-size|bwlimit|timeout|contimeout|modify-window|info|debug|compress-level|compress-choice|zc|zl|checksum-choice|cc|out-format|log-file|log-file-format|chmod|chown|usermap|groupmap|rsync-path|rsh|block-size|outbuf|iconv|read-batch|write-batch|only-write-batch|skip-compress|address|port|sockopts|password-file|stop-after|stop-at|max-alloc|copy-as|early-input)$/;
-const SHORT_TAKES_VALUE = new Set([...'efTBM@']);
 
 export interface ExtraArgsVerdict {
   /** Why these options are not allowed at all (a config error), if they are not. */
@@ -63,30 +55,11 @@ export interface ExtraArgsVerdict {
 /** Sorts `rsync.extra_args` into safe with the fast path, mirror only, or refused. */
 export function classifyExtraArgs(args: readonly string[]): ExtraArgsVerdict {
   let mirror: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [name, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), true] : [arg, false];
-    const refusal = REFUSED.find(([re]) => re.test(name));
-    if (refusal) return { refused: `rsync.extra_args: ${name} is not allowed: ${refusal[1]}` };
-    if (arg.startsWith('--')) {
-      if (!inlineValue && TAKES_VALUE.test(name)) i++;
-      if (SAFE_LONG.has(name) || (SAFE_LONG_WITH_VALUE.has(name))) continue;
-      mirror ??= `rsync.extra_args has ${name}, which the pre-link pass does not know to be safe`;
-      continue;
-    }
-    if (arg.startsWith('-') && arg.length > 1) {
-      for (const [k, letter] of [...arg.slice(1)].entries()) {
-        if (REFUSED_SHORT[letter]) return { refused: `rsync.extra_args: ${arg} holds ${REFUSED_SHORT[letter]}, which is not allowed: ${REFUSED.find(([re]) => re.test(REFUSED_SHORT[letter]!))![1]}` };
-        if (SHORT_TAKES_VALUE.has(letter)) {
-          if (k === arg.length - 2) i++;
-          mirror ??= `rsync.extra_args has -${letter}, which the pre-link pass does not know to be safe`;
-          break;
-        }
-        if (!SAFE_SHORT.has(letter)) mirror ??= `rsync.extra_args has -${letter}, which the pre-link pass does not know to be safe`;
-      }
-      continue;
-    }
-    mirror ??= `rsync.extra_args has the argument ${JSON.stringify(arg)}, which the pre-link pass does not know to be safe`;
+  for (const o of readExtraArgs(args)) {
+    const refusal = REFUSED.find(([re]) => re.test(o.name));
+    if (refusal) return { refused: `rsync.extra_args: ${o.bundle ? `${o.bundle} holds ${o.written}, which` : o.written} is not allowed: ${refusal[1]}` };
+    if (o.name === '') mirror ??= `rsync.extra_args has the argument ${JSON.stringify(o.written)}, which the pre-link pass does not know to be safe`;
+    else if (!SAFE.has(o.name)) mirror ??= `rsync.extra_args has ${o.written}, which the pre-link pass does not know to be safe`;
   }
   return mirror ? { mirrorReason: mirror } : {};
 }
@@ -208,9 +181,10 @@ export interface InPlaceInput {
  * and -T conflict with --inplace, and are not in the safe list), or --sparse/-S (rsync
  * before 3.1.3 refuses it with --inplace).
  */
+const SPARSE = new Set(['--sparse']);
 export function writeInPlace(i: InPlaceInput): boolean {
   if (i.anyPrevious || i.destDirty) return false;
   const x = classifyExtraArgs(i.extraArgs);
   if (x.refused || x.mirrorReason) return false;
-  return !i.extraArgs.some((a) => a === '--sparse' || (/^-[^-]/.test(a) && a.includes('S')));
+  return !hasExtraOption(i.extraArgs, SPARSE);
 }

@@ -24,6 +24,7 @@
  */
 import { run } from '../exec.ts';
 import { NameTable } from './name-table.ts';
+import { hasExtraOption } from './extra-args.ts';
 
 /** A line of ours among rsync's stdout (--stats lines never start so). */
 export const SUM_PREFIX = 'linkdest-sum ';
@@ -48,13 +49,13 @@ export function rsyncHasXxh128(versionText: string): boolean {
   return m !== null && m[1]!.split(/[\s()]+/).includes('xxh128');
 }
 
-/** Options in extra_args after which %C is not the xxh128 of the file, or our lines are not ours. */
+/** Options in extra_args after which %C is not the xxh128 of the file, or our lines are not ours (long names, extra-args.ts). */
 // --8-bit-output: names would come unescaped, in bytes that are not text, on stdout and stderr.
-// -c/--checksum: %C is then the hash of the file list, taken before the transfer (a file
+// --checksum: %C is then the hash of the file list, taken before the transfer (a file
 // changed in between is written as it is then, and printed as it was).
-const FOREIGN = /^(--checksum-choice|--cc|--out-format|--itemize-changes|--checksum-seed|--log-format|--8-bit-output|--checksum)(=|$)/;
+const FOREIGN = new Set(['--checksum-choice', '--out-format', '--itemize-changes', '--checksum-seed', '--8-bit-output', '--checksum']);
 export function sumsAllowed(extraArgs: readonly string[]): boolean {
-  return !extraArgs.some((a) => FOREIGN.test(a) || /^-[^-]*[i8c]/.test(a));
+  return !hasExtraOption(extraArgs, FOREIGN);
 }
 
 /** rsync's escape of a byte in printed names: `\#ooo` (octal); every other character is its own byte (latin1). */

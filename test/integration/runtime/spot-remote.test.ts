@@ -104,3 +104,47 @@ describe.skipIf(!isRoot || !hasCommand('sshd'))(`spot check of a pulled source t
     expect(refusals(log.lines)).toEqual([]);
   });
 });
+
+// A source host whose rsync is not on the ssh session's PATH (a NAS with it under /opt, say):
+// the user names it with `--rsync-path X`, as two arguments. The spot check must start the
+// source's rsync the way the copy does, however the option is written (engine/extra-args.ts).
+describe.skipIf(!isRoot || !hasCommand('sshd'))(`spot check of a source whose rsync needs --rsync-path${rootNote()}`, () => {
+  let sshd: LoopbackSshd;
+  let work: string;
+
+  beforeAll(async () => {
+    sshd = await startLoopbackSshd();
+    work = mkdtempSync(join(tmpdir(), 'linkdest-spot-path-'));
+    // The session's PATH: every command of /usr/bin and /bin but rsync.
+    const bin = join(work, 'bin');
+    mkdirSync(bin);
+    for (const dir of ['/usr/bin', '/bin']) {
+      for (const name of execFileSync('ls', [dir], { encoding: 'utf8' }).split('\n')) {
+        if (name && name !== 'rsync' && !existsSync(join(bin, name))) execFileSync('ln', ['-s', join(dir, name), join(bin, name)]);
+      }
+    }
+    const pub = readFileSync(`${sshd.clientKey}.pub`, 'utf8').trim();
+    writeFileSync(join(sshd.dir, 'authorized_keys'), `command="PATH=${bin} exec /bin/sh -c \\"$SSH_ORIGINAL_COMMAND\\"" ${pub}\n`);
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('--rsync-path given as two arguments reaches the spot check too', async () => {
+    const src = join(work, 'srv');
+    mkdirSync(src);
+    for (let i = 0; i < 5; i++) writeFileSync(join(src, `f${i}`), `file ${i}\n`);
+    mkdirSync(join(work, 'dest'));
+    writeFileSync(join(work, 'dest/.linkdest-backup'), '');
+    const spec = `root@${sshd.address}:${src}`;
+    const rsh = ['ssh', '-p', String(sshd.port), '-i', sshd.clientKey, '-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+    const cfg = runConfig(work, join(work, 'dest'), [{ path: spec, rsh }], { spot: { sample_pct: 100 }, rsync: { extra_args: ['--rsync-path', '/usr/bin/rsync'] } });
+    await new Promise((r) => setTimeout(r, 2100));
+    const log = memoryLogger();
+    const o = await backup(cfg, log);
+    expect(o.errors).toEqual([]);
+    expect(log.lines.filter((l) => /could not compare|could not list/.test(l))).toEqual([]);
+    expect(log.lines).toContain(`info ${spec}: spot check compared 5 sampled files with the source`);
+  });
+});
