@@ -7,7 +7,7 @@
  * everything on one ext4 loop filesystem. Alternating order, medians, ratios, peak RSS.
  *   npx tsx bench/remote/run.ts                        (50,000 files, 3 rounds; root)
  *   BENCH_FILES=5000 BENCH_ROUNDS=1 npx tsx bench/remote/run.ts   (quick)
- *   BENCH_LOG=1 ...                                    (prints each linkdest run's log, with times)
+ *   BENCH_LOG=1 ...                                    (prints each linkdest run's log, with times; first snapshots too)
  *   BENCH_FIRST_ROUNDS=3 ...                           (also the first snapshot, before the incremental rounds)
  *   BENCH_RUNTIME_B=/path/other-runtime.mjs ...        (the first snapshot by another bundle too, e.g. main's)
  * Each round's snapshot is checked against bare rsync's (rsync -n -c lists nothing) and
@@ -68,6 +68,11 @@ function firstSnapshots(o: { src: string; spec: string; rsh: string[] }): void {
         const snap = readdirSync(join(out, 'set')).find((n) => /^\d{4}-/.test(n))!;
         const m = JSON.parse(readFileSync(join(out, 'set', snap, '.linkdest-snapshot.json'), 'utf8')).manifest;
         from[name] = `manifest: ${m.fromRsync ?? 0} files hashed by rsync, ${m.hashed} read back`;
+        if (process.env.BENCH_LOG) {
+          const logDir = join(work, `first-${name}`, 'log');
+          const logs = readdirSync(logDir).filter((n) => n.endsWith('.log')).sort();
+          console.log(`${name}, ${t[name]!.at(-1)!.toFixed(2)} s in all:\n${readFileSync(join(logDir, logs.at(-1)!), 'utf8')}`);
+        }
       }]),
     ];
     for (const [, f] of r % 2 ? order.reverse() : order) {
@@ -148,8 +153,9 @@ try {
     for (const d of [outDeep, outShallow, snap]) rmSync(d, { recursive: true, force: true });
   }
   console.log(`rounds: ${ROUNDS}, order alternating; median seconds [all runs]; peak RSS median MiB; load average after: ${load()}`);
-  for (const k of Object.keys(t) as Name[]) console.log(`${k.padEnd(13)} ${median(t[k]).toFixed(2)} s  [${t[k].map((x) => x.toFixed(2)).join(', ')}]  RSS ${median(rss[k]).toFixed(0)} MiB`);
-  console.log(`linkdest / bare-deep: ${(median(t.linkdest) / median(t['bare-deep'])).toFixed(2)}; linkdest / bare-shallow: ${(median(t.linkdest) / median(t['bare-shallow'])).toFixed(2)} (each snapshot identical to bare rsync's: rsync -n -c, every round)`);
+  // BENCH_ROUNDS=0: the first snapshots alone.
+  if (ROUNDS > 0) for (const k of Object.keys(t) as Name[]) console.log(`${k.padEnd(13)} ${median(t[k]).toFixed(2)} s  [${t[k].map((x) => x.toFixed(2)).join(', ')}]  RSS ${median(rss[k]).toFixed(0)} MiB`);
+  if (ROUNDS > 0) console.log(`linkdest / bare-deep: ${(median(t.linkdest) / median(t['bare-deep'])).toFixed(2)}; linkdest / bare-shallow: ${(median(t.linkdest) / median(t['bare-shallow'])).toFixed(2)} (each snapshot identical to bare rsync's: rsync -n -c, every round)`);
 } finally {
   await sshd.stop();
   await disk.remove();

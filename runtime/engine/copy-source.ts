@@ -79,8 +79,10 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   // A missing or unmounted source must fail the run, not become an empty snapshot
   // (rsync reports it as exit 23, "some files not transferred").
   if (!remote && !(await stat(srcArg).catch(() => null))?.isDirectory()) throw new Error(`${req.source}: the source directory does not exist or is not a directory`);
+  // The previous snapshot's copy of this source, looked at once: every rule below asks it.
+  const prevIsDir = await isDir(req.prev);
   const decision = fastPathDecision({
-    remote, destDirty: req.destDirty, prevIsDir: await isDir(req.prev), prevStartedMs: req.prevStartedMs, extraArgs: req.flags.extraArgs,
+    remote, destDirty: req.destDirty, prevIsDir, prevStartedMs: req.prevStartedMs, extraArgs: req.flags.extraArgs,
   });
   let pre: PrelinkResult | undefined;
   // A remote source: the pre-link pass works from the source host's listing, then rsync gets
@@ -123,7 +125,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
   const fresh = writeInPlace({ anyPrevious: req.prev !== undefined, destDirty: req.destDirty, extraArgs: req.flags.extraArgs })
     ? { ...req.flags, inplace: true } : req.flags;
   const split = firstCopySplit({
-    remote, destDirty: req.destDirty, prevIsDir: await isDir(req.prev), extraArgs: req.flags.extraArgs,
+    remote, destDirty: req.destDirty, prevIsDir, extraArgs: req.flags.extraArgs,
     filters: req.flags.excludes.length + (req.flags.innerSources?.length ?? 0), cores: cores(),
   });
   if (pre) {
@@ -154,7 +156,7 @@ export async function copySource(req: CopyRequest, log: Logger): Promise<CopyOut
       stages.push([fullMirrorArgs(fresh, srcArg, req.dest, undefined)]);
     }
   } else {
-    stages.push([fullMirrorArgs(fresh, srcArg, req.dest, await isDir(req.prev) ? req.prev : undefined)]);
+    stages.push([fullMirrorArgs(fresh, srcArg, req.dest, prevIsDir ? req.prev : undefined)]);
   }
   // The listings the manifest may merge ahead with while rsync runs: a remote source's with
   // its top directory's, which then must be found as listed (remote-top-listing.ts).
