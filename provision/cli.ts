@@ -1,12 +1,13 @@
 /**
  * Entry point of the control-side CLI: parses arguments and dispatches, nothing else.
- * Each command lives in commands/<name>.ts and registers its own options.
+ * Each command lives in commands/<name>.ts and registers its own options; only the module of
+ * the command being run is loaded (commands/index.ts).
  */
 import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { LinkdestError, EXIT } from '../runtime/errors.ts';
 import { VERSION } from './version.ts';
-import { commands } from './commands/index.ts';
+import { commandsFor } from './commands/index.ts';
 
 const program = new Command('linkdest')
   .description('Nightly hard-linked snapshots (RBME-style), provisioned over SSH onto USB disks or iSCSI LUNs')
@@ -19,14 +20,13 @@ const program = new Command('linkdest')
   })
   .exitOverride();
 
-for (const register of commands) register(program);
-
 function debugEnabled(): boolean {
   return process.argv.includes('--debug');
 }
 
 async function main(): Promise<void> {
   try {
+    for (const register of await commandsFor(process.argv.slice(2))) register(program);
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {

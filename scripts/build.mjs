@@ -2,8 +2,8 @@
 // node_modules) and the runtime bundle uploaded to hosts (ONE file, Node >= 18, no
 // node_modules there). Run by `npm ci` (prepare) and `npm test`.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,18 +20,25 @@ async function buildAtomically(options) {
     writeFileSync(tmp, f.contents, { mode: f.path.endsWith('.map') ? 0o644 : 0o755 });
     renameSync(tmp, f.path);
   }
+  return result.outputFiles.map((f) => f.path);
 }
 
 const requireShim = "import { createRequire as __ldCreateRequire } from 'node:module'; const require = __ldCreateRequire(import.meta.url);";
 
-await buildAtomically({
-  entryPoints: [`${root}/provision/cli.ts`],
-  outfile: `${root}/dist/linkdest.mjs`,
+const cli = await buildAtomically({
+  entryPoints: { linkdest: `${root}/provision/cli.ts` },
+  outdir: `${root}/dist`,
+  outExtension: { '.js': '.mjs' },
+  // Each command is a chunk of its own, loaded when run (provision/commands/index.ts): a
+  // command reads only the code it needs. Chunk names carry their content's hash, so a
+  // process that started on the previous build never loads a chunk of this one.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  // Dependencies are bundled too: one file loads several times faster than hundreds of
+  // Dependencies are bundled too: a few files load several times faster than hundreds of
   // modules (CLI start-up is most of a no-op reconcile). ssh2 stays external for its
   // optional native crypto binding.
   external: ['ssh2', 'cpu-features'],
@@ -40,6 +47,10 @@ await buildAtomically({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+// Chunks of earlier builds: no entry of this build imports them.
+const chunks = resolve(root, 'dist/chunks');
+const built = new Set(cli.map((f) => resolve(f)));
+for (const name of readdirSync(chunks)) if (!built.has(resolve(chunks, name))) rmSync(resolve(chunks, name), { force: true });
 
 if (existsSync(`${root}/runtime/cli.ts`)) {
   await buildAtomically({
