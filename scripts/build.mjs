@@ -31,9 +31,11 @@ const cli = await buildAtomically({
   outExtension: { '.js': '.mjs' },
   // Each command is a chunk of its own, loaded when run (provision/commands/index.ts): a
   // command reads only the code it needs. Chunk names carry their content's hash, so a
-  // process that started on the previous build never loads a chunk of this one.
+  // process that started on the previous build never loads a chunk of this one. They sit
+  // beside the entry: paths made from import.meta.url (templates/, the runtime bundle) are
+  // then the same from every chunk.
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: '[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -48,9 +50,11 @@ const cli = await buildAtomically({
   logLevel: 'warning',
 });
 // Chunks of earlier builds: no entry of this build imports them.
-const chunks = resolve(root, 'dist/chunks');
 const built = new Set(cli.map((f) => resolve(f)));
-for (const name of readdirSync(chunks)) if (!built.has(resolve(chunks, name))) rmSync(resolve(chunks, name), { force: true });
+for (const name of readdirSync(resolve(root, 'dist'))) {
+  const path = resolve(root, 'dist', name);
+  if (/-[A-Z0-9]{8}\.mjs(\.map)?$/.test(name) && !built.has(path)) rmSync(path, { force: true });
+}
 
 if (existsSync(`${root}/runtime/cli.ts`)) {
   await buildAtomically({
