@@ -53,6 +53,12 @@ const LETTER_TAKES_VALUE = new Set([...'efTBM@']);
 
 export function readExtraArgs(args: readonly string[]): ExtraOption[] {
   const out: ExtraOption[] = [];
+  // An option for the other end's rsync (-M, --remote-option) counts as one given here too:
+  // the rules see what either end is told (a remote --dry-run makes no snapshot either).
+  const push = (o: ExtraOption): void => {
+    out.push(o);
+    if (o.name === '--remote-option' && o.value?.startsWith('-')) out.push(...readExtraArgs([o.value]));
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg.startsWith('--')) {
@@ -60,7 +66,7 @@ export function readExtraArgs(args: readonly string[]): ExtraOption[] {
       const written = eq < 0 ? arg : arg.slice(0, eq);
       const name = ALIAS[written] ?? written;
       const value = eq >= 0 ? arg.slice(eq + 1) : TAKES_VALUE.has(name) && i + 1 < args.length ? args[++i] : undefined;
-      out.push({ name, written, ...(value !== undefined ? { value } : {}) });
+      push({ name, written, ...(value !== undefined ? { value } : {}) });
       continue;
     }
     if (!arg.startsWith('-') || arg.length === 1) {
@@ -70,13 +76,14 @@ export function readExtraArgs(args: readonly string[]): ExtraOption[] {
     for (let k = 1; k < arg.length; k++) {
       const letter = arg[k]!;
       const o: ExtraOption = { name: LETTER[letter] ?? `-${letter}`, written: `-${letter}`, ...(arg.length > 2 ? { bundle: arg } : {}) };
-      out.push(o);
       if (LETTER_TAKES_VALUE.has(letter)) {
         const rest = arg.slice(k + 1);
         const value = rest !== '' ? rest : i + 1 < args.length ? args[++i] : undefined;
         if (value !== undefined) o.value = value;
+        push(o);
         break;
       }
+      push(o);
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { optionArg, readExtraArgs } from '../../../runtime/engine/extra-args.ts';
 import { sumsAllowed } from '../../../runtime/engine/transfer-sums.ts';
-import { writeInPlace } from '../../../runtime/engine/fast-path.ts';
+import { classifyExtraArgs, writeInPlace } from '../../../runtime/engine/fast-path.ts';
 
 describe('rsync.extra_args read as rsync reads them (runtime/engine/extra-args.ts)', () => {
   test.each([
@@ -14,7 +14,9 @@ describe('rsync.extra_args read as rsync reads them (runtime/engine/extra-args.t
     // A letter that takes a value takes the rest of its bundle, or the next argument.
     [['-Tci'], [['--temp-dir', '-Tci', 'ci']]],
     [['-T', '/tmp', '-c'], [['--temp-dir', undefined, '/tmp'], ['--checksum']]],
-    [['-vM--fake-super'], [['--verbose', '-vM--fake-super'], ['--remote-option', '-vM--fake-super', '--fake-super']]],
+    // An option for the other end counts too.
+    [['-vM--fake-super'], [['--verbose', '-vM--fake-super'], ['--remote-option', '-vM--fake-super', '--fake-super'], ['--fake-super']]],
+    [['--remote-option', '-n'], [['--remote-option', undefined, '-n'], ['--dry-run']]],
     // Aliases are one option.
     [['--cc', 'md5', '--log-format=%n', '--protect-args'], [['--checksum-choice', undefined, 'md5'], ['--out-format', undefined, '%n'], ['--secluded-args']]],
     [['--rsync-path', 'sudo rsync'], [['--rsync-path', undefined, 'sudo rsync']]],
@@ -26,6 +28,11 @@ describe('rsync.extra_args read as rsync reads them (runtime/engine/extra-args.t
   ] as [string[], [string, string?, string?][]][])('%j', (args, want) => {
     const got = readExtraArgs(args).map((o) => [o.name, o.bundle, o.value]);
     expect(got).toEqual(want.map(([n, b, v]) => [n, b, v]));
+  });
+
+  test('a dry run for the other end is refused like one here', () => {
+    expect(classifyExtraArgs(['-M--dry-run']).refused).toBe('rsync.extra_args: --dry-run is not allowed: a dry run would commit an empty snapshot as complete');
+    expect(sumsAllowed(['--remote-option=--checksum-choice=md5'])).toBe(false);
   });
 
   test('an option passed on in one argument, however it was written', () => {
