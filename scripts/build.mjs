@@ -49,7 +49,9 @@ const cli = await buildAtomically({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-// Chunks of earlier builds: no entry of this build imports them.
+// Chunks of earlier builds: no entry of this build imports them. A CLI process of an earlier
+// build that has not yet imported its command's chunk would miss it; builds of the same
+// sources (the tests' own builds beside running tests) make the same names and remove none.
 const built = new Set(cli.map((f) => resolve(f)));
 for (const name of readdirSync(resolve(root, 'dist'))) {
   const path = resolve(root, 'dist', name);

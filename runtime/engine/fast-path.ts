@@ -162,6 +162,8 @@ export function firstCopySplit(i: FirstCopyInput): FirstCopySplit {
   return { split: true, passes: Math.min(MAX_SPLIT_PASSES, i.cores + 1), mayExpand: i.filters === 0 };
 }
 
+const SPARSE = new Set(['--sparse']);
+
 export interface InPlaceInput {
   /** The set has a complete snapshot before this one (a link source for some source of the run). */
   anyPrevious: boolean;
@@ -181,7 +183,6 @@ export interface InPlaceInput {
  * and -T conflict with --inplace, and are not in the safe list), or --sparse/-S (rsync
  * before 3.1.3 refuses it with --inplace).
  */
-const SPARSE = new Set(['--sparse']);
 export function writeInPlace(i: InPlaceInput): boolean {
   if (i.anyPrevious || i.destDirty) return false;
   const x = classifyExtraArgs(i.extraArgs);
